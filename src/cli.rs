@@ -1,0 +1,64 @@
+//! Command-line interface (clap). Exit codes: 0 success, 1 runtime failure, 2 usage or
+//! configuration error.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Watch Ethereum wallets holding POP Network Token: exact balances, paper value, what a sale
+/// would really fetch, market figures side by side, and every red flag with its evidence.
+#[derive(Debug, Parser)]
+#[command(name = "popwatch", version, about, long_about = None)]
+#[command(after_help = "Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.\n\
+Config: --config PATH, else $POPWATCH_CONFIG, else the platform config dir (see `popwatch config path`).\n\
+Logs: popwatch.log in the data dir ($POPWATCH_DATA_DIR overrides); level from $POPWATCH_LOG.")]
+pub struct Cli {
+    /// Config file (default: $POPWATCH_CONFIG, else the platform config directory).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Run the terminal app offline on built-in simulated data.
+    #[arg(long)]
+    pub demo: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Refresh every source once, print the result, and exit (1 if the chain could not be read).
+    Snapshot {
+        /// Print JSON (the shape documented in the README) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the refresh loop without the terminal app; print one JSON object per event.
+    Events,
+    /// Print the recorded portfolio and price history.
+    History {
+        /// How many days back.
+        #[arg(long, default_value_t = 7, value_name = "N")]
+        days: u32,
+        /// Print CSV instead of a table.
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Create, check or locate the config file.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Write the commented default config (no wallets yet) and print its path.
+    Init {
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Validate the config file; errors name the file, line and key.
+    Check,
+    /// Print the config file's path.
+    Path,
+}

@@ -1,0 +1,154 @@
+//! What each CLI command does. Errors that are the user's to fix (usage, config) carry exit
+//! code 2; everything else that fails is a runtime failure, exit code 1.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command, ConfigCommand};
+use crate::config::{self, ConfigError, PathOrigin};
+use crate::format::sanitize;
+
+/// A failure with the exit code it maps to.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Runtime(String),
+}
+
+impl CommandError {
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            CommandError::Config(_) | CommandError::Usage(_) => ExitCode::from(2),
+            CommandError::Runtime(_) => ExitCode::from(1),
+        }
+    }
+}
+
+pub type CommandResult = Result<ExitCode, CommandError>;
+
+pub fn run(cli: Cli) -> CommandResult {
+    let flag = cli.config.as_deref();
+    match cli.command {
+        Some(Command::Config(ConfigCommand::Init { force })) => config_init(flag, force),
+        Some(Command::Config(ConfigCommand::Check)) => config_check(flag),
+        Some(Command::Config(ConfigCommand::Path)) => config_path(flag),
+        Some(Command::Snapshot { json }) => snapshot(flag, json),
+        Some(Command::Events) => not_built("popwatch events (history and alerts)"),
+        Some(Command::History { .. }) => not_built("popwatch history (history and alerts)"),
+        None => {
+            // Validate the config first, so a bad file is reported even before the app exists.
+            if !cli.demo {
+                config::load(flag)?;
+            }
+            not_built("the terminal app (and --demo)")
+        }
+    }
+}
+
+fn not_built(what: &str) -> CommandResult {
+    Err(CommandError::Runtime(format!(
+        "{what} is not built yet in this version of popwatch"
+    )))
+}
+
+fn config_path(flag: Option<&Path>) -> CommandResult {
+    let (path, origin) = config::resolve_path(flag)?;
+    println!("{}", path.display());
+    if !path.exists() {
+        eprintln!("(from {origin}; the file does not exist yet: `popwatch config init` creates it)");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn config_check(flag: Option<&Path>) -> CommandResult {
+    let (path, _) = config::resolve_path(flag)?;
+    let config = config::load_file(&path)?;
+    println!("config OK: {}", path.display());
+    println!(
+        "  chain {} through {} RPC endpoint(s): {}",
+        config.chain.chain_id,
+        config.chain.rpc_urls.len(),
+        config
+            .chain
+            .rpc_urls
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
+        "  token {} (expected {} / {})",
+        config.token.address.to_checksum(None),
+        sanitize(&config.token.expected_name),
+        sanitize(&config.token.expected_symbol)
+    );
+    match config.wallets.len() {
+        0 => println!("  no wallet is watched yet: add [[wallets]] tables with a label and an address"),
+        n => {
+            println!("  {n} wallet(s) watched:");
+            for w in &config.wallets {
+                println!("    {:<32} {}", sanitize(&w.label), w.address.to_checksum(None));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn config_init(flag: Option<&Path>, force: bool) -> CommandResult {
+    let (path, origin) = config::resolve_path(flag)?;
+    match crate::fsutil::write_atomic(&path, config::EXAMPLE.as_bytes(), force) {
+        Ok(()) => {
+            println!("{}", path.display());
+            eprintln!(
+                "wrote the default config (from {origin}); add your wallets, then run `popwatch config check`"
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(CommandError::Usage(format!(
+            "{} already exists; pass --force to overwrite it",
+            path.display()
+        ))),
+        Err(e) => Err(CommandError::Runtime(format!(
+            "cannot write {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+fn snapshot(flag: Option<&Path>, json: bool) -> CommandResult {
+    let loaded = config::load(flag)?;
+    if !loaded.file_found && loaded.origin == PathOrigin::Default {
+        eprintln!(
+            "no config at {}: using the defaults (the token alone, no wallets)",
+            loaded.path.display()
+        );
+    }
+    let _log = crate::logging::init()
+        .map_err(|e| eprintln!("logging disabled: {e}"))
+        .ok();
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(|e| CommandError::Runtime(format!("cannot start the async runtime: {e}")))?;
+    let state = runtime.block_on(crate::snapshot::collect(&loaded.config));
+    let now = time::OffsetDateTime::now_utc();
+    let mut stdout = std::io::stdout().lock();
+    let written = if json {
+        serde_json::to_writer_pretty(&mut stdout, &crate::snapshot::to_json(&state, now))
+            .map_err(std::io::Error::other)
+            .and_then(|()| writeln!(stdout))
+    } else {
+        write!(stdout, "{}", crate::snapshot::to_table(&state, now))
+    };
+    written.map_err(|e| CommandError::Runtime(format!("cannot write the snapshot: {e}")))?;
+    if state.chain_read() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        tracing::warn!("snapshot: the chain could not be read");
+        eprintln!("the chain could not be read: its figures are null (see `sources`)");
+        Ok(ExitCode::from(1))
+    }
+}

@@ -1,0 +1,17 @@
+//! popwatch: a terminal app that watches Ethereum wallets holding POP Network Token.
+//!
+//! Data flows one way: sources (`source`) send typed `Update`s, `state::AppState::apply`
+//! folds them into the state, and front ends (`snapshot`, later the TUI and `events`) only
+//! read it.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod devnet;
+pub mod dirs;
+pub mod format;
+pub mod fsutil;
+pub mod logging;
+pub mod snapshot;
+pub mod source;
+pub mod state;

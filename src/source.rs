@@ -1,0 +1,51 @@
+//! The shape of a data source: a task that refreshes on its own interval and sends typed
+//! `Update`s. Sources never touch the state or the UI.
+
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use tokio::sync::mpsc;
+
+use crate::config::Config;
+use crate::state::{SourceName, Update};
+
+pub type UpdateSender = mpsc::UnboundedSender<Update>;
+
+pub trait Source: Send {
+    /// The name shown in the status bar and in `snapshot`'s `sources`.
+    fn name(&self) -> SourceName;
+    /// Time between refreshes when running continuously.
+    fn interval(&self) -> Duration;
+    /// Reads the source once and sends what it found. Never fails: a failure is an `Update`.
+    fn refresh(&mut self, out: UpdateSender) -> BoxFuture<'_, ()>;
+}
+
+/// The sources this build can read, for a config. Sources that are not built yet are reported
+/// by [`unavailable_updates`] instead, so no front end invents their figures.
+pub fn sources_for(_config: &Config) -> Vec<Box<dyn Source>> {
+    Vec::new()
+}
+
+/// `SourceUnavailable` for every source that [`sources_for`] does not provide.
+pub fn unavailable_updates(sources: &[Box<dyn Source>]) -> Vec<Update> {
+    SourceName::ALL
+        .into_iter()
+        .filter(|name| sources.iter().all(|s| s.name() != *name))
+        .map(|source| Update::SourceUnavailable {
+            source,
+            reason: "not built yet".to_owned(),
+        })
+        .collect()
+}
+
+/// Runs every source once, concurrently, and returns the updates in the order they arrived.
+pub async fn refresh_all_once(sources: &mut [Box<dyn Source>]) -> Vec<Update> {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    futures::future::join_all(sources.iter_mut().map(|s| s.refresh(tx.clone()))).await;
+    drop(tx);
+    let mut updates = Vec::new();
+    while let Some(update) = rx.recv().await {
+        updates.push(update);
+    }
+    updates
+}
