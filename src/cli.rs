@@ -9,9 +9,11 @@ use clap::{Parser, Subcommand};
 /// would really fetch, market figures side by side, and every red flag with its evidence.
 #[derive(Debug, Parser)]
 #[command(name = "popwatch", version, about, long_about = None)]
-#[command(after_help = "Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.\n\
+#[command(
+    after_help = "Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.\n\
 Config: --config PATH, else $POPWATCH_CONFIG, else the platform config dir (see `popwatch config path`).\n\
-Logs: popwatch.log in the data dir ($POPWATCH_DATA_DIR overrides); level from $POPWATCH_LOG.")]
+Logs: popwatch.log in the data dir ($POPWATCH_DATA_DIR overrides); level from $POPWATCH_LOG."
+)]
 pub struct Cli {
     /// Config file (default: $POPWATCH_CONFIG, else the platform config directory).
     #[arg(long, global = true, value_name = "PATH")]

@@ -60,7 +60,9 @@ fn config_path(flag: Option<&Path>) -> CommandResult {
     let (path, origin) = config::resolve_path(flag)?;
     println!("{}", path.display());
     if !path.exists() {
-        eprintln!("(from {origin}; the file does not exist yet: `popwatch config init` creates it)");
+        eprintln!(
+            "(from {origin}; the file does not exist yet: `popwatch config init` creates it)"
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -88,11 +90,17 @@ fn config_check(flag: Option<&Path>) -> CommandResult {
         sanitize(&config.token.expected_symbol)
     );
     match config.wallets.len() {
-        0 => println!("  no wallet is watched yet: add [[wallets]] tables with a label and an address"),
+        0 => println!(
+            "  no wallet is watched yet: add [[wallets]] tables with a label and an address"
+        ),
         n => {
             println!("  {n} wallet(s) watched:");
             for w in &config.wallets {
-                println!("    {:<32} {}", sanitize(&w.label), w.address.to_checksum(None));
+                println!(
+                    "    {:<32} {}",
+                    sanitize(&w.label),
+                    w.address.to_checksum(None)
+                );
             }
         }
     }
@@ -109,10 +117,12 @@ fn config_init(flag: Option<&Path>, force: bool) -> CommandResult {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(CommandError::Usage(format!(
-            "{} already exists; pass --force to overwrite it",
-            path.display()
-        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(CommandError::Usage(format!(
+                "{} already exists; pass --force to overwrite it",
+                path.display()
+            )))
+        }
         Err(e) => Err(CommandError::Runtime(format!(
             "cannot write {}: {e}",
             path.display()

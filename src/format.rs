@@ -47,7 +47,7 @@ pub fn token_amount(raw: U256, decimals: u8, max_fraction: usize) -> String {
 fn group_thousands(digits: &str) -> String {
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -73,7 +73,10 @@ mod tests {
         let pop = U256::from(1_600_000_000u64) * U256::from(10u64).pow(U256::from(18));
         assert_eq!(token_amount(pop, 18, 4), "1,600,000,000");
         assert_eq!(token_amount(U256::from(1u8), 18, 4), "0");
-        assert_eq!(token_amount(U256::from(1u8), 18, 18), "0.000000000000000001");
+        assert_eq!(
+            token_amount(U256::from(1u8), 18, 18),
+            "0.000000000000000001"
+        );
         assert_eq!(token_amount(U256::from(123_456_789u64), 3, 2), "123,456.78");
         assert_eq!(token_amount(U256::ZERO, 18, 4), "0");
     }

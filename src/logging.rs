@@ -17,7 +17,10 @@ pub struct LogGuard {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LogError {
-    #[error("no data directory for the log file; set {}", crate::dirs::DATA_DIR_ENV)]
+    #[error(
+        "no data directory for the log file; set {}",
+        crate::dirs::DATA_DIR_ENV
+    )]
     NoDataDir,
     #[error("cannot create the log directory {}: {source}", dir.display())]
     CreateDir {
@@ -41,9 +44,8 @@ pub fn init() -> Result<LogGuard, LogError> {
         }
         _ => EnvFilter::new("info"),
     };
-    let (writer, guard) = tracing_appender::non_blocking(tracing_appender::rolling::never(
-        &dir, LOG_FILE,
-    ));
+    let (writer, guard) =
+        tracing_appender::non_blocking(tracing_appender::rolling::never(&dir, LOG_FILE));
     // A second init (tests calling twice) keeps the first subscriber; that is fine.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -161,17 +161,36 @@ pub fn to_table(state: &AppState, now: OffsetDateTime) -> String {
     if json.wallets.is_empty() {
         let _ = writeln!(out, "no wallet is watched (add [[wallets]] to the config)");
     } else {
-        let width = json.wallets.iter().map(|w| w.label.chars().count()).max().unwrap_or(5).max(5);
-        let _ = writeln!(out, "{:<width$}  {:<42}  {:>24}  {:>20}", "label", "address", "POP", "ETH");
+        let width = json
+            .wallets
+            .iter()
+            .map(|w| w.label.chars().count())
+            .max()
+            .unwrap_or(5)
+            .max(5);
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:<42}  {:>24}  {:>20}",
+            "label", "address", "POP", "ETH"
+        );
         for (w, state_w) in json.wallets.iter().zip(&state.wallets) {
-            let decimals = state.token.decimals.unwrap_or(state.token.expected_decimals);
+            let decimals = state
+                .token
+                .decimals
+                .unwrap_or(state.token.expected_decimals);
             let _ = writeln!(
                 out,
                 "{:<width$}  {:<42}  {:>24}  {:>20}",
                 w.label,
                 w.address,
-                state_w.pop_raw.map(|v| token_amount(v, decimals, 4)).unwrap_or_else(unknown),
-                state_w.eth_wei.map(|v| token_amount(v, 18, 6)).unwrap_or_else(unknown),
+                state_w
+                    .pop_raw
+                    .map(|v| token_amount(v, decimals, 4))
+                    .unwrap_or_else(unknown),
+                state_w
+                    .eth_wei
+                    .map(|v| token_amount(v, 18, 6))
+                    .unwrap_or_else(unknown),
             );
         }
     }

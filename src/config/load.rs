@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::locate::KeyLocator;
 use super::schema::Config;
-use super::types::Secret;
+use super::types::{Secret, split_element_error};
 use super::validate::validate;
 use crate::format::sanitize;
 
@@ -33,7 +33,9 @@ pub enum ConfigError {
     },
     #[error("no config file at {} (create one with `popwatch config init`)", path.display())]
     Missing { path: PathBuf },
-    #[error("no home directory found to keep the config in; pass --config PATH or set {CONFIG_ENV}")]
+    #[error(
+        "no home directory found to keep the config in; pass --config PATH or set {CONFIG_ENV}"
+    )]
     NoConfigDir,
     #[error("{}", InvalidDisplay { path, problems })]
     Invalid {
@@ -102,15 +104,22 @@ pub fn resolve_path(flag: Option<&Path>) -> Result<(PathBuf, PathOrigin), Config
 pub fn parse_str(source: &str, path: &Path) -> Result<Config, ConfigError> {
     let locator = KeyLocator::new(source);
     let config: Config = toml::from_str(source).map_err(|e| {
-        let offset = e.span().map_or(0, |s| s.start);
+        let mut offset = e.span().map_or(0, |s| s.start);
+        let mut key = locator.path_at(offset).unwrap_or_default().to_owned();
+        let mut message = e.message().trim();
+        if let Some((index, rest)) = split_element_error(message) {
+            key = format!("{key}[{index}]");
+            offset = locator.offset_of(&key).unwrap_or(offset);
+            message = rest;
+        }
         let (line, column) = locator.line_col(offset);
         ConfigError::Invalid {
             path: path.to_path_buf(),
             problems: vec![LocatedProblem {
                 line,
                 column,
-                key: locator.path_at(offset).unwrap_or_default().to_owned(),
-                message: e.message().trim().to_owned(),
+                key,
+                message: friendlier(message),
             }],
         }
     })?;
@@ -139,6 +148,18 @@ pub fn parse_str(source: &str, path: &Path) -> Result<Config, ConfigError> {
             problems,
         })
     }
+}
+
+/// serde's wording for a negative or fractional count ("invalid value: integer `-5`, expected
+/// u64") made plain.
+fn friendlier(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("invalid value: integer `")
+        && let Some((value, expected)) = rest.split_once("`, expected ")
+        && expected.starts_with('u')
+    {
+        return format!("must be a positive whole number, not {value}");
+    }
+    message.to_owned()
 }
 
 /// `a.b[1].c`, `a.b[1]`, `a.b`, `a`.

@@ -36,8 +36,17 @@ impl KeyLocator {
         locator
     }
 
-    fn push(&mut self, path: String, key_span: Option<Range<usize>>, value_span: Option<Range<usize>>) {
-        self.entries.push(Entry { path, key_span, value_span });
+    fn push(
+        &mut self,
+        path: String,
+        key_span: Option<Range<usize>>,
+        value_span: Option<Range<usize>>,
+    ) {
+        self.entries.push(Entry {
+            path,
+            key_span,
+            value_span,
+        });
     }
 
     fn walk_table(&mut self, table: &Table, prefix: &str) {
@@ -87,14 +96,21 @@ impl KeyLocator {
 
     /// The 1-based line and column of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let line = self.line_starts.partition_point(|&start| start <= offset).max(1);
+        let line = self
+            .line_starts
+            .partition_point(|&start| start <= offset)
+            .max(1);
         (line, offset - self.line_starts[line - 1] + 1)
     }
 
     /// The start offset of the key at `path` (or of its value, if the key has no span).
     pub fn offset_of(&self, path: &str) -> Option<usize> {
         let entry = self.entries.iter().find(|e| e.path == path)?;
-        entry.key_span.as_ref().or(entry.value_span.as_ref()).map(|s| s.start)
+        entry
+            .key_span
+            .as_ref()
+            .or(entry.value_span.as_ref())
+            .map(|s| s.start)
     }
 
     /// The path of the innermost key whose key or value covers `offset`.

@@ -8,8 +8,8 @@ mod types;
 mod validate;
 
 pub use load::{
-    API_KEY_ENV, CONFIG_ENV, ConfigError, LoadedConfig, LocatedProblem, PathOrigin, load, load_file, parse_str,
-    resolve_path,
+    API_KEY_ENV, CONFIG_ENV, ConfigError, LoadedConfig, LocatedProblem, PathOrigin, load,
+    load_file, parse_str, resolve_path,
 };
 pub use schema::{
     ChainConfig, Config, ContractOverrides, Contracts, MarketConfig, POP_ADDRESS, Thresholds,

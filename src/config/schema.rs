@@ -4,7 +4,9 @@
 use alloy::primitives::{Address, address};
 use serde::Deserialize;
 
-use super::types::{RpcUrl, Secret, WholeTokens, deserialize_address, deserialize_opt_address};
+use super::types::{
+    RpcUrl, Secret, WholeTokens, deserialize_address, deserialize_opt_address, deserialize_rpc_urls,
+};
 
 /// The token popwatch watches by default: POP Network Token on Ethereum mainnet.
 pub const POP_ADDRESS: Address = address!("5d858bcd53e085920620549214a8b27ce2f04670");
@@ -78,6 +80,7 @@ impl Default for TokenConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct ChainConfig {
     pub chain_id: u64,
+    #[serde(deserialize_with = "deserialize_rpc_urls")]
     pub rpc_urls: Vec<RpcUrl>,
     pub timeout_secs: u64,
     /// Calls per Multicall3 `aggregate3`.
@@ -95,10 +98,13 @@ impl Default for ChainConfig {
     fn default() -> Self {
         Self {
             chain_id: 1,
-            rpc_urls: ["https://ethereum-rpc.publicnode.com", "https://eth.llamarpc.com"]
-                .into_iter()
-                .map(|u| RpcUrl::parse(u).expect("built-in RPC URL is valid"))
-                .collect(),
+            rpc_urls: [
+                "https://ethereum-rpc.publicnode.com",
+                "https://eth.llamarpc.com",
+            ]
+            .into_iter()
+            .map(|u| RpcUrl::parse(u).expect("built-in RPC URL is valid"))
+            .collect(),
             timeout_secs: 10,
             multicall_chunk: 500,
             logs_chunk_blocks: 2000,

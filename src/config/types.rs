@@ -30,7 +30,8 @@ pub fn parse_address(text: &str) -> Result<Address, String> {
             )
         })
     } else {
-        text.parse::<Address>().map_err(|e| format!("`{text}`: {e}"))
+        text.parse::<Address>()
+            .map_err(|e| format!("`{text}`: {e}"))
     }
 }
 
@@ -90,7 +91,8 @@ pub struct RpcUrl(Url);
 
 impl RpcUrl {
     pub fn parse(text: &str) -> Result<Self, String> {
-        let url = Url::parse(text).map_err(|e| format!("`{}` is not a URL: {e}", redact_str(text)))?;
+        let url =
+            Url::parse(text).map_err(|e| format!("`{}` is not a URL: {e}", redact_str(text)))?;
         match url.scheme() {
             "http" | "https" => {}
             other => {
@@ -125,7 +127,11 @@ impl RpcUrl {
         if path != "/" {
             for segment in path.split('/').skip(1) {
                 out.push('/');
-                out.push_str(if looks_secret(segment) { "***" } else { segment });
+                out.push_str(if looks_secret(segment) {
+                    "***"
+                } else {
+                    segment
+                });
             }
         }
         if url.query().is_some() {
@@ -165,6 +171,29 @@ impl fmt::Debug for RpcUrl {
     }
 }
 
+/// Marks an error about one element of an array: toml reports such errors with the span of the
+/// whole array, so the element's index travels in the message and the loader moves the
+/// location to that element.
+pub(crate) const ELEMENT_MARK: &str = "\u{0}element ";
+
+/// Splits `ELEMENT_MARK{i}: rest` into `(i, rest)`.
+pub(crate) fn split_element_error(message: &str) -> Option<(usize, &str)> {
+    let rest = message.strip_prefix(ELEMENT_MARK)?;
+    let (index, rest) = rest.split_once(": ")?;
+    Some((index.parse().ok()?, rest))
+}
+
+/// Deserializes a list of RPC URLs, naming the element that is wrong.
+pub fn deserialize_rpc_urls<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<RpcUrl>, D::Error> {
+    Vec::<String>::deserialize(d)?
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            RpcUrl::parse(text).map_err(|e| de::Error::custom(format!("{ELEMENT_MARK}{i}: {e}")))
+        })
+        .collect()
+}
+
 impl<'de> Deserialize<'de> for RpcUrl {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
@@ -180,7 +209,8 @@ pub struct WholeTokens(pub U256);
 impl WholeTokens {
     /// The amount in the token's smallest unit.
     pub fn to_raw(self, decimals: u8) -> Option<U256> {
-        self.0.checked_mul(U256::from(10).checked_pow(U256::from(decimals))?)
+        self.0
+            .checked_mul(U256::from(10).checked_pow(U256::from(decimals))?)
     }
 }
 

@@ -34,7 +34,10 @@ pub fn validate(config: &Config) -> Vec<Problem> {
         ("chain.multicall_chunk", config.chain.multicall_chunk),
         ("chain.logs_chunk_blocks", config.chain.logs_chunk_blocks),
         ("chain.scan_days", config.chain.scan_days),
-        ("chain.eth_usd_heartbeat_secs", config.chain.eth_usd_heartbeat_secs),
+        (
+            "chain.eth_usd_heartbeat_secs",
+            config.chain.eth_usd_heartbeat_secs,
+        ),
         ("thresholds.dormant_days", config.thresholds.dormant_days),
     ] {
         if value == 0 {
@@ -47,10 +50,16 @@ pub fn validate(config: &Config) -> Vec<Problem> {
         ("alert_price_move_pct", config.alert_price_move_pct),
         ("thresholds.max_price_impact_pct", t.max_price_impact_pct),
         ("thresholds.max_drawdown_pct", t.max_drawdown_pct),
-        ("thresholds.max_price_divergence_pct", t.max_price_divergence_pct),
+        (
+            "thresholds.max_price_divergence_pct",
+            t.max_price_divergence_pct,
+        ),
     ] {
         if !(0.0..=100.0).contains(&value) {
-            problems.push(problem(key, format!("is a percentage: {value} is outside 0-100")));
+            problems.push(problem(
+                key,
+                format!("is a percentage: {value} is outside 0-100"),
+            ));
         }
     }
     for (key, value) in [
@@ -59,7 +68,10 @@ pub fn validate(config: &Config) -> Vec<Problem> {
         ("thresholds.min_market_cap_usd", t.min_market_cap_usd),
     ] {
         if !value.is_finite() || value < 0.0 {
-            problems.push(problem(key, format!("must be a non-negative amount, not {value}")));
+            problems.push(problem(
+                key,
+                format!("must be a non-negative amount, not {value}"),
+            ));
         }
     }
 

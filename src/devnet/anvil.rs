@@ -36,7 +36,11 @@ fn anvil_program() -> PathBuf {
         return PathBuf::from(p);
     }
     let local = tools_bin_dir().join("anvil");
-    if local.exists() { local } else { PathBuf::from("anvil") }
+    if local.exists() {
+        local
+    } else {
+        PathBuf::from("anvil")
+    }
 }
 
 /// A running anvil. Dropping it kills the process and reaps it, also when a test panics.

@@ -157,7 +157,9 @@ impl AppState {
     }
 
     fn source_mut(&mut self, source: SourceName) -> &mut SourceState {
-        self.sources.entry(source).or_insert_with(SourceState::loading)
+        self.sources
+            .entry(source)
+            .or_insert_with(SourceState::loading)
     }
 
     /// True when the chain source has answered at least once.
@@ -187,7 +189,12 @@ mod tests {
             state.token.expected_total_supply_raw,
             Some(U256::from(1_600_000_000u64) * U256::from(10u64).pow(U256::from(18)))
         );
-        assert!(state.sources.values().all(|s| s.status == SourceStatus::Loading));
+        assert!(
+            state
+                .sources
+                .values()
+                .all(|s| s.status == SourceStatus::Loading)
+        );
         assert!(!state.chain_read());
     }
 
@@ -204,7 +211,12 @@ mod tests {
             error: "timeout".into(),
         });
         let chain = &state.sources[&SourceName::Chain];
-        assert_eq!(chain.status, SourceStatus::Failed { error: "timeout".into() });
+        assert_eq!(
+            chain.status,
+            SourceStatus::Failed {
+                error: "timeout".into()
+            }
+        );
         assert_eq!(chain.last_ok_at, Some(at));
         assert!(state.chain_read());
     }

@@ -1,0 +1,335 @@
+//! The binary as a user runs it: every subcommand, its output and its exit code.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+/// `popwatch` with a private home, so no test reads or writes the real config or data dirs.
+fn popwatch(home: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("popwatch").unwrap();
+    cmd.env_clear()
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    cmd
+}
+
+fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn example() -> &'static str {
+    popwatch::config::EXAMPLE
+}
+
+#[test]
+fn help_lists_every_command_and_the_exit_codes() {
+    let home = TempDir::new().unwrap();
+    let out = popwatch(home.path()).arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let text = stdout(&out);
+    for word in [
+        "snapshot",
+        "events",
+        "history",
+        "config",
+        "--demo",
+        "--config",
+        "Exit codes",
+    ] {
+        assert!(text.contains(word), "--help lacks {word}: {text}");
+    }
+    let out = popwatch(home.path())
+        .args(["config", "--help"])
+        .output()
+        .unwrap();
+    for word in ["init", "check", "path"] {
+        assert!(stdout(&out).contains(word));
+    }
+}
+
+#[test]
+fn version_prints_the_crate_version() {
+    let home = TempDir::new().unwrap();
+    let out = popwatch(home.path()).arg("--version").output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        stdout(&out).trim(),
+        format!("popwatch {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn a_usage_error_exits_2() {
+    let home = TempDir::new().unwrap();
+    let out = popwatch(home.path()).arg("frobnicate").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = popwatch(home.path())
+        .args(["snapshot", "--jsno"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn config_path_follows_flag_then_env_then_platform_dir() {
+    let home = TempDir::new().unwrap();
+    let out = popwatch(home.path())
+        .args(["config", "path"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        stdout(&out).trim(),
+        home.path()
+            .join("config/popwatch/config.toml")
+            .display()
+            .to_string()
+    );
+    let out = popwatch(home.path())
+        .env("POPWATCH_CONFIG", "/tmp/from-env.toml")
+        .args(["config", "path"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out).trim(), "/tmp/from-env.toml");
+    let out = popwatch(home.path())
+        .env("POPWATCH_CONFIG", "/tmp/from-env.toml")
+        .args(["config", "path", "--config", "/tmp/flag.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out).trim(), "/tmp/flag.toml");
+}
+
+#[test]
+fn config_init_writes_the_example_then_refuses_to_overwrite() {
+    let home = TempDir::new().unwrap();
+    let target = home.path().join("config/popwatch/config.toml");
+    let out = popwatch(home.path())
+        .args(["config", "init"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), target.display().to_string());
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), example());
+
+    // The user edits it; a second init must not destroy that.
+    std::fs::write(&target, "refresh_secs = 5\n").unwrap();
+    let out = popwatch(home.path())
+        .args(["config", "init"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "refresh_secs = 5\n"
+    );
+
+    let out = popwatch(home.path())
+        .args(["config", "init", "--force"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), example());
+    // No temporary file is left behind.
+    let left: Vec<_> = std::fs::read_dir(target.parent().unwrap())
+        .unwrap()
+        .collect();
+    assert_eq!(left.len(), 1);
+}
+
+#[test]
+fn config_init_honours_an_explicit_path() {
+    let home = TempDir::new().unwrap();
+    let target = home.path().join("deep/new/dir/pw.toml");
+    let out = popwatch(home.path())
+        .args(["config", "init", "--config"])
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), example());
+}
+
+#[test]
+fn config_check_passes_the_example_and_says_no_wallet_is_watched() {
+    let home = TempDir::new().unwrap();
+    let out = popwatch(home.path())
+        .args(["config", "check", "--config"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("no wallet is watched"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn config_check_lists_the_wallets_and_hides_rpc_secrets() {
+    let home = TempDir::new().unwrap();
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/config/valid/wallets.toml");
+    let out = popwatch(home.path())
+        .args(["config", "check", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("2 wallet(s) watched"), "{text}");
+    assert!(text.contains("Cold storage") && text.contains("Old trade"));
+    assert!(
+        text.contains("0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359"),
+        "shown checksummed: {text}"
+    );
+    assert!(!text.contains("0123456789abcdef"), "RPC key leaked: {text}");
+}
+
+#[test]
+fn config_check_reports_file_line_and_key_with_exit_2() {
+    let home = TempDir::new().unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/config/invalid/bad_checksum.toml");
+    let out = popwatch(home.path())
+        .args(["config", "check", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let text = stderr(&out);
+    assert!(text.contains(&format!("{}:6:", path.display())), "{text}");
+    assert!(
+        text.contains("wallets[0].address") && text.contains("EIP-55"),
+        "{text}"
+    );
+}
+
+#[test]
+fn config_check_without_a_file_exits_2() {
+    let home = TempDir::new().unwrap();
+    let out = popwatch(home.path())
+        .args(["config", "check"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("config init"), "{}", stderr(&out));
+    let out = popwatch(home.path())
+        .args(["config", "check", "--config", "/nonexistent/pw.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn the_api_key_from_the_environment_is_never_printed() {
+    let home = TempDir::new().unwrap();
+    let out = popwatch(home.path())
+        .env("POPWATCH_COINGECKO_API_KEY", "CG-envsecret")
+        .env("POPWATCH_DATA_DIR", home.path().join("data"))
+        .env("POPWATCH_LOG", "trace")
+        .args(["snapshot", "--json"])
+        .output()
+        .unwrap();
+    assert!(!stdout(&out).contains("envsecret") && !stderr(&out).contains("envsecret"));
+    let log = std::fs::read_to_string(home.path().join("data/popwatch.log")).unwrap_or_default();
+    assert!(!log.contains("envsecret"));
+}
+
+#[test]
+fn snapshot_json_prints_the_config_facts_and_null_figures_when_the_chain_is_unread() {
+    let home = TempDir::new().unwrap();
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/config/valid/wallets.toml");
+    let out = popwatch(home.path())
+        .env("POPWATCH_DATA_DIR", home.path().join("data"))
+        .args(["snapshot", "--json", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    // This build reads no chain yet: the snapshot says so and exits 1, printing what it has.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["chain_id"], 1);
+    assert_eq!(
+        json["token"]["address"],
+        "0x5D858bcd53E085920620549214a8b27CE2f04670"
+    );
+    assert!(json["block"].is_null() && json["token"]["total_supply_raw"].is_null());
+    let wallets = json["wallets"].as_array().unwrap();
+    assert_eq!(wallets.len(), 2);
+    assert_eq!(wallets[0]["label"], "Cold storage");
+    assert!(wallets[0]["pop_raw"].is_null() && wallets[0]["exit"].is_null());
+    let chain = json["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "chain")
+        .unwrap();
+    assert_eq!(chain["ok"], false);
+    assert!(chain["error"].is_string());
+    // Logs went to the file, not to the terminal.
+    assert!(home.path().join("data/popwatch.log").exists());
+    assert!(!stderr(&out).contains("WARN"), "{}", stderr(&out));
+}
+
+#[test]
+fn snapshot_table_marks_unknown_figures() {
+    let home = TempDir::new().unwrap();
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/config/valid/wallets.toml");
+    let out = popwatch(home.path())
+        .env("POPWATCH_DATA_DIR", home.path().join("data"))
+        .args(["snapshot", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains("Cold storage") && text.contains("unknown"),
+        "{text}"
+    );
+}
+
+#[test]
+fn snapshot_with_a_bad_config_exits_2() {
+    let home = TempDir::new().unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/config/invalid/zero_interval.toml");
+    let out = popwatch(home.path())
+        .args(["snapshot", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stdout(&out).is_empty());
+}
+
+#[test]
+fn commands_not_built_yet_say_so_with_exit_1() {
+    let home = TempDir::new().unwrap();
+    for args in [
+        &["events"][..],
+        &["history"],
+        &["history", "--days", "3", "--csv"],
+        &[],
+        &["--demo"],
+    ] {
+        let out = popwatch(home.path()).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            stderr(&out).contains("not built yet"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+}
