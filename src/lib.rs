@@ -4,6 +4,7 @@
 //! folds them into the state, and front ends (`snapshot`, later the TUI and `events`) only
 //! read it.
 
+pub mod abi;
 pub mod cli;
 pub mod commands;
 pub mod config;
