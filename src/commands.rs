@@ -153,7 +153,12 @@ fn snapshot(flag: Option<&Path>, json: bool) -> CommandResult {
     } else {
         write!(stdout, "{}", crate::snapshot::to_table(&state, now))
     };
-    written.map_err(|e| CommandError::Runtime(format!("cannot write the snapshot: {e}")))?;
+    match written {
+        // The reader went away (`| head`): nothing more to say.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::from(1)),
+        Err(e) => return Err(CommandError::Runtime(format!("cannot write the snapshot: {e}"))),
+        Ok(()) => {}
+    }
     if state.chain_read() {
         Ok(ExitCode::SUCCESS)
     } else {

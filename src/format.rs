@@ -55,6 +55,13 @@ fn group_thousands(digits: &str) -> String {
     out
 }
 
+/// RFC 3339 UTC, the time format of every JSON output.
+pub fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 //! read it.
 
 pub mod abi;
+pub mod chain;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::config::Config;
-use crate::format::{sanitize, token_amount};
+use crate::format::{rfc3339, sanitize, token_amount};
 use crate::source::{refresh_all_once, sources_for, unavailable_updates};
 use crate::state::{AppState, SourceStatus};
 
@@ -31,7 +31,7 @@ pub struct SnapshotJson {
     pub block: Option<u64>,
     pub block_time: Option<String>,
     pub token: TokenJson,
-    pub eth_usd: Option<serde_json::Value>,
+    pub eth_usd: Option<EthUsdJson>,
     pub gas: Option<serde_json::Value>,
     pub wallets: Vec<WalletJson>,
     pub portfolio_exit: Option<serde_json::Value>,
@@ -39,6 +39,15 @@ pub struct SnapshotJson {
     pub market: MarketJson,
     pub warnings: Vec<serde_json::Value>,
     pub sources: Vec<SourceJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EthUsdJson {
+    pub price: f64,
+    pub source: &'static str,
+    pub updated_at: String,
+    /// Older than 3 heartbeats of the feed.
+    pub stale: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -84,8 +93,8 @@ pub fn to_json(state: &AppState, now: OffsetDateTime) -> SnapshotJson {
     let t = &state.token;
     SnapshotJson {
         chain_id: state.chain_id,
-        block: None,
-        block_time: None,
+        block: state.block.map(|b| b.number),
+        block_time: state.block.map(|b| rfc3339(b.time)),
         token: TokenJson {
             address: t.address.to_checksum(None),
             name: t.name.as_deref().map(sanitize),
@@ -93,7 +102,12 @@ pub fn to_json(state: &AppState, now: OffsetDateTime) -> SnapshotJson {
             decimals: t.decimals,
             total_supply_raw: t.total_supply_raw.map(|v| v.to_string()),
         },
-        eth_usd: None,
+        eth_usd: state.eth_usd.as_ref().map(|e| EthUsdJson {
+            price: e.price(),
+            source: "chainlink",
+            updated_at: rfc3339(e.updated_at),
+            stale: e.stale,
+        }),
         gas: None,
         wallets: state
             .wallets
@@ -143,6 +157,28 @@ pub fn to_table(state: &AppState, now: OffsetDateTime) -> String {
         "popwatch snapshot at {} (chain id {})",
         now.format(&Rfc3339).unwrap_or_default(),
         json.chain_id
+    );
+    let _ = writeln!(
+        out,
+        "block   {}  via {}",
+        match (&json.block, &json.block_time) {
+            (Some(n), Some(t)) => format!("{n} ({t})"),
+            _ => unknown(),
+        },
+        state.endpoint.as_deref().unwrap_or("no endpoint answered"),
+    );
+    let _ = writeln!(
+        out,
+        "ETH/USD {}",
+        json.eth_usd
+            .as_ref()
+            .map(|e| format!(
+                "${:.2} (chainlink, updated {}{})",
+                e.price,
+                e.updated_at,
+                if e.stale { ", STALE" } else { "" }
+            ))
+            .unwrap_or_else(unknown)
     );
     let _ = writeln!(
         out,

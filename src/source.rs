@@ -22,14 +22,16 @@ pub trait Source: Send {
 
 /// The sources this build can read, for a config. Sources that are not built yet are reported
 /// by [`unavailable_updates`] instead, so no front end invents their figures.
-pub fn sources_for(_config: &Config) -> Vec<Box<dyn Source>> {
-    Vec::new()
+pub fn sources_for(config: &Config) -> Vec<Box<dyn Source>> {
+    vec![Box::new(crate::chain::ChainSource::new(config))]
 }
 
 /// `SourceUnavailable` for every source that [`sources_for`] does not provide.
 pub fn unavailable_updates(sources: &[Box<dyn Source>]) -> Vec<Update> {
     SourceName::ALL
         .into_iter()
+        // The Chainlink feed is read by the chain source, in the same multicall.
+        .filter(|name| *name != SourceName::Chainlink)
         .filter(|name| sources.iter().all(|s| s.name() != *name))
         .map(|source| Update::SourceUnavailable {
             source,

@@ -136,6 +136,14 @@ impl Devnet {
         }
     }
 
+    /// Mines `blocks` empty blocks.
+    pub async fn mine(&self, blocks: u64) -> Result<(), DevnetError> {
+        self.client
+            .anvil("anvil_mine", serde_json::json!([blocks]))
+            .await
+            .map(drop)
+    }
+
     /// Moves time forward by `secs`, mines a block, and refreshes the ETH/USD feed so it stays
     /// fresh (use [`Devnet::set_feed_updated_at`] to make it stale on purpose).
     pub async fn advance_time(&self, secs: u64) -> Result<(), DevnetError> {

@@ -2,6 +2,7 @@
 //! `AppState::apply`, the one place where updates change state. Front ends (the TUI,
 //! `snapshot`, `events`) only read the state.
 
+pub mod chain;
 mod update;
 
 use std::collections::BTreeMap;
@@ -11,6 +12,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::config::Config;
+use chain::{ChainReading, EthUsd};
 pub use update::Update;
 
 /// Every data source popwatch knows, by its stable name (PRODUCT.md: `sources[].name`).
@@ -96,12 +98,34 @@ pub struct WalletState {
     pub eth_wei: Option<U256>,
 }
 
+/// The block the chain figures were read at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockInfo {
+    pub number: u64,
+    pub time: OffsetDateTime,
+}
+
+/// An RPC endpoint refused because it serves another chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedEndpoint {
+    pub endpoint: String,
+    pub expected: u64,
+    pub got: u64,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppState {
     pub chain_id: u64,
     pub token: TokenState,
     pub wallets: Vec<WalletState>,
     pub sources: BTreeMap<SourceName, SourceState>,
+    pub block: Option<BlockInfo>,
+    /// The RPC endpoint that answered last (redacted).
+    pub endpoint: Option<String>,
+    pub eth_usd: Option<EthUsd>,
+    pub refused_endpoints: Vec<RefusedEndpoint>,
+    /// HTTP requests and JSON-RPC calls of the last chain refresh.
+    pub last_chain_cost: Option<(u64, u64)>,
 }
 
 impl AppState {
@@ -136,6 +160,11 @@ impl AppState {
                 .into_iter()
                 .map(|s| (s, SourceState::loading()))
                 .collect(),
+            block: None,
+            endpoint: None,
+            eth_usd: None,
+            refused_endpoints: Vec::new(),
+            last_chain_cost: None,
         }
     }
 
@@ -152,6 +181,67 @@ impl AppState {
             }
             Update::SourceUnavailable { source, reason } => {
                 self.source_mut(source).status = SourceStatus::Unavailable { reason };
+            }
+            Update::ChainRead(reading) => self.apply_chain(*reading),
+            Update::EndpointRefused {
+                endpoint,
+                expected,
+                got,
+            } => {
+                let refused = RefusedEndpoint {
+                    endpoint,
+                    expected,
+                    got,
+                };
+                if !self.refused_endpoints.contains(&refused) {
+                    self.refused_endpoints.push(refused);
+                }
+            }
+        }
+    }
+
+    fn apply_chain(&mut self, r: ChainReading) {
+        // A reading older than what is shown never replaces it (the reader already refuses
+        // lagging endpoints; this keeps the state monotonic whatever the order of updates).
+        if self.block.is_some_and(|b| b.number > r.block) {
+            return;
+        }
+        self.block = Some(BlockInfo {
+            number: r.block,
+            time: r.block_time,
+        });
+        self.endpoint = Some(r.endpoint);
+        self.last_chain_cost = Some((r.http_requests, r.rpc_calls));
+        let t = &mut self.token;
+        t.name = r.token.name;
+        t.symbol = r.token.symbol;
+        t.decimals = r.token.decimals;
+        t.total_supply_raw = r.token.total_supply_raw;
+        for balance in r.balances {
+            if let Some(w) = self.wallets.iter_mut().find(|w| w.address == balance.address) {
+                // A single read that failed leaves the last known figure in place.
+                w.pop_raw = balance.pop_raw.or(w.pop_raw);
+                w.eth_wei = balance.eth_wei.or(w.eth_wei);
+            }
+        }
+        let chain = self.source_mut(SourceName::Chain);
+        chain.status = SourceStatus::Ok;
+        chain.last_ok_at = Some(r.observed_at);
+        match r.eth_usd {
+            Ok(feed) => {
+                let chainlink = self.source_mut(SourceName::Chainlink);
+                if feed.stale {
+                    chainlink.status = SourceStatus::Failed {
+                        error: format!("stale: last updated {}", crate::format::rfc3339(feed.updated_at)),
+                    };
+                } else {
+                    chainlink.status = SourceStatus::Ok;
+                    chainlink.last_ok_at = Some(r.observed_at);
+                }
+                self.eth_usd = Some(feed);
+            }
+            Err(error) => {
+                self.source_mut(SourceName::Chainlink).status = SourceStatus::Failed { error };
             }
         }
     }

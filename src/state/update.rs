@@ -4,17 +4,23 @@
 use time::OffsetDateTime;
 
 use super::SourceName;
+use super::chain::ChainReading;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Update {
     /// A source finished a refresh successfully at `at`.
-    SourceOk {
-        source: SourceName,
-        at: OffsetDateTime,
-    },
+    SourceOk { source: SourceName, at: OffsetDateTime },
     /// A source's refresh failed; the reason is shown to the user (already sanitized and
     /// redacted by the source).
     SourceFailed { source: SourceName, error: String },
     /// This build cannot read the source at all.
     SourceUnavailable { source: SourceName, reason: String },
+    /// One refresh of the chain (also the Chainlink feed read with it).
+    ChainRead(Box<ChainReading>),
+    /// An RPC endpoint answered another chain id and is refused for good.
+    EndpointRefused {
+        endpoint: String,
+        expected: u64,
+        got: u64,
+    },
 }

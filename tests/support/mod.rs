@@ -1,6 +1,8 @@
 //! Helpers shared by integration tests.
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use std::process::Command;
 
 /// Runs `cast` from the installed test tools (the independent oracle) and returns its stdout.

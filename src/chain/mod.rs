@@ -1,0 +1,10 @@
+//! The chain: a robust JSON-RPC client over several endpoints, Multicall3 batching, and the
+//! chain source that reads token facts, balances and the ETH/USD feed into `Update`s.
+
+pub mod multicall;
+mod reader;
+pub mod rpc;
+mod source;
+
+pub use reader::{ChainError, ChainReader, ReadOutcome, ReaderSettings, decode_text};
+pub use source::ChainSource;

@@ -1,0 +1,315 @@
+//! One refresh of the chain: token facts, every wallet's POP and ETH, the ETH/USD feed and the
+//! block, in Multicall3 chunks sent as JSON-RPC batches, all pinned to one block.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use alloy::primitives::{Address, Bytes, U256};
+use alloy::sol_types::SolCall;
+use time::OffsetDateTime;
+
+use super::multicall::{At, Read, ReadResult, aggregate3_call, decode_aggregate3};
+use super::rpc::{AllFailed, Refusal, RpcCall, RpcClient};
+use crate::abi::{IAggregatorV3, IERC20, IMulticall3};
+use crate::config::{Config, Contracts};
+use crate::state::chain::{ChainReading, EthUsd, TokenFacts, WalletBalance};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChainError {
+    #[error(transparent)]
+    Rpc(#[from] AllFailed),
+    #[error(
+        "no Multicall3 contract answers at {0} on this chain: set [chain.contracts] multicall3"
+    )]
+    MulticallAbsent(Address),
+    #[error("an eth_call failed: {0}")]
+    Call(String),
+    #[error("every endpoint is behind block {seen} already shown (lagging endpoints are not used)")]
+    Lagging { seen: u64 },
+}
+
+/// What the reader needs from the config.
+#[derive(Debug, Clone)]
+pub struct ReaderSettings {
+    pub token: Address,
+    pub contracts: Contracts,
+    pub wallets: Vec<Address>,
+    /// Calls per aggregate3, the block-number read included.
+    pub chunk: usize,
+    pub heartbeat: Duration,
+}
+
+impl ReaderSettings {
+    pub fn from_config(config: &Config) -> Self {
+        Self {
+            token: config.token.address,
+            contracts: config.chain.contracts.resolve(),
+            wallets: config.wallets.iter().map(|w| w.address).collect(),
+            chunk: usize::try_from(config.chain.multicall_chunk).unwrap_or(usize::MAX).max(2),
+            heartbeat: Duration::from_secs(config.chain.eth_usd_heartbeat_secs),
+        }
+    }
+}
+
+/// The fixed reads at the start of the plan, before the wallets'.
+const TIMESTAMP: usize = 0;
+const NAME: usize = 1;
+const SYMBOL: usize = 2;
+const DECIMALS: usize = 3;
+const TOTAL_SUPPLY: usize = 4;
+const FEED_DECIMALS: usize = 5;
+const FEED_ROUND: usize = 6;
+const FIXED: usize = 7;
+
+pub struct ChainReader {
+    rpc: RpcClient,
+    settings: ReaderSettings,
+    /// The highest block any refresh has shown: an endpoint behind it is lagging.
+    highest_block: AtomicU64,
+}
+
+/// A reading, and the endpoints refused while making it.
+pub struct ReadOutcome {
+    pub reading: Result<ChainReading, ChainError>,
+    pub refusals: Vec<Refusal>,
+}
+
+impl ChainReader {
+    pub fn new(rpc: RpcClient, settings: ReaderSettings) -> Self {
+        Self {
+            rpc,
+            settings,
+            highest_block: AtomicU64::new(0),
+        }
+    }
+
+    pub fn from_config(config: &Config) -> Self {
+        let rpc = RpcClient::new(
+            &config.chain.rpc_urls,
+            config.chain.chain_id,
+            Duration::from_secs(config.chain.timeout_secs),
+        );
+        Self::new(rpc, ReaderSettings::from_config(config))
+    }
+
+    pub fn rpc(&self) -> &RpcClient {
+        &self.rpc
+    }
+
+    /// The plan of reads: fixed ones, then each wallet's POP and ETH.
+    fn plan(&self) -> Vec<Read> {
+        let s = &self.settings;
+        let c = &s.contracts;
+        let mut reads = vec![
+            Read::new(c.multicall3, IMulticall3::getCurrentBlockTimestampCall {}),
+            Read::new(s.token, IERC20::nameCall {}),
+            Read::new(s.token, IERC20::symbolCall {}),
+            Read::new(s.token, IERC20::decimalsCall {}),
+            Read::new(s.token, IERC20::totalSupplyCall {}),
+            Read::new(c.eth_usd_feed, IAggregatorV3::decimalsCall {}),
+            Read::new(c.eth_usd_feed, IAggregatorV3::latestRoundDataCall {}),
+        ];
+        debug_assert_eq!(reads.len(), FIXED);
+        for &wallet in &s.wallets {
+            reads.push(Read::new(s.token, IERC20::balanceOfCall { owner: wallet }));
+            reads.push(Read::new(c.multicall3, IMulticall3::getEthBalanceCall { addr: wallet }));
+        }
+        reads
+    }
+
+    /// Reads everything once.
+    pub async fn read(&self) -> ReadOutcome {
+        let refusals = self.rpc.check_chain_ids().await;
+        let before = self.rpc.stats();
+        let reading = self.read_pinned().await.map(|mut reading| {
+            let spent = self.rpc.stats() - before;
+            reading.http_requests = spent.http_requests;
+            reading.rpc_calls = spent.rpc_calls;
+            tracing::debug!(
+                block = reading.block,
+                http_requests = spent.http_requests,
+                rpc_calls = spent.rpc_calls,
+                endpoint = %reading.endpoint,
+                "chain refresh"
+            );
+            reading
+        });
+        ReadOutcome { reading, refusals }
+    }
+
+    async fn read_pinned(&self) -> Result<ChainReading, ChainError> {
+        let reads = self.plan();
+        // Every chunk starts with the block number, so one batch at "latest" can be checked
+        // to have read one block; if a block landed mid-batch, the chunks are read again
+        // pinned to the newest.
+        let per_chunk = self.settings.chunk - 1;
+        let chunks: Vec<&[Read]> = reads.chunks(per_chunk).collect();
+        let block_read = Read::new(self.settings.contracts.multicall3, IMulticall3::getBlockNumberCall {});
+        let calls_at = |at: At| -> Vec<RpcCall> {
+            chunks
+                .iter()
+                .map(|chunk| {
+                    let mut with_block = Vec::with_capacity(chunk.len() + 1);
+                    with_block.push(block_read.clone());
+                    with_block.extend_from_slice(chunk);
+                    aggregate3_call(self.settings.contracts.multicall3, &with_block, at)
+                })
+                .collect()
+        };
+
+        let mut excluded = HashSet::new();
+        loop {
+            let seen = self.highest_block.load(Ordering::Relaxed);
+            let fetched = self.fetch(&calls_at(At::Latest), &mut excluded).await;
+            let (mut blocks, mut results, mut endpoint) = match fetched {
+                // The endpoints that answered were behind, and the others failed.
+                Err(ChainError::Rpc(_)) if !excluded.is_empty() => return Err(ChainError::Lagging { seen }),
+                other => other?,
+            };
+            let newest = *blocks.iter().max().expect("at least one chunk");
+            if blocks.iter().any(|&b| b != newest) {
+                (blocks, results, endpoint) = self.fetch(&calls_at(At::Block(newest)), &mut excluded).await?;
+                if blocks.iter().any(|&b| b != newest) {
+                    return Err(ChainError::Call(format!("reads pinned to block {newest} answered {blocks:?}")));
+                }
+            }
+            if newest < seen {
+                tracing::warn!(endpoint = %self.rpc.endpoint_name(endpoint), block = newest, seen, "lagging endpoint");
+                excluded.insert(endpoint);
+                if excluded.len() >= self.rpc.endpoint_count() {
+                    return Err(ChainError::Lagging { seen });
+                }
+                continue;
+            }
+            self.highest_block.fetch_max(newest, Ordering::Relaxed);
+            return Ok(self.decode(newest, &results, endpoint));
+        }
+    }
+
+    /// Sends the chunks; returns each chunk's block number, the payload results in plan
+    /// order, and the endpoint that answered.
+    async fn fetch(
+        &self,
+        calls: &[RpcCall],
+        excluded: &mut HashSet<usize>,
+    ) -> Result<(Vec<u64>, Vec<ReadResult>, usize), ChainError> {
+        let (answers, endpoint) = self.rpc.call_many(calls, excluded).await?;
+        let multicall = self.settings.contracts.multicall3;
+        let mut blocks = Vec::with_capacity(answers.len());
+        let mut results = Vec::new();
+        for answer in answers {
+            let value = answer.map_err(|e| ChainError::Call(e.to_string()))?;
+            let raw: Bytes = serde_json::from_value(value)
+                .map_err(|e| ChainError::Call(format!("eth_call answered a non-hex value: {e}")))?;
+            let mut chunk = decode_aggregate3(&raw).map_err(|_| ChainError::MulticallAbsent(multicall))?;
+            let block = chunk
+                .first()
+                .and_then(|r| r.as_ref())
+                .and_then(|b| IMulticall3::getBlockNumberCall::abi_decode_returns(b).ok())
+                .ok_or(ChainError::MulticallAbsent(multicall))?;
+            blocks.push(u64::try_from(block).unwrap_or(u64::MAX));
+            chunk.remove(0);
+            results.extend(chunk);
+        }
+        Ok((blocks, results, endpoint))
+    }
+
+    fn decode(&self, block: u64, results: &[ReadResult], endpoint: usize) -> ChainReading {
+        let get = |i: usize| results.get(i).and_then(|r| r.as_ref()).filter(|b| !b.is_empty());
+        let timestamp = get(TIMESTAMP)
+            .and_then(|b| IMulticall3::getCurrentBlockTimestampCall::abi_decode_returns(b).ok())
+            .and_then(|t| i64::try_from(t).ok())
+            .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        let token_reads = [NAME, SYMBOL, DECIMALS, TOTAL_SUPPLY];
+        let token = TokenFacts {
+            has_code: token_reads.iter().any(|&i| get(i).is_some()),
+            name: get(NAME).and_then(|b| decode_text(b)),
+            symbol: get(SYMBOL).and_then(|b| decode_text(b)),
+            decimals: get(DECIMALS).and_then(|b| IERC20::decimalsCall::abi_decode_returns(b).ok()),
+            total_supply_raw: get(TOTAL_SUPPLY).and_then(|b| IERC20::totalSupplyCall::abi_decode_returns(b).ok()),
+        };
+        let eth_usd = self.decode_feed(get(FEED_DECIMALS), get(FEED_ROUND), timestamp);
+        let balances = self
+            .settings
+            .wallets
+            .iter()
+            .enumerate()
+            .map(|(k, &address)| WalletBalance {
+                address,
+                pop_raw: get(FIXED + 2 * k).and_then(|b| decode_u256(b)),
+                eth_wei: get(FIXED + 2 * k + 1)
+                    .and_then(|b| IMulticall3::getEthBalanceCall::abi_decode_returns(b).ok()),
+            })
+            .collect();
+        ChainReading {
+            observed_at: OffsetDateTime::now_utc(),
+            block,
+            block_time: timestamp,
+            endpoint: self.rpc.endpoint_name(endpoint),
+            token,
+            balances,
+            eth_usd,
+            http_requests: 0,
+            rpc_calls: 0,
+        }
+    }
+
+    fn decode_feed(&self, decimals: Option<&Bytes>, round: Option<&Bytes>, now: OffsetDateTime) -> Result<EthUsd, String> {
+        let feed = self.settings.contracts.eth_usd_feed;
+        let (Some(decimals), Some(round)) = (decimals, round) else {
+            return Err(format!("no answer from the ETH/USD feed at {feed}"));
+        };
+        let decimals = IAggregatorV3::decimalsCall::abi_decode_returns(decimals)
+            .map_err(|e| format!("feed decimals: {e}"))?;
+        let round = IAggregatorV3::latestRoundDataCall::abi_decode_returns(round)
+            .map_err(|e| format!("feed round: {e}"))?;
+        if round.answer <= alloy::primitives::I256::ZERO {
+            return Err(format!("the ETH/USD feed answers {}", round.answer));
+        }
+        let updated_at = i64::try_from(round.updatedAt)
+            .ok()
+            .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
+            .ok_or_else(|| "the feed's updatedAt is not a time".to_owned())?;
+        let stale = now - updated_at > self.settings.heartbeat * 3;
+        Ok(EthUsd {
+            answer: round.answer,
+            decimals,
+            updated_at,
+            stale,
+        })
+    }
+}
+
+fn decode_u256(bytes: &Bytes) -> Option<U256> {
+    (bytes.len() >= 32).then(|| U256::from_be_slice(&bytes[..32]))
+}
+
+/// An ERC-20 `name()`/`symbol()`: an ABI string, or a `bytes32` as some old tokens return.
+pub fn decode_text(bytes: &Bytes) -> Option<String> {
+    if let Ok(text) = IERC20::nameCall::abi_decode_returns(bytes) {
+        return Some(text);
+    }
+    if bytes.len() == 32 {
+        let end = bytes.iter().position(|&b| b == 0).unwrap_or(32);
+        return Some(String::from_utf8_lossy(&bytes[..end]).into_owned());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy::sol_types::SolValue;
+
+    #[test]
+    fn names_decode_from_strings_and_bytes32() {
+        let string = Bytes::from("POP Network Token".to_owned().abi_encode());
+        assert_eq!(decode_text(&string).as_deref(), Some("POP Network Token"));
+        let mut word = [0u8; 32];
+        word[..3].copy_from_slice(b"MKR");
+        assert_eq!(decode_text(&Bytes::from(word.to_vec())).as_deref(), Some("MKR"));
+        assert_eq!(decode_text(&Bytes::from(vec![1, 2, 3])), None);
+    }
+}

@@ -1,0 +1,469 @@
+//! A JSON-RPC client over several endpoints: chain-id guard, retries with backoff that honour
+//! `Retry-After`, failover, a circuit breaker per endpoint, size-bounded JSON-RPC batches, and
+//! counters of HTTP requests and calls.
+//!
+//! Why not alloy's stock transport layers: its HTTP transport keeps `Retry-After` only in its
+//! delay-seconds form, its retry layer does not see HTTP headers once a JSON-RPC error body is
+//! parsed, and its fallback layer checks no chain id and knows nothing of block pinning. This
+//! layer is small, and the rest of popwatch uses alloy's types and ABI coding on top of it.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::breaker::Breaker;
+use super::http::{Fault, excerpt, post_json};
+use crate::config::RpcUrl;
+
+/// Retries of one request on one endpoint before failing over.
+const ATTEMPTS_PER_ENDPOINT: u32 = 3;
+const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+/// Largest JSON-RPC batch body sent at once (anvil refuses bodies over 2 MB; public endpoints
+/// are stricter).
+const MAX_BATCH_BYTES: usize = 900 * 1024;
+
+/// One JSON-RPC call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RpcCall {
+    pub method: &'static str,
+    pub params: Value,
+}
+
+impl RpcCall {
+    pub fn new(method: &'static str, params: Value) -> Self {
+        Self { method, params }
+    }
+}
+
+/// An error object a node answered for one call (a revert, an invalid param): part of the
+/// answer, not a fault of the endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("JSON-RPC error {code}: {message}")]
+pub struct CallError {
+    pub code: i64,
+    pub message: String,
+}
+
+pub type CallResult = Result<Value, CallError>;
+
+/// What the user sees of an endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EndpointStatus {
+    /// Its chain id was not read yet (it did not answer so far).
+    Unchecked,
+    Ready,
+    /// It serves another chain: refused for good.
+    WrongChain { got: u64 },
+}
+
+#[derive(Debug)]
+struct Endpoint {
+    url: RpcUrl,
+    status: Mutex<EndpointStatus>,
+    breaker: Mutex<Breaker>,
+    /// Cleared when the endpoint refuses a JSON-RPC batch; calls then go one by one.
+    batches: AtomicBool,
+}
+
+/// Requests and calls sent so far (for tests, and logged at debug level).
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub http_requests: AtomicU64,
+    pub rpc_calls: AtomicU64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StatsSnapshot {
+    pub http_requests: u64,
+    pub rpc_calls: u64,
+}
+
+impl std::ops::Sub for StatsSnapshot {
+    type Output = StatsSnapshot;
+    fn sub(self, rhs: Self) -> Self {
+        StatsSnapshot {
+            http_requests: self.http_requests - rhs.http_requests,
+            rpc_calls: self.rpc_calls - rhs.rpc_calls,
+        }
+    }
+}
+
+/// Every endpoint failed; each one's reason, URLs redacted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no RPC endpoint answered: {}", reasons.join("; "))]
+pub struct AllFailed {
+    pub reasons: Vec<String>,
+}
+
+/// A refused endpoint, for the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub endpoint: String,
+    pub expected: u64,
+    pub got: u64,
+}
+
+#[derive(Debug)]
+pub struct RpcClient {
+    endpoints: Vec<Endpoint>,
+    chain_id: u64,
+    timeout: Duration,
+    http: reqwest::Client,
+    stats: Stats,
+    /// The endpoint that answered last: tried first next time.
+    preferred: AtomicUsize,
+}
+
+impl RpcClient {
+    pub fn new(urls: &[RpcUrl], chain_id: u64, timeout: Duration) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(timeout)
+            .user_agent(concat!("popwatch/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("the HTTP client builds with static settings");
+        Self {
+            endpoints: urls
+                .iter()
+                .map(|url| Endpoint {
+                    url: url.clone(),
+                    status: Mutex::new(EndpointStatus::Unchecked),
+                    breaker: Mutex::new(Breaker::default()),
+                    batches: AtomicBool::new(true),
+                })
+                .collect(),
+            chain_id,
+            timeout,
+            http,
+            stats: Stats::default(),
+            preferred: AtomicUsize::new(0),
+        }
+    }
+
+    pub fn stats(&self) -> StatsSnapshot {
+        StatsSnapshot {
+            http_requests: self.stats.http_requests.load(Ordering::Relaxed),
+            rpc_calls: self.stats.rpc_calls.load(Ordering::Relaxed),
+        }
+    }
+
+    pub fn endpoint_count(&self) -> usize {
+        self.endpoints.len()
+    }
+
+    /// The endpoint at `index`, secrets redacted.
+    pub fn endpoint_name(&self, index: usize) -> String {
+        self.endpoints[index].url.redacted()
+    }
+
+    pub fn endpoint_status(&self, index: usize) -> EndpointStatus {
+        self.endpoints[index].status.lock().expect("not poisoned").clone()
+    }
+
+    /// Reads `eth_chainId` of every endpoint not checked yet. Endpoints of another chain are
+    /// refused for good and returned, so the user can be told.
+    pub async fn check_chain_ids(&self) -> Vec<Refusal> {
+        let unchecked: Vec<usize> = (0..self.endpoints.len())
+            .filter(|&i| self.endpoint_status(i) == EndpointStatus::Unchecked)
+            .collect();
+        let answers = futures::future::join_all(unchecked.iter().map(|&i| async move {
+            let call = [RpcCall::new("eth_chainId", json!([]))];
+            (i, self.exchange(i, &call).await)
+        }))
+        .await;
+        let mut refusals = Vec::new();
+        for (i, answer) in answers {
+            let endpoint = &self.endpoints[i];
+            let got = match answer {
+                Ok(mut results) => match results.pop() {
+                    Some(Ok(v)) => parse_quantity(&v),
+                    _ => None,
+                },
+                Err(fault) => {
+                    tracing::warn!(endpoint = %endpoint.url, %fault, "eth_chainId failed");
+                    endpoint.breaker.lock().expect("not poisoned").record_failure(Instant::now());
+                    continue;
+                }
+            };
+            let Some(got) = got else { continue };
+            let mut status = endpoint.status.lock().expect("not poisoned");
+            if got == self.chain_id {
+                *status = EndpointStatus::Ready;
+            } else {
+                tracing::warn!(endpoint = %endpoint.url, expected = self.chain_id, got, "endpoint refused: wrong chain");
+                *status = EndpointStatus::WrongChain { got };
+                refusals.push(Refusal {
+                    endpoint: endpoint.url.redacted(),
+                    expected: self.chain_id,
+                    got,
+                });
+            }
+        }
+        refusals
+    }
+
+    /// Sends `calls` to the first endpoint that can answer them all, starting with the one
+    /// that answered last and skipping refused, cooling-down and `excluded` endpoints.
+    /// Returns the answers in order, and which endpoint gave them.
+    pub async fn call_many(
+        &self,
+        calls: &[RpcCall],
+        excluded: &HashSet<usize>,
+    ) -> Result<(Vec<CallResult>, usize), AllFailed> {
+        let n = self.endpoints.len();
+        let start = self.preferred.load(Ordering::Relaxed);
+        let mut reasons = Vec::new();
+        for i in (0..n).map(|k| (start + k) % n) {
+            let endpoint = &self.endpoints[i];
+            let name = endpoint.url.redacted();
+            if excluded.contains(&i) {
+                continue;
+            }
+            match self.endpoint_status(i) {
+                EndpointStatus::Ready => {}
+                EndpointStatus::WrongChain { got } => {
+                    reasons.push(format!("{name}: refused, serves chain {got}"));
+                    continue;
+                }
+                EndpointStatus::Unchecked => {
+                    reasons.push(format!("{name}: its chain id could not be read"));
+                    continue;
+                }
+            }
+            if endpoint.breaker.lock().expect("not poisoned").is_open(Instant::now()) {
+                reasons.push(format!("{name}: skipped after repeated failures"));
+                continue;
+            }
+            match self.exchange(i, calls).await {
+                Ok(results) => {
+                    endpoint.breaker.lock().expect("not poisoned").record_success();
+                    self.preferred.store(i, Ordering::Relaxed);
+                    return Ok((results, i));
+                }
+                Err(fault) => {
+                    tracing::warn!(endpoint = %name, %fault, "failing over");
+                    endpoint.breaker.lock().expect("not poisoned").record_failure(Instant::now());
+                    reasons.push(format!("{name}: {fault}"));
+                }
+            }
+        }
+        if reasons.is_empty() {
+            reasons.push("every endpoint was excluded".to_owned());
+        }
+        Err(AllFailed { reasons })
+    }
+
+    /// All of `calls` on endpoint `i`: in batches where it takes them, one by one otherwise.
+    async fn exchange(&self, i: usize, calls: &[RpcCall]) -> Result<Vec<CallResult>, Fault> {
+        let endpoint = &self.endpoints[i];
+        if calls.len() == 1 || !endpoint.batches.load(Ordering::Relaxed) {
+            let mut out = Vec::with_capacity(calls.len());
+            for call in calls {
+                out.push(self.send_single(i, call).await?);
+            }
+            return Ok(out);
+        }
+        let mut out = Vec::with_capacity(calls.len());
+        for group in batch_groups(calls) {
+            match self.send_batch(i, group).await {
+                Ok(results) => out.extend(results),
+                Err(BatchError::Refused) => {
+                    tracing::info!(endpoint = %endpoint.url, "endpoint refuses JSON-RPC batches: sending calls one by one");
+                    endpoint.batches.store(false, Ordering::Relaxed);
+                    for call in group {
+                        out.push(self.send_single(i, call).await?);
+                    }
+                }
+                Err(BatchError::Fault(f)) => return Err(f),
+            }
+        }
+        Ok(out)
+    }
+
+    async fn send_single(&self, i: usize, call: &RpcCall) -> Result<CallResult, Fault> {
+        let body = serde_json::to_vec(&request_object(call, 1)).expect("JSON serializes");
+        let value = self.post_with_retries(i, body, 1).await?;
+        let mut results = parse_responses(value, 1).map_err(Fault::Malformed)?;
+        Ok(results.pop().expect("one result for one call"))
+    }
+
+    async fn send_batch(&self, i: usize, calls: &[RpcCall]) -> Result<Vec<CallResult>, BatchError> {
+        let body: Vec<Value> = calls
+            .iter()
+            .enumerate()
+            .map(|(id, call)| request_object(call, id as u64 + 1))
+            .collect();
+        let body = serde_json::to_vec(&body).expect("JSON serializes");
+        let value = self.post_with_retries(i, body, calls.len()).await?;
+        if !value.is_array() {
+            // An error object instead of an array: batches are not accepted here.
+            return Err(BatchError::Refused);
+        }
+        parse_responses(value, calls.len()).map_err(|e| BatchError::Fault(Fault::Malformed(e)))
+    }
+
+    /// One POST, retried on this endpoint while the fault is worth a retry and the wait it
+    /// asks for fits in the request timeout.
+    async fn post_with_retries(&self, i: usize, body: Vec<u8>, calls: usize) -> Result<Value, Fault> {
+        let url = self.endpoints[i].url.expose();
+        let mut backoff = FIRST_BACKOFF;
+        let mut attempt = 1;
+        loop {
+            self.stats.http_requests.fetch_add(1, Ordering::Relaxed);
+            self.stats.rpc_calls.fetch_add(calls as u64, Ordering::Relaxed);
+            let result = post_json(&self.http, url, body.clone(), self.timeout)
+                .await
+                .and_then(|bytes| {
+                    let value: Value = serde_json::from_slice(&bytes)
+                        .map_err(|e| Fault::Malformed(format!("{e} in {}", excerpt(&bytes))))?;
+                    if let Some(fault) = rate_limit_in_body(&value) {
+                        return Err(fault);
+                    }
+                    Ok(value)
+                });
+            match result {
+                Ok(value) => return Ok(value),
+                Err(fault) if fault.is_retryable_here() && attempt < ATTEMPTS_PER_ENDPOINT => {
+                    let wait = match &fault {
+                        Fault::RateLimited { retry_after: Some(d) } => *d,
+                        _ => backoff,
+                    };
+                    if wait > self.timeout {
+                        // A long Retry-After: the next endpoint answers sooner.
+                        return Err(fault);
+                    }
+                    tracing::debug!(endpoint = %self.endpoints[i].url, %fault, ?wait, "retrying");
+                    tokio::time::sleep(wait).await;
+                    backoff *= 2;
+                    attempt += 1;
+                }
+                Err(fault) => return Err(fault),
+            }
+        }
+    }
+}
+
+enum BatchError {
+    Refused,
+    Fault(Fault),
+}
+
+impl From<Fault> for BatchError {
+    fn from(f: Fault) -> Self {
+        BatchError::Fault(f)
+    }
+}
+
+/// Splits calls into groups whose JSON stays under [`MAX_BATCH_BYTES`].
+fn batch_groups(calls: &[RpcCall]) -> Vec<&[RpcCall]> {
+    let mut groups = Vec::new();
+    let (mut start, mut size) = (0, 0);
+    for (i, call) in calls.iter().enumerate() {
+        let call_size = call.params.to_string().len() + 64;
+        if i > start && size + call_size > MAX_BATCH_BYTES {
+            groups.push(&calls[start..i]);
+            start = i;
+            size = 0;
+        }
+        size += call_size;
+    }
+    if start < calls.len() {
+        groups.push(&calls[start..]);
+    }
+    groups
+}
+
+fn request_object(call: &RpcCall, id: u64) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "method": call.method, "params": call.params})
+}
+
+/// -32005 ("limit exceeded", used for rate limits) anywhere in the answer: retry the request.
+fn rate_limit_in_body(value: &Value) -> Option<Fault> {
+    let is_limit = |v: &Value| v["error"]["code"].as_i64() == Some(-32005);
+    let hit = match value {
+        Value::Array(items) => items.iter().any(is_limit),
+        other => is_limit(other),
+    };
+    hit.then(|| Fault::RateLimited {
+        retry_after: value_backoff(value),
+    })
+}
+
+/// Some providers put a backoff hint in the error's data.
+fn value_backoff(value: &Value) -> Option<Duration> {
+    let first = match value {
+        Value::Array(items) => items.first()?,
+        other => other,
+    };
+    first["error"]["data"]["backoff_seconds"]
+        .as_f64()
+        .map(Duration::from_secs_f64)
+}
+
+/// Responses ordered by request id 1..=n.
+fn parse_responses(value: Value, n: usize) -> Result<Vec<CallResult>, String> {
+    let items = match value {
+        Value::Array(items) => items,
+        single => vec![single],
+    };
+    let mut by_id: HashMap<u64, CallResult> = HashMap::with_capacity(items.len());
+    for item in items {
+        let Some(id) = item["id"].as_u64() else {
+            return Err(format!("a response without an id: {}", excerpt(item.to_string().as_bytes())));
+        };
+        let result = if let Some(error) = item.get("error").filter(|e| !e.is_null()) {
+            Err(CallError {
+                code: error["code"].as_i64().unwrap_or(0),
+                message: crate::format::sanitize(error["message"].as_str().unwrap_or("")),
+            })
+        } else if let Some(result) = item.get("result") {
+            Ok(result.clone())
+        } else {
+            return Err("a response with neither result nor error".to_owned());
+        };
+        by_id.insert(id, result);
+    }
+    (1..=n as u64)
+        .map(|id| by_id.remove(&id).ok_or_else(|| format!("no response for call {id} of {n}")))
+        .collect()
+}
+
+/// A JSON-RPC quantity (`"0x1a"`).
+pub fn parse_quantity(value: &Value) -> Option<u64> {
+    u64::from_str_radix(value.as_str()?.strip_prefix("0x")?, 16).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn responses_are_matched_by_id_whatever_their_order() {
+        let value = json!([
+            {"jsonrpc": "2.0", "id": 2, "result": "0x2"},
+            {"jsonrpc": "2.0", "id": 1, "error": {"code": 3, "message": "execution reverted"}},
+        ]);
+        let results = parse_responses(value, 2).unwrap();
+        assert_eq!(results[0].as_ref().unwrap_err().code, 3);
+        assert_eq!(results[1].as_ref().unwrap(), &json!("0x2"));
+        assert!(parse_responses(json!([{"id": 1, "result": "0x"}]), 2).is_err());
+    }
+
+    #[test]
+    fn limit_exceeded_in_a_200_is_a_rate_limit() {
+        let value = json!({"jsonrpc": "2.0", "id": 1, "error": {"code": -32005, "message": "limit exceeded"}});
+        assert_eq!(rate_limit_in_body(&value), Some(Fault::RateLimited { retry_after: None }));
+        assert_eq!(rate_limit_in_body(&json!({"id": 1, "result": "0x1"})), None);
+    }
+
+    #[test]
+    fn batches_are_split_by_size() {
+        let big = RpcCall::new("eth_call", json!(["x".repeat(400 * 1024)]));
+        let calls = vec![big.clone(), big.clone(), big.clone(), RpcCall::new("eth_blockNumber", json!([]))];
+        let groups = batch_groups(&calls);
+        assert_eq!(groups.iter().map(|g| g.len()).sum::<usize>(), 4);
+        assert!(groups.len() >= 2);
+    }
+}

@@ -1,0 +1,162 @@
+//! One HTTP exchange with one endpoint, and what went wrong with it, classified so the client
+//! can decide: retry here, or fail over to the next endpoint.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use time::OffsetDateTime;
+
+use crate::format::sanitize;
+
+/// Why one HTTP exchange did not produce a usable JSON-RPC answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Fault {
+    #[error("timed out after {0:?}")]
+    Timeout(Duration),
+    #[error("connection failed")]
+    Connect,
+    /// HTTP 429, or a JSON-RPC "limit exceeded" (-32005) inside an HTTP 200.
+    #[error("rate-limited{}", retry_after.map(|d| format!(" (retry after {d:?})")).unwrap_or_default())]
+    RateLimited { retry_after: Option<Duration> },
+    #[error("HTTP {status}: {excerpt}")]
+    Server { status: u16, excerpt: String },
+    #[error("HTTP {status}")]
+    Http { status: u16 },
+    /// An HTML page where JSON was expected (a proxy error page, a Cloudflare challenge).
+    #[error("answered HTML, not JSON: {0}")]
+    Html(String),
+    /// JSON that does not parse: cut off, or not JSON at all.
+    #[error("malformed or truncated JSON: {0}")]
+    Malformed(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl Fault {
+    /// Worth trying the same endpoint again after a pause.
+    pub fn is_retryable_here(&self) -> bool {
+        matches!(self, Fault::RateLimited { .. }) || matches!(self, Fault::Server { status, .. } if *status >= 500)
+    }
+}
+
+/// A short, terminal-safe excerpt of a body for an error message.
+pub fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let cut: String = flat.chars().take(80).collect();
+    let more = if flat.chars().count() > 80 { "…" } else { "" };
+    format!("{}{more}", sanitize(&cut))
+}
+
+/// `Retry-After` as delay-seconds or as an HTTP date, relative to `now`.
+pub fn parse_retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    let at = time::PrimitiveDateTime::parse(value, &format).ok()?.assume_utc();
+    let delta = at - now;
+    Some(if delta.is_negative() {
+        Duration::ZERO
+    } else {
+        delta.unsigned_abs()
+    })
+}
+
+/// POSTs `body` and returns the response body if it is JSON-looking and the status is 2xx.
+pub async fn post_json(
+    client: &reqwest::Client,
+    url: &url::Url,
+    body: Vec<u8>,
+    timeout: Duration,
+) -> Result<Bytes, Fault> {
+    let response = client
+        .post(url.clone())
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .timeout(timeout)
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| classify_reqwest(e, timeout))?;
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, OffsetDateTime::now_utc()));
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| classify_reqwest(e, timeout))?;
+    if status.as_u16() == 429 {
+        return Err(Fault::RateLimited { retry_after });
+    }
+    // An HTML page (a gateway's error page, a Cloudflare challenge) will not turn into JSON
+    // within a retry's pause: fail over at once, whatever the status.
+    if looks_html(&body) {
+        return Err(Fault::Html(format!("HTTP {}: {}", status.as_u16(), excerpt(&body))));
+    }
+    if status.is_server_error() {
+        return Err(Fault::Server {
+            status: status.as_u16(),
+            excerpt: excerpt(&body),
+        });
+    }
+    if !status.is_success() {
+        return Err(Fault::Http {
+            status: status.as_u16(),
+        });
+    }
+    Ok(body)
+}
+
+fn looks_html(body: &[u8]) -> bool {
+    body.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'<')
+}
+
+/// reqwest errors without their URL (which can carry an API key).
+fn classify_reqwest(error: reqwest::Error, timeout: Duration) -> Fault {
+    if error.is_timeout() {
+        Fault::Timeout(timeout)
+    } else if error.is_connect() {
+        Fault::Connect
+    } else if error.is_body() || error.is_decode() {
+        Fault::Malformed(error.without_url().to_string())
+    } else {
+        Fault::Other(error.without_url().to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = datetime!(2026-11-25 10:00:00 UTC);
+        assert_eq!(parse_retry_after("2", now), Some(Duration::from_secs(2)));
+        assert_eq!(
+            parse_retry_after("Wed, 25 Nov 2026 10:00:07 GMT", now),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 25 Nov 2026 09:59:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn excerpts_are_short_and_terminal_safe() {
+        let e = excerpt(b"<html>\x1b[31m  bad\n gateway </html>");
+        assert!(!e.contains('\x1b'));
+        assert!(e.starts_with("<html>"));
+        assert!(excerpt(&[b'x'; 500]).chars().count() <= 81);
+    }
+}

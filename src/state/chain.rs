@@ -1,0 +1,58 @@
+//! Figures the chain source reads, as plain data (no I/O types), carried by `Update`s.
+
+use alloy::primitives::{Address, I256, U256};
+use time::OffsetDateTime;
+
+/// One refresh of the chain, every read pinned to `block`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChainReading {
+    /// When the reading was made (wall clock): the age of these figures.
+    pub observed_at: OffsetDateTime,
+    pub block: u64,
+    /// The block's timestamp.
+    pub block_time: OffsetDateTime,
+    /// The endpoint that answered, secrets redacted.
+    pub endpoint: String,
+    pub token: TokenFacts,
+    pub balances: Vec<WalletBalance>,
+    pub eth_usd: Result<EthUsd, String>,
+    /// HTTP requests and JSON-RPC calls this refresh took.
+    pub http_requests: u64,
+    pub rpc_calls: u64,
+}
+
+/// What the token contract answers; `None` where a call reverted or returned nothing.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TokenFacts {
+    /// False when no contract code answers at the token address.
+    pub has_code: bool,
+    pub name: Option<String>,
+    pub symbol: Option<String>,
+    pub decimals: Option<u8>,
+    pub total_supply_raw: Option<U256>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WalletBalance {
+    pub address: Address,
+    pub pop_raw: Option<U256>,
+    pub eth_wei: Option<U256>,
+}
+
+/// The Chainlink ETH/USD answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EthUsd {
+    pub answer: I256,
+    pub decimals: u8,
+    pub updated_at: OffsetDateTime,
+    /// Older than 3 heartbeats at the block's time.
+    pub stale: bool,
+}
+
+impl EthUsd {
+    /// The price in dollars. USD figures are display values; token amounts stay integers.
+    pub fn price(&self) -> f64 {
+        let answer: f64 = self.answer.to_string().parse().unwrap_or(f64::NAN);
+        answer / 10f64.powi(i32::from(self.decimals))
+    }
+}

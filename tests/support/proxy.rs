@@ -1,0 +1,241 @@
+//! A real HTTP proxy on loopback in front of anvil that counts what crosses it and injects the
+//! faults public endpoints show: 429 with Retry-After, -32005 in an HTTP 200, HTML error
+//! pages, bodies cut off mid-way, no answer at all.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Behaviour {
+    /// Forward to anvil.
+    Pass,
+    /// HTTP 429 with this Retry-After header value.
+    TooManyRequests(String),
+    /// HTTP 200 whose body is a JSON-RPC -32005 "limit exceeded" error.
+    LimitExceeded,
+    /// HTTP 502 with an HTML page.
+    Html502,
+    /// Forward, but close the connection halfway through the body.
+    Truncated,
+    /// Accept the request and never answer.
+    Hang,
+}
+
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub http_requests: AtomicU64,
+    pub rpc_calls: AtomicU64,
+}
+
+struct Shared {
+    upstream: String,
+    queue: Mutex<VecDeque<Behaviour>>,
+    default: Mutex<Behaviour>,
+    counters: Counters,
+    /// When each request arrived, for timing assertions.
+    arrivals: Mutex<Vec<Instant>>,
+    /// The last request line's path and query, to check what the client sent.
+    paths: Mutex<Vec<String>>,
+    client: reqwest::Client,
+}
+
+pub struct FaultProxy {
+    pub addr: SocketAddr,
+    shared: Arc<Shared>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl FaultProxy {
+    pub async fn start(upstream: &str) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let shared = Arc::new(Shared {
+            upstream: upstream.to_owned(),
+            queue: Mutex::new(VecDeque::new()),
+            default: Mutex::new(Behaviour::Pass),
+            counters: Counters::default(),
+            arrivals: Mutex::new(Vec::new()),
+            paths: Mutex::new(Vec::new()),
+            client: reqwest::Client::new(),
+        });
+        let s = shared.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { return };
+                tokio::spawn(serve(stream, s.clone()));
+            }
+        });
+        Self { addr, shared, task }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The next requests get these behaviours, in order; then the default.
+    pub fn push(&self, behaviours: impl IntoIterator<Item = Behaviour>) {
+        self.shared.queue.lock().unwrap().extend(behaviours);
+    }
+
+    pub fn set_default(&self, behaviour: Behaviour) {
+        *self.shared.default.lock().unwrap() = behaviour;
+    }
+
+    pub fn http_requests(&self) -> u64 {
+        self.shared.counters.http_requests.load(Ordering::SeqCst)
+    }
+
+    pub fn rpc_calls(&self) -> u64 {
+        self.shared.counters.rpc_calls.load(Ordering::SeqCst)
+    }
+
+    pub fn arrivals(&self) -> Vec<Instant> {
+        self.shared.arrivals.lock().unwrap().clone()
+    }
+
+    pub fn paths(&self) -> Vec<String> {
+        self.shared.paths.lock().unwrap().clone()
+    }
+
+    pub fn reset_counts(&self) {
+        self.shared.counters.http_requests.store(0, Ordering::SeqCst);
+        self.shared.counters.rpc_calls.store(0, Ordering::SeqCst);
+        self.shared.arrivals.lock().unwrap().clear();
+    }
+}
+
+/// Reads one HTTP/1.1 request: (request line, body). None at end of stream.
+async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<(String, Vec<u8>)> {
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+            let length = head
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length").then(|| v.trim().parse::<usize>().ok())?
+                })
+                .unwrap_or(0);
+            while buf.len() < end + 4 + length {
+                let mut chunk = [0u8; 65536];
+                let n = stream.read(&mut chunk).await.ok()?;
+                if n == 0 {
+                    return None;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            let body = buf[end + 4..end + 4 + length].to_vec();
+            buf.drain(..end + 4 + length);
+            let line = head.lines().next().unwrap_or_default().to_owned();
+            return Some((line, body));
+        }
+        let mut chunk = [0u8; 65536];
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+async fn respond(stream: &mut TcpStream, status: &str, headers: &[(&str, String)], body: &[u8]) -> std::io::Result<()> {
+    let mut head = format!("HTTP/1.1 {status}\r\ncontent-length: {}\r\n", body.len());
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body).await?;
+    stream.flush().await
+}
+
+async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
+    let mut buf = Vec::new();
+    while let Some((line, body)) = read_request(&mut stream, &mut buf).await {
+        shared.counters.http_requests.fetch_add(1, Ordering::SeqCst);
+        shared.arrivals.lock().unwrap().push(Instant::now());
+        shared.paths.lock().unwrap().push(line.split_whitespace().nth(1).unwrap_or("").to_owned());
+        let calls = match serde_json::from_slice::<serde_json::Value>(&body) {
+            Ok(serde_json::Value::Array(items)) => items.len() as u64,
+            Ok(_) => 1,
+            Err(_) => 0,
+        };
+        shared.counters.rpc_calls.fetch_add(calls, Ordering::SeqCst);
+        let behaviour = shared
+            .queue
+            .lock()
+            .unwrap()
+            .pop_front()
+            .unwrap_or_else(|| shared.default.lock().unwrap().clone());
+        let json = [("content-type", "application/json".to_owned())];
+        let result = match behaviour {
+            Behaviour::Pass | Behaviour::Truncated => {
+                let answer = shared
+                    .client
+                    .post(&shared.upstream)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await;
+                let Ok(answer) = answer else { return };
+                let bytes = answer.bytes().await.unwrap_or_default();
+                if behaviour == Behaviour::Truncated {
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                        bytes.len()
+                    );
+                    let _ = stream.write_all(head.as_bytes()).await;
+                    let _ = stream.write_all(&bytes[..bytes.len() / 2]).await;
+                    return; // closing mid-body
+                }
+                respond(&mut stream, "200 OK", &json, &bytes).await
+            }
+            Behaviour::TooManyRequests(retry_after) => {
+                respond(
+                    &mut stream,
+                    "429 Too Many Requests",
+                    &[("retry-after", retry_after), ("content-type", "application/json".to_owned())],
+                    br#"{"jsonrpc":"2.0","id":1,"error":{"code":-32005,"message":"rate limited"}}"#,
+                )
+                .await
+            }
+            Behaviour::LimitExceeded => {
+                respond(
+                    &mut stream,
+                    "200 OK",
+                    &json,
+                    br#"{"jsonrpc":"2.0","id":1,"error":{"code":-32005,"message":"limit exceeded"}}"#,
+                )
+                .await
+            }
+            Behaviour::Html502 => {
+                respond(
+                    &mut stream,
+                    "502 Bad Gateway",
+                    &[("content-type", "text/html".to_owned())],
+                    b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>",
+                )
+                .await
+            }
+            Behaviour::Hang => {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                return;
+            }
+        };
+        if result.is_err() {
+            return;
+        }
+    }
+}
