@@ -10,7 +10,9 @@ use popwatch::devnet::{Devnet, Scenario};
 fn stand_up(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let mut group = c.benchmark_group("devnet_stand_up");
-    group.sample_size(10).measurement_time(Duration::from_secs(10));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10));
     for wallets in [5usize, 1_000, 10_000] {
         group.bench_function(format!("thin_{wallets}_wallets"), |b| {
             b.iter(|| {

@@ -156,7 +156,11 @@ fn snapshot(flag: Option<&Path>, json: bool) -> CommandResult {
     match written {
         // The reader went away (`| head`): nothing more to say.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::from(1)),
-        Err(e) => return Err(CommandError::Runtime(format!("cannot write the snapshot: {e}"))),
+        Err(e) => {
+            return Err(CommandError::Runtime(format!(
+                "cannot write the snapshot: {e}"
+            )));
+        }
         Ok(()) => {}
     }
     if state.chain_read() {

@@ -12,8 +12,8 @@ use popwatch::chain::{ChainError, ChainReader};
 use popwatch::config::{Config, RpcUrl};
 use popwatch::devnet::{Anvil, Devnet, Role, Scenario};
 use popwatch::state::{AppState, SourceName, SourceStatus, Update};
-use support::proxy::{Behaviour, FaultProxy};
 use support::cast_value;
+use support::proxy::{Behaviour, FaultProxy};
 
 fn with_urls(mut config: Config, urls: &[String], timeout_secs: u64) -> Config {
     config.chain.rpc_urls = urls.iter().map(|u| RpcUrl::parse(u).unwrap()).collect();
@@ -34,7 +34,10 @@ async fn oracle_balances(d: &Devnet) -> Vec<(Address, U256, U256)> {
     let mut out = Vec::new();
     for chunk in d.wallets.chunks(100) {
         let reads = chunk.iter().map(|w| async move {
-            let pop = d.view(d.contracts.pop, IERC20::balanceOfCall { owner: w.address }).await.unwrap();
+            let pop = d
+                .view(d.contracts.pop, IERC20::balanceOfCall { owner: w.address })
+                .await
+                .unwrap();
             let eth = d.provider().get_balance(w.address).await.unwrap();
             (w.address, pop, eth)
         });
@@ -57,9 +60,17 @@ async fn balances_token_facts_and_feed_are_exact() {
         assert_eq!(b.eth_wei, Some(*eth), "{address} ETH");
     }
     // Zero and dust are read as such, not as unknown.
-    let dust = reading.balances.iter().find(|b| b.address == d.wallet(Role::Dust).address).unwrap();
+    let dust = reading
+        .balances
+        .iter()
+        .find(|b| b.address == d.wallet(Role::Dust).address)
+        .unwrap();
     assert_eq!(dust.pop_raw, Some(d.wallet(Role::Dust).pop_raw));
-    let empty = reading.balances.iter().find(|b| b.address == d.wallet(Role::Empty).address).unwrap();
+    let empty = reading
+        .balances
+        .iter()
+        .find(|b| b.address == d.wallet(Role::Empty).address)
+        .unwrap();
     assert_eq!(empty.pop_raw, Some(U256::ZERO));
 
     let token = d.contracts.pop.to_string();
@@ -70,7 +81,10 @@ async fn balances_token_facts_and_feed_are_exact() {
         reading.token.total_supply_raw.unwrap().to_string(),
         cast_value(&["call", &token, "totalSupply()(uint256)", "-r", &d.url])
     );
-    assert_eq!(reading.block.to_string(), cast_value(&["block-number", "-r", &d.url]));
+    assert_eq!(
+        reading.block.to_string(),
+        cast_value(&["block-number", "-r", &d.url])
+    );
     let feed = reading.eth_usd.unwrap();
     assert_eq!(feed.price(), 3000.0);
     assert!(!feed.stale);
@@ -79,11 +93,20 @@ async fn balances_token_facts_and_feed_are_exact() {
 #[tokio::test]
 #[ignore = "needs anvil: run the README test command"]
 async fn a_thousand_wallets_are_wei_exact() {
-    let d = Devnet::start(Scenario::default().with_wallets(1_000)).await.unwrap();
-    let reading = ChainReader::from_config(&d.config().unwrap()).read().await.reading.unwrap();
+    let d = Devnet::start(Scenario::default().with_wallets(1_000))
+        .await
+        .unwrap();
+    let reading = ChainReader::from_config(&d.config().unwrap())
+        .read()
+        .await
+        .reading
+        .unwrap();
     let oracle = oracle_balances(&d).await;
     for (b, (address, pop, eth)) in reading.balances.iter().zip(&oracle) {
-        assert_eq!((b.address, b.pop_raw, b.eth_wei), (*address, Some(*pop), Some(*eth)));
+        assert_eq!(
+            (b.address, b.pop_raw, b.eth_wei),
+            (*address, Some(*pop), Some(*eth))
+        );
     }
 }
 
@@ -91,7 +114,9 @@ async fn a_thousand_wallets_are_wei_exact() {
 #[ignore = "needs anvil: run the README test command"]
 async fn requests_per_refresh_stay_within_the_budget() {
     for wallets in [10usize, 1_000, 5_000] {
-        let d = Devnet::start(Scenario::default().with_wallets(wallets)).await.unwrap();
+        let d = Devnet::start(Scenario::default().with_wallets(wallets))
+            .await
+            .unwrap();
         let proxy = FaultProxy::start(&d.url).await;
         let config = with_urls(d.config().unwrap(), &[proxy.url()], 10);
         let chunk = config.chain.multicall_chunk as usize;
@@ -103,7 +128,10 @@ async fn requests_per_refresh_stay_within_the_budget() {
 
         let first = reader.read().await.reading.unwrap();
         let first_requests = proxy.http_requests();
-        assert!(first_requests <= budget, "{wallets} wallets: {first_requests} > {budget}");
+        assert!(
+            first_requests <= budget,
+            "{wallets} wallets: {first_requests} > {budget}"
+        );
         proxy.reset_counts();
         let second = reader.read().await.reading.unwrap();
         // Measured at the proxy, not only by the client's own counter.
@@ -141,7 +169,11 @@ async fn a_wrong_chain_endpoint_is_refused_and_the_next_one_used() {
 
     // Through the pipeline, the refusal is kept in state for the user.
     let mut state = AppState::new(&config);
-    state.apply(Update::EndpointRefused { endpoint: mainnet_like.url(), expected: 31337, got: 1 });
+    state.apply(Update::EndpointRefused {
+        endpoint: mainnet_like.url(),
+        expected: 31337,
+        got: 1,
+    });
     assert_eq!(state.refused_endpoints.len(), 1);
 }
 
@@ -153,7 +185,11 @@ async fn dead_and_hung_endpoints_fail_over_within_the_timeout() {
     // Its chain id is read, then it stops answering.
     hung.push([Behaviour::Pass]);
     hung.set_default(Behaviour::Hang);
-    let config = with_urls(d.config().unwrap(), &[dead_url(), hung.url(), d.url.clone()], 1);
+    let config = with_urls(
+        d.config().unwrap(),
+        &[dead_url(), hung.url(), d.url.clone()],
+        1,
+    );
     let reader = ChainReader::from_config(&config);
     let started = Instant::now();
     let reading = reader.read().await.reading.unwrap();
@@ -177,7 +213,10 @@ async fn a_429_with_retry_after_is_retried_after_the_wait_and_succeeds() {
     assert_eq!(reading.endpoint, proxy.url());
     let arrivals = proxy.arrivals();
     assert_eq!(arrivals.len(), 2, "one 429, one success");
-    assert!(arrivals[1] - arrivals[0] >= Duration::from_secs(1), "retried before Retry-After");
+    assert!(
+        arrivals[1] - arrivals[0] >= Duration::from_secs(1),
+        "retried before Retry-After"
+    );
 
     // The HTTP-date form of Retry-After is honoured too.
     proxy.reset_counts();
@@ -190,7 +229,11 @@ async fn a_429_with_retry_after_is_retried_after_the_wait_and_succeeds() {
     proxy.push([Behaviour::TooManyRequests(date)]);
     reader.read().await.reading.unwrap();
     let arrivals = proxy.arrivals();
-    assert!(arrivals[1] - arrivals[0] >= Duration::from_millis(900), "{:?}", arrivals[1] - arrivals[0]);
+    assert!(
+        arrivals[1] - arrivals[0] >= Duration::from_millis(900),
+        "{:?}",
+        arrivals[1] - arrivals[0]
+    );
 }
 
 #[tokio::test]
@@ -235,7 +278,11 @@ async fn a_lagging_endpoints_older_block_is_never_shown() {
     let behind = Devnet::start(Scenario::default()).await.unwrap();
     ahead.mine(5).await.unwrap();
     let front = FaultProxy::start(&ahead.url).await;
-    let config = with_urls(ahead.config().unwrap(), &[front.url(), behind.url.clone()], 5);
+    let config = with_urls(
+        ahead.config().unwrap(),
+        &[front.url(), behind.url.clone()],
+        5,
+    );
     let reader = ChainReader::from_config(&config);
     let mut state = AppState::new(&config);
 
@@ -245,15 +292,28 @@ async fn a_lagging_endpoints_older_block_is_never_shown() {
     // The endpoint in front fails; the only other one is behind.
     front.set_default(Behaviour::Html502);
     let second = reader.read().await.reading;
-    assert!(matches!(second, Err(ChainError::Lagging { seen }) if seen == shown), "{second:?}");
-    state.apply(Update::SourceFailed { source: SourceName::Chain, error: second.unwrap_err().to_string() });
+    assert!(
+        matches!(second, Err(ChainError::Lagging { seen }) if seen == shown),
+        "{second:?}"
+    );
+    state.apply(Update::SourceFailed {
+        source: SourceName::Chain,
+        error: second.unwrap_err().to_string(),
+    });
     assert_eq!(state.block.unwrap().number, shown);
-    assert!(matches!(state.sources[&SourceName::Chain].status, SourceStatus::Failed { .. }));
+    assert!(matches!(
+        state.sources[&SourceName::Chain].status,
+        SourceStatus::Failed { .. }
+    ));
 
     // Once the head endpoint is back, refreshes go on from it.
     front.set_default(Behaviour::Pass);
     // Its breaker may be open after the failures; a fresh reader shows the head again.
-    let third = ChainReader::from_config(&config).read().await.reading.unwrap();
+    let third = ChainReader::from_config(&config)
+        .read()
+        .await
+        .reading
+        .unwrap();
     assert!(third.block >= shown);
 }
 
@@ -264,7 +324,11 @@ async fn absent_contracts_are_reported_not_stormed() {
     // No feed at the configured address: ETH/USD unknown, with the reason; the rest is read.
     let mut config = d.config().unwrap();
     config.chain.contracts.eth_usd_feed = Some(Address::repeat_byte(0x42));
-    let reading = ChainReader::from_config(&config).read().await.reading.unwrap();
+    let reading = ChainReader::from_config(&config)
+        .read()
+        .await
+        .reading
+        .unwrap();
     assert!(reading.eth_usd.unwrap_err().contains("no answer"));
     assert_eq!(reading.balances[0].pop_raw, Some(d.wallets[0].pop_raw));
 
@@ -274,12 +338,20 @@ async fn absent_contracts_are_reported_not_stormed() {
     let reader = ChainReader::from_config(&config);
     let err = reader.read().await.reading.unwrap_err();
     assert!(matches!(err, ChainError::MulticallAbsent(_)), "{err}");
-    assert!(reader.rpc().stats().http_requests <= 3, "no error storm: {:?}", reader.rpc().stats());
+    assert!(
+        reader.rpc().stats().http_requests <= 3,
+        "no error storm: {:?}",
+        reader.rpc().stats()
+    );
 
     // A token address without code: facts unknown, not invented.
     let mut config = d.config().unwrap();
     config.token.address = Address::repeat_byte(0x43);
-    let reading = ChainReader::from_config(&config).read().await.reading.unwrap();
+    let reading = ChainReader::from_config(&config)
+        .read()
+        .await
+        .reading
+        .unwrap();
     assert!(!reading.token.has_code);
     assert_eq!(reading.token.name, None);
 }
@@ -288,15 +360,31 @@ async fn absent_contracts_are_reported_not_stormed() {
 #[ignore = "needs anvil: run the README test command"]
 async fn a_stale_feed_is_marked_stale() {
     let d = Devnet::start(Scenario::default()).await.unwrap();
-    let head = d.provider().get_block_by_number(alloy::eips::BlockNumberOrTag::Latest).await.unwrap().unwrap();
-    d.set_feed_updated_at(d.scenario.eth_usd_8dec, head.header.timestamp - 3 * 3600 - 60).await.unwrap();
+    let head = d
+        .provider()
+        .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+        .await
+        .unwrap()
+        .unwrap();
+    d.set_feed_updated_at(
+        d.scenario.eth_usd_8dec,
+        head.header.timestamp - 3 * 3600 - 60,
+    )
+    .await
+    .unwrap();
     let config = d.config().unwrap();
-    let reading = ChainReader::from_config(&config).read().await.reading.unwrap();
+    let reading = ChainReader::from_config(&config)
+        .read()
+        .await
+        .reading
+        .unwrap();
     let feed = reading.eth_usd.clone().unwrap();
     assert!(feed.stale);
     let mut state = AppState::new(&config);
     state.apply(Update::ChainRead(Box::new(reading)));
-    assert!(matches!(&state.sources[&SourceName::Chainlink].status, SourceStatus::Failed { error } if error.contains("stale")));
+    assert!(
+        matches!(&state.sources[&SourceName::Chainlink].status, SourceStatus::Failed { error } if error.contains("stale"))
+    );
     // The figure stays visible, with its time, marked stale.
     assert!(state.eth_usd.unwrap().stale);
 }

@@ -28,6 +28,26 @@ fn example() -> &'static str {
     popwatch::config::EXAMPLE
 }
 
+/// A config whose only RPC endpoint is a loopback port where nothing listens, so the chain is
+/// unreadable without any network access.
+fn offline_config(dir: &Path) -> std::path::PathBuf {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let path = dir.join("offline.toml");
+    let wallets = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/config/valid/wallets.toml"),
+    )
+    .unwrap()
+    .replace(
+        r#"rpc_urls = ["https://mainnet.infura.io/v3/0123456789abcdef0123456789abcdef", "http://127.0.0.1:8545"]"#,
+        &format!("rpc_urls = [\"http://127.0.0.1:{port}/v3/0123456789abcdef0123456789abcdef\"]\ntimeout_secs = 1"),
+    );
+    assert!(wallets.contains("timeout_secs = 1"));
+    std::fs::write(&path, wallets).unwrap();
+    path
+}
+
 #[test]
 fn help_lists_every_command_and_the_exit_codes() {
     let home = TempDir::new().unwrap();
@@ -236,7 +256,8 @@ fn the_api_key_from_the_environment_is_never_printed() {
         .env("POPWATCH_COINGECKO_API_KEY", "CG-envsecret")
         .env("POPWATCH_DATA_DIR", home.path().join("data"))
         .env("POPWATCH_LOG", "trace")
-        .args(["snapshot", "--json"])
+        .args(["snapshot", "--json", "--config"])
+        .arg(offline_config(home.path()))
         .output()
         .unwrap();
     assert!(!stdout(&out).contains("envsecret") && !stderr(&out).contains("envsecret"));
@@ -247,15 +268,14 @@ fn the_api_key_from_the_environment_is_never_printed() {
 #[test]
 fn snapshot_json_prints_the_config_facts_and_null_figures_when_the_chain_is_unread() {
     let home = TempDir::new().unwrap();
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/config/valid/wallets.toml");
+    let path = offline_config(home.path());
     let out = popwatch(home.path())
         .env("POPWATCH_DATA_DIR", home.path().join("data"))
         .args(["snapshot", "--json", "--config"])
         .arg(&path)
         .output()
         .unwrap();
-    // This build reads no chain yet: the snapshot says so and exits 1, printing what it has.
+    // No endpoint answers: the snapshot still prints what it has, and exits 1.
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["chain_id"], 1);
@@ -275,7 +295,17 @@ fn snapshot_json_prints_the_config_facts_and_null_figures_when_the_chain_is_unre
         .find(|s| s["name"] == "chain")
         .unwrap();
     assert_eq!(chain["ok"], false);
-    assert!(chain["error"].is_string());
+    let error = chain["error"].as_str().unwrap();
+    assert!(error.contains("connection failed"), "{error}");
+    // The RPC key in the URL's path is redacted in the reason.
+    assert!(
+        !stdout(&out).contains("0123456789abcdef") && !stderr(&out).contains("0123456789abcdef")
+    );
+    let log = std::fs::read_to_string(home.path().join("data/popwatch.log")).unwrap();
+    assert!(
+        log.contains("eth_chainId failed") && !log.contains("0123456789abcdef"),
+        "{log}"
+    );
     // Logs went to the file, not to the terminal.
     assert!(home.path().join("data/popwatch.log").exists());
     assert!(!stderr(&out).contains("WARN"), "{}", stderr(&out));
@@ -284,8 +314,7 @@ fn snapshot_json_prints_the_config_facts_and_null_figures_when_the_chain_is_unre
 #[test]
 fn snapshot_table_marks_unknown_figures() {
     let home = TempDir::new().unwrap();
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/config/valid/wallets.toml");
+    let path = offline_config(home.path());
     let out = popwatch(home.path())
         .env("POPWATCH_DATA_DIR", home.path().join("data"))
         .args(["snapshot", "--config"])

@@ -64,7 +64,8 @@ pub fn decode_aggregate3(raw: &Bytes) -> Result<Vec<ReadResult>, String> {
     if raw.is_empty() {
         return Err("empty answer".to_owned());
     }
-    let results = IMulticall3::aggregate3Call::abi_decode_returns(raw).map_err(|e| e.to_string())?;
+    let results =
+        IMulticall3::aggregate3Call::abi_decode_returns(raw).map_err(|e| e.to_string())?;
     Ok(results
         .into_iter()
         .map(|r| r.success.then_some(r.returnData))

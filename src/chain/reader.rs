@@ -46,7 +46,9 @@ impl ReaderSettings {
             token: config.token.address,
             contracts: config.chain.contracts.resolve(),
             wallets: config.wallets.iter().map(|w| w.address).collect(),
-            chunk: usize::try_from(config.chain.multicall_chunk).unwrap_or(usize::MAX).max(2),
+            chunk: usize::try_from(config.chain.multicall_chunk)
+                .unwrap_or(usize::MAX)
+                .max(2),
             heartbeat: Duration::from_secs(config.chain.eth_usd_heartbeat_secs),
         }
     }
@@ -113,7 +115,10 @@ impl ChainReader {
         debug_assert_eq!(reads.len(), FIXED);
         for &wallet in &s.wallets {
             reads.push(Read::new(s.token, IERC20::balanceOfCall { owner: wallet }));
-            reads.push(Read::new(c.multicall3, IMulticall3::getEthBalanceCall { addr: wallet }));
+            reads.push(Read::new(
+                c.multicall3,
+                IMulticall3::getEthBalanceCall { addr: wallet },
+            ));
         }
         reads
     }
@@ -145,7 +150,10 @@ impl ChainReader {
         // pinned to the newest.
         let per_chunk = self.settings.chunk - 1;
         let chunks: Vec<&[Read]> = reads.chunks(per_chunk).collect();
-        let block_read = Read::new(self.settings.contracts.multicall3, IMulticall3::getBlockNumberCall {});
+        let block_read = Read::new(
+            self.settings.contracts.multicall3,
+            IMulticall3::getBlockNumberCall {},
+        );
         let calls_at = |at: At| -> Vec<RpcCall> {
             chunks
                 .iter()
@@ -164,14 +172,20 @@ impl ChainReader {
             let fetched = self.fetch(&calls_at(At::Latest), &mut excluded).await;
             let (mut blocks, mut results, mut endpoint) = match fetched {
                 // The endpoints that answered were behind, and the others failed.
-                Err(ChainError::Rpc(_)) if !excluded.is_empty() => return Err(ChainError::Lagging { seen }),
+                Err(ChainError::Rpc(_)) if !excluded.is_empty() => {
+                    return Err(ChainError::Lagging { seen });
+                }
                 other => other?,
             };
             let newest = *blocks.iter().max().expect("at least one chunk");
             if blocks.iter().any(|&b| b != newest) {
-                (blocks, results, endpoint) = self.fetch(&calls_at(At::Block(newest)), &mut excluded).await?;
+                (blocks, results, endpoint) = self
+                    .fetch(&calls_at(At::Block(newest)), &mut excluded)
+                    .await?;
                 if blocks.iter().any(|&b| b != newest) {
-                    return Err(ChainError::Call(format!("reads pinned to block {newest} answered {blocks:?}")));
+                    return Err(ChainError::Call(format!(
+                        "reads pinned to block {newest} answered {blocks:?}"
+                    )));
                 }
             }
             if newest < seen {
@@ -202,7 +216,8 @@ impl ChainReader {
             let value = answer.map_err(|e| ChainError::Call(e.to_string()))?;
             let raw: Bytes = serde_json::from_value(value)
                 .map_err(|e| ChainError::Call(format!("eth_call answered a non-hex value: {e}")))?;
-            let mut chunk = decode_aggregate3(&raw).map_err(|_| ChainError::MulticallAbsent(multicall))?;
+            let mut chunk =
+                decode_aggregate3(&raw).map_err(|_| ChainError::MulticallAbsent(multicall))?;
             let block = chunk
                 .first()
                 .and_then(|r| r.as_ref())
@@ -216,7 +231,12 @@ impl ChainReader {
     }
 
     fn decode(&self, block: u64, results: &[ReadResult], endpoint: usize) -> ChainReading {
-        let get = |i: usize| results.get(i).and_then(|r| r.as_ref()).filter(|b| !b.is_empty());
+        let get = |i: usize| {
+            results
+                .get(i)
+                .and_then(|r| r.as_ref())
+                .filter(|b| !b.is_empty())
+        };
         let timestamp = get(TIMESTAMP)
             .and_then(|b| IMulticall3::getCurrentBlockTimestampCall::abi_decode_returns(b).ok())
             .and_then(|t| i64::try_from(t).ok())
@@ -225,10 +245,11 @@ impl ChainReader {
         let token_reads = [NAME, SYMBOL, DECIMALS, TOTAL_SUPPLY];
         let token = TokenFacts {
             has_code: token_reads.iter().any(|&i| get(i).is_some()),
-            name: get(NAME).and_then(|b| decode_text(b)),
-            symbol: get(SYMBOL).and_then(|b| decode_text(b)),
+            name: get(NAME).and_then(decode_text),
+            symbol: get(SYMBOL).and_then(decode_text),
             decimals: get(DECIMALS).and_then(|b| IERC20::decimalsCall::abi_decode_returns(b).ok()),
-            total_supply_raw: get(TOTAL_SUPPLY).and_then(|b| IERC20::totalSupplyCall::abi_decode_returns(b).ok()),
+            total_supply_raw: get(TOTAL_SUPPLY)
+                .and_then(|b| IERC20::totalSupplyCall::abi_decode_returns(b).ok()),
         };
         let eth_usd = self.decode_feed(get(FEED_DECIMALS), get(FEED_ROUND), timestamp);
         let balances = self
@@ -238,7 +259,7 @@ impl ChainReader {
             .enumerate()
             .map(|(k, &address)| WalletBalance {
                 address,
-                pop_raw: get(FIXED + 2 * k).and_then(|b| decode_u256(b)),
+                pop_raw: get(FIXED + 2 * k).and_then(decode_u256),
                 eth_wei: get(FIXED + 2 * k + 1)
                     .and_then(|b| IMulticall3::getEthBalanceCall::abi_decode_returns(b).ok()),
             })
@@ -256,7 +277,12 @@ impl ChainReader {
         }
     }
 
-    fn decode_feed(&self, decimals: Option<&Bytes>, round: Option<&Bytes>, now: OffsetDateTime) -> Result<EthUsd, String> {
+    fn decode_feed(
+        &self,
+        decimals: Option<&Bytes>,
+        round: Option<&Bytes>,
+        now: OffsetDateTime,
+    ) -> Result<EthUsd, String> {
         let feed = self.settings.contracts.eth_usd_feed;
         let (Some(decimals), Some(round)) = (decimals, round) else {
             return Err(format!("no answer from the ETH/USD feed at {feed}"));
@@ -309,7 +335,10 @@ mod tests {
         assert_eq!(decode_text(&string).as_deref(), Some("POP Network Token"));
         let mut word = [0u8; 32];
         word[..3].copy_from_slice(b"MKR");
-        assert_eq!(decode_text(&Bytes::from(word.to_vec())).as_deref(), Some("MKR"));
+        assert_eq!(
+            decode_text(&Bytes::from(word.to_vec())).as_deref(),
+            Some("MKR")
+        );
         assert_eq!(decode_text(&Bytes::from(vec![1, 2, 3])), None);
     }
 }

@@ -218,7 +218,11 @@ impl AppState {
         t.decimals = r.token.decimals;
         t.total_supply_raw = r.token.total_supply_raw;
         for balance in r.balances {
-            if let Some(w) = self.wallets.iter_mut().find(|w| w.address == balance.address) {
+            if let Some(w) = self
+                .wallets
+                .iter_mut()
+                .find(|w| w.address == balance.address)
+            {
                 // A single read that failed leaves the last known figure in place.
                 w.pop_raw = balance.pop_raw.or(w.pop_raw);
                 w.eth_wei = balance.eth_wei.or(w.eth_wei);
@@ -232,7 +236,10 @@ impl AppState {
                 let chainlink = self.source_mut(SourceName::Chainlink);
                 if feed.stale {
                     chainlink.status = SourceStatus::Failed {
-                        error: format!("stale: last updated {}", crate::format::rfc3339(feed.updated_at)),
+                        error: format!(
+                            "stale: last updated {}",
+                            crate::format::rfc3339(feed.updated_at)
+                        ),
                     };
                 } else {
                     chainlink.status = SourceStatus::Ok;

@@ -9,7 +9,10 @@ use super::chain::ChainReading;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Update {
     /// A source finished a refresh successfully at `at`.
-    SourceOk { source: SourceName, at: OffsetDateTime },
+    SourceOk {
+        source: SourceName,
+        at: OffsetDateTime,
+    },
     /// A source's refresh failed; the reason is shown to the user (already sanitized and
     /// redacted by the source).
     SourceFailed { source: SourceName, error: String },

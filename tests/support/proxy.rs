@@ -73,7 +73,9 @@ impl FaultProxy {
         let s = shared.clone();
         let task = tokio::spawn(async move {
             loop {
-                let Ok((stream, _)) = listener.accept().await else { return };
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
                 tokio::spawn(serve(stream, s.clone()));
             }
         });
@@ -110,7 +112,10 @@ impl FaultProxy {
     }
 
     pub fn reset_counts(&self) {
-        self.shared.counters.http_requests.store(0, Ordering::SeqCst);
+        self.shared
+            .counters
+            .http_requests
+            .store(0, Ordering::SeqCst);
         self.shared.counters.rpc_calls.store(0, Ordering::SeqCst);
         self.shared.arrivals.lock().unwrap().clear();
     }
@@ -125,7 +130,8 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<(Stri
                 .lines()
                 .find_map(|l| {
                     let (k, v) = l.split_once(':')?;
-                    k.eq_ignore_ascii_case("content-length").then(|| v.trim().parse::<usize>().ok())?
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse::<usize>().ok())?
                 })
                 .unwrap_or(0);
             while buf.len() < end + 4 + length {
@@ -150,7 +156,12 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<(Stri
     }
 }
 
-async fn respond(stream: &mut TcpStream, status: &str, headers: &[(&str, String)], body: &[u8]) -> std::io::Result<()> {
+async fn respond(
+    stream: &mut TcpStream,
+    status: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+) -> std::io::Result<()> {
     let mut head = format!("HTTP/1.1 {status}\r\ncontent-length: {}\r\n", body.len());
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
@@ -166,7 +177,11 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
     while let Some((line, body)) = read_request(&mut stream, &mut buf).await {
         shared.counters.http_requests.fetch_add(1, Ordering::SeqCst);
         shared.arrivals.lock().unwrap().push(Instant::now());
-        shared.paths.lock().unwrap().push(line.split_whitespace().nth(1).unwrap_or("").to_owned());
+        shared
+            .paths
+            .lock()
+            .unwrap()
+            .push(line.split_whitespace().nth(1).unwrap_or("").to_owned());
         let calls = match serde_json::from_slice::<serde_json::Value>(&body) {
             Ok(serde_json::Value::Array(items)) => items.len() as u64,
             Ok(_) => 1,

@@ -56,7 +56,9 @@ pub enum EndpointStatus {
     Unchecked,
     Ready,
     /// It serves another chain: refused for good.
-    WrongChain { got: u64 },
+    WrongChain {
+        got: u64,
+    },
 }
 
 #[derive(Debug)]
@@ -66,6 +68,8 @@ struct Endpoint {
     breaker: Mutex<Breaker>,
     /// Cleared when the endpoint refuses a JSON-RPC batch; calls then go one by one.
     batches: AtomicBool,
+    /// Why its chain id could not be read, for the user.
+    last_fault: Mutex<Option<Fault>>,
 }
 
 /// Requests and calls sent so far (for tests, and logged at debug level).
@@ -132,6 +136,7 @@ impl RpcClient {
                     status: Mutex::new(EndpointStatus::Unchecked),
                     breaker: Mutex::new(Breaker::default()),
                     batches: AtomicBool::new(true),
+                    last_fault: Mutex::new(None),
                 })
                 .collect(),
             chain_id,
@@ -159,7 +164,11 @@ impl RpcClient {
     }
 
     pub fn endpoint_status(&self, index: usize) -> EndpointStatus {
-        self.endpoints[index].status.lock().expect("not poisoned").clone()
+        self.endpoints[index]
+            .status
+            .lock()
+            .expect("not poisoned")
+            .clone()
     }
 
     /// Reads `eth_chainId` of every endpoint not checked yet. Endpoints of another chain are
@@ -183,7 +192,12 @@ impl RpcClient {
                 },
                 Err(fault) => {
                     tracing::warn!(endpoint = %endpoint.url, %fault, "eth_chainId failed");
-                    endpoint.breaker.lock().expect("not poisoned").record_failure(Instant::now());
+                    endpoint
+                        .breaker
+                        .lock()
+                        .expect("not poisoned")
+                        .record_failure(Instant::now());
+                    *endpoint.last_fault.lock().expect("not poisoned") = Some(fault);
                     continue;
                 }
             };
@@ -228,23 +242,40 @@ impl RpcClient {
                     continue;
                 }
                 EndpointStatus::Unchecked => {
-                    reasons.push(format!("{name}: its chain id could not be read"));
+                    let why = endpoint.last_fault.lock().expect("not poisoned").clone();
+                    reasons.push(match why {
+                        Some(fault) => format!("{name}: {fault}"),
+                        None => format!("{name}: its chain id could not be read"),
+                    });
                     continue;
                 }
             }
-            if endpoint.breaker.lock().expect("not poisoned").is_open(Instant::now()) {
+            if endpoint
+                .breaker
+                .lock()
+                .expect("not poisoned")
+                .is_open(Instant::now())
+            {
                 reasons.push(format!("{name}: skipped after repeated failures"));
                 continue;
             }
             match self.exchange(i, calls).await {
                 Ok(results) => {
-                    endpoint.breaker.lock().expect("not poisoned").record_success();
+                    endpoint
+                        .breaker
+                        .lock()
+                        .expect("not poisoned")
+                        .record_success();
                     self.preferred.store(i, Ordering::Relaxed);
                     return Ok((results, i));
                 }
                 Err(fault) => {
                     tracing::warn!(endpoint = %name, %fault, "failing over");
-                    endpoint.breaker.lock().expect("not poisoned").record_failure(Instant::now());
+                    endpoint
+                        .breaker
+                        .lock()
+                        .expect("not poisoned")
+                        .record_failure(Instant::now());
                     reasons.push(format!("{name}: {fault}"));
                 }
             }
@@ -306,13 +337,20 @@ impl RpcClient {
 
     /// One POST, retried on this endpoint while the fault is worth a retry and the wait it
     /// asks for fits in the request timeout.
-    async fn post_with_retries(&self, i: usize, body: Vec<u8>, calls: usize) -> Result<Value, Fault> {
+    async fn post_with_retries(
+        &self,
+        i: usize,
+        body: Vec<u8>,
+        calls: usize,
+    ) -> Result<Value, Fault> {
         let url = self.endpoints[i].url.expose();
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 1;
         loop {
             self.stats.http_requests.fetch_add(1, Ordering::Relaxed);
-            self.stats.rpc_calls.fetch_add(calls as u64, Ordering::Relaxed);
+            self.stats
+                .rpc_calls
+                .fetch_add(calls as u64, Ordering::Relaxed);
             let result = post_json(&self.http, url, body.clone(), self.timeout)
                 .await
                 .and_then(|bytes| {
@@ -327,7 +365,9 @@ impl RpcClient {
                 Ok(value) => return Ok(value),
                 Err(fault) if fault.is_retryable_here() && attempt < ATTEMPTS_PER_ENDPOINT => {
                     let wait = match &fault {
-                        Fault::RateLimited { retry_after: Some(d) } => *d,
+                        Fault::RateLimited {
+                            retry_after: Some(d),
+                        } => *d,
                         _ => backoff,
                     };
                     if wait > self.timeout {
@@ -411,7 +451,10 @@ fn parse_responses(value: Value, n: usize) -> Result<Vec<CallResult>, String> {
     let mut by_id: HashMap<u64, CallResult> = HashMap::with_capacity(items.len());
     for item in items {
         let Some(id) = item["id"].as_u64() else {
-            return Err(format!("a response without an id: {}", excerpt(item.to_string().as_bytes())));
+            return Err(format!(
+                "a response without an id: {}",
+                excerpt(item.to_string().as_bytes())
+            ));
         };
         let result = if let Some(error) = item.get("error").filter(|e| !e.is_null()) {
             Err(CallError {
@@ -426,7 +469,11 @@ fn parse_responses(value: Value, n: usize) -> Result<Vec<CallResult>, String> {
         by_id.insert(id, result);
     }
     (1..=n as u64)
-        .map(|id| by_id.remove(&id).ok_or_else(|| format!("no response for call {id} of {n}")))
+        .map(|id| {
+            by_id
+                .remove(&id)
+                .ok_or_else(|| format!("no response for call {id} of {n}"))
+        })
         .collect()
 }
 
@@ -454,14 +501,22 @@ mod tests {
     #[test]
     fn limit_exceeded_in_a_200_is_a_rate_limit() {
         let value = json!({"jsonrpc": "2.0", "id": 1, "error": {"code": -32005, "message": "limit exceeded"}});
-        assert_eq!(rate_limit_in_body(&value), Some(Fault::RateLimited { retry_after: None }));
+        assert_eq!(
+            rate_limit_in_body(&value),
+            Some(Fault::RateLimited { retry_after: None })
+        );
         assert_eq!(rate_limit_in_body(&json!({"id": 1, "result": "0x1"})), None);
     }
 
     #[test]
     fn batches_are_split_by_size() {
         let big = RpcCall::new("eth_call", json!(["x".repeat(400 * 1024)]));
-        let calls = vec![big.clone(), big.clone(), big.clone(), RpcCall::new("eth_blockNumber", json!([]))];
+        let calls = vec![
+            big.clone(),
+            big.clone(),
+            big.clone(),
+            RpcCall::new("eth_blockNumber", json!([])),
+        ];
         let groups = batch_groups(&calls);
         assert_eq!(groups.iter().map(|g| g.len()).sum::<usize>(), 4);
         assert!(groups.len() >= 2);

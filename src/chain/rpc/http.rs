@@ -35,7 +35,8 @@ pub enum Fault {
 impl Fault {
     /// Worth trying the same endpoint again after a pause.
     pub fn is_retryable_here(&self) -> bool {
-        matches!(self, Fault::RateLimited { .. }) || matches!(self, Fault::Server { status, .. } if *status >= 500)
+        matches!(self, Fault::RateLimited { .. })
+            || matches!(self, Fault::Server { status, .. } if *status >= 500)
     }
 }
 
@@ -57,7 +58,9 @@ pub fn parse_retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
     let format = time::macros::format_description!(
         "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
     );
-    let at = time::PrimitiveDateTime::parse(value, &format).ok()?.assume_utc();
+    let at = time::PrimitiveDateTime::parse(value, &format)
+        .ok()?
+        .assume_utc();
     let delta = at - now;
     Some(if delta.is_negative() {
         Duration::ZERO
@@ -97,7 +100,11 @@ pub async fn post_json(
     // An HTML page (a gateway's error page, a Cloudflare challenge) will not turn into JSON
     // within a retry's pause: fail over at once, whatever the status.
     if looks_html(&body) {
-        return Err(Fault::Html(format!("HTTP {}: {}", status.as_u16(), excerpt(&body))));
+        return Err(Fault::Html(format!(
+            "HTTP {}: {}",
+            status.as_u16(),
+            excerpt(&body)
+        )));
     }
     if status.is_server_error() {
         return Err(Fault::Server {
