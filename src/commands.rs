@@ -40,13 +40,7 @@ pub fn run(cli: Cli) -> CommandResult {
         Some(Command::Snapshot { json }) => snapshot(flag, json),
         Some(Command::Events) => not_built("popwatch events (history and alerts)"),
         Some(Command::History { .. }) => not_built("popwatch history (history and alerts)"),
-        None => {
-            // Validate the config first, so a bad file is reported even before the app exists.
-            if !cli.demo {
-                config::load(flag)?;
-            }
-            not_built("the terminal app (and --demo)")
-        }
+        None => tui(flag, cli.demo),
     }
 }
 
@@ -54,6 +48,31 @@ fn not_built(what: &str) -> CommandResult {
     Err(CommandError::Runtime(format!(
         "{what} is not built yet in this version of popwatch"
     )))
+}
+
+fn tui(flag: Option<&Path>, demo: bool) -> CommandResult {
+    let (config, sources): (_, Vec<Box<dyn crate::source::Source>>) = if demo {
+        (
+            crate::demo::config(),
+            vec![Box::new(crate::demo::DemoSource::new())],
+        )
+    } else {
+        let loaded = config::load(flag)?;
+        let sources = crate::source::sources_for(&loaded.config);
+        (loaded.config, sources)
+    };
+    if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        return Err(CommandError::Usage(
+            "the terminal app needs a terminal; for scripts use `popwatch snapshot --json` or `popwatch events`".into(),
+        ));
+    }
+    let _log = crate::logging::init().ok();
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(|e| CommandError::Runtime(format!("cannot start the async runtime: {e}")))?;
+    runtime
+        .block_on(crate::app::run(config, sources, demo))
+        .map_err(|e| CommandError::Runtime(format!("terminal error: {e}")))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn config_path(flag: Option<&Path>) -> CommandResult {

@@ -55,6 +55,96 @@ fn group_thousands(digits: &str) -> String {
     out
 }
 
+/// Dollars in a few characters: `$1.23M`, `$4.56k`, `$12.34`, `$0.00001234`.
+pub fn usd(value: f64) -> String {
+    if !value.is_finite() {
+        return "—".to_owned();
+    }
+    let sign = if value < 0.0 { "-" } else { "" };
+    let v = value.abs();
+    let body = if v >= 1e9 {
+        format!("{:.2}B", v / 1e9)
+    } else if v >= 1e6 {
+        format!("{:.2}M", v / 1e6)
+    } else if v >= 1e4 {
+        format!("{:.1}k", v / 1e3)
+    } else if v >= 1.0 {
+        format!("{v:.2}")
+    } else if v == 0.0 {
+        "0".to_owned()
+    } else if v >= 0.01 {
+        format!("{v:.4}")
+    } else {
+        // Four significant digits of a tiny price.
+        let digits = (-v.log10().floor()) as usize + 3;
+        format!("{v:.digits$}")
+    };
+    format!("{sign}${body}")
+}
+
+/// A whole-token amount in a few characters: `400.0M`, `12.3k`, `0.5`, `<0.0001`.
+pub fn compact_amount(raw: U256, decimals: u8) -> String {
+    let whole = f64::from(raw) / 10f64.powi(i32::from(decimals));
+    if raw.is_zero() {
+        "0".to_owned()
+    } else if whole >= 1e9 {
+        format!("{:.2}B", whole / 1e9)
+    } else if whole >= 1e6 {
+        format!("{:.1}M", whole / 1e6)
+    } else if whole >= 1e4 {
+        format!("{:.1}k", whole / 1e3)
+    } else if whole >= 0.0001 {
+        token_amount(raw, decimals, 4)
+    } else {
+        "<0.0001".to_owned()
+    }
+}
+
+/// Signed wei as ETH with up to 6 decimals (`-0.004862`).
+pub fn signed_eth(wei: alloy::primitives::I256) -> String {
+    let sign = if wei.is_negative() { "-" } else { "" };
+    format!("{sign}{}", token_amount(wei.unsigned_abs(), 18, 6))
+}
+
+/// An age in one unit: `42s`, `5m`, `3h`, `12d`.
+pub fn age(secs: i64) -> String {
+    let secs = secs.max(0);
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}m", secs / 60),
+        3600..86_400 => format!("{}h", secs / 3600),
+        _ => format!("{}d", secs / 86_400),
+    }
+}
+
+/// A percentage with one decimal, or two under 1%.
+pub fn pct(value: f64) -> String {
+    if value.abs() < 1.0 {
+        format!("{value:.2}%")
+    } else {
+        format!("{value:.1}%")
+    }
+}
+
+/// EIP-55 addresses shortened to `0xAbCd…1234`, with as many digits on each side as it takes
+/// for every watched address to stay distinct (at least 4).
+pub fn short_addresses(addresses: &[alloy::primitives::Address]) -> Vec<String> {
+    let full: Vec<String> = addresses.iter().map(|a| a.to_checksum(None)).collect();
+    for n in 4..=20 {
+        let short: Vec<String> = full
+            .iter()
+            .map(|a| format!("{}…{}", &a[..2 + n], &a[a.len() - n..]))
+            .collect();
+        let mut unique = short.clone();
+        unique.sort();
+        unique.dedup();
+        if unique.len() == short.len() {
+            return short;
+        }
+    }
+    full
+}
+
 /// RFC 3339 UTC, the time format of every JSON output.
 pub fn rfc3339(at: time::OffsetDateTime) -> String {
     at.to_offset(time::UtcOffset::UTC)
@@ -73,6 +163,38 @@ mod tests {
         assert!(!clean.chars().any(is_unsafe_char), "{clean:?}");
         assert!(clean.ends_with("USDC"));
         assert_eq!(sanitize("POP Network Token"), "POP Network Token");
+    }
+
+    #[test]
+    fn compact_figures() {
+        assert_eq!(usd(1_234_567.0), "$1.23M");
+        assert_eq!(usd(12.345), "$12.35");
+        assert_eq!(usd(0.00001234), "$0.00001234");
+        assert_eq!(usd(-5.0), "-$5.00");
+        assert_eq!(age(42), "42s");
+        assert_eq!(age(3 * 86_400 + 5), "3d");
+        let pop = U256::from(400_000_000u64) * U256::from(10u64).pow(U256::from(18));
+        assert_eq!(compact_amount(pop, 18), "400.0M");
+        assert_eq!(
+            compact_amount(U256::from(5u64) * U256::from(10u64).pow(U256::from(17)), 18),
+            "0.5"
+        );
+    }
+
+    #[test]
+    fn short_addresses_stay_distinct() {
+        use alloy::primitives::Address;
+        let a: Address = "0x1111111111111111111111111111111111111111"
+            .parse()
+            .unwrap();
+        let b: Address = "0x1111100000000000000000000000000000011111"
+            .parse()
+            .unwrap();
+        let short = short_addresses(&[a, b]);
+        assert_ne!(short[0], short[1]);
+        assert!(short[0].len() > "0x1111…1111".len());
+        let alone = short_addresses(&[a]);
+        assert_eq!(alone[0], "0x1111…1111");
     }
 
     #[test]

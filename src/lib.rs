@@ -5,10 +5,12 @@
 //! read it.
 
 pub mod abi;
+pub mod app;
 pub mod chain;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod demo;
 pub mod devnet;
 pub mod dirs;
 pub mod format;
@@ -17,3 +19,4 @@ pub mod logging;
 pub mod snapshot;
 pub mod source;
 pub mod state;
+pub mod ui;

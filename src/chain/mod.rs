@@ -2,6 +2,7 @@
 //! chain source that reads token facts, balances and the ETH/USD feed into `Update`s.
 
 pub mod multicall;
+pub mod quote;
 mod reader;
 pub mod rpc;
 mod source;

@@ -3,6 +3,8 @@
 //! `snapshot`, `events`) only read the state.
 
 pub mod chain;
+pub mod exits;
+pub mod market;
 mod update;
 
 use std::collections::BTreeMap;
@@ -13,6 +15,8 @@ use time::OffsetDateTime;
 
 use crate::config::Config;
 use chain::{ChainReading, EthUsd};
+use exits::{Exit, ExitReading, PoolState, Quote};
+use market::MarketQuote;
 pub use update::Update;
 
 /// Every data source popwatch knows, by its stable name (PRODUCT.md: `sources[].name`).
@@ -96,7 +100,15 @@ pub struct WalletState {
     pub address: Address,
     pub pop_raw: Option<U256>,
     pub eth_wei: Option<U256>,
+    /// Its whole balance sold in each pool alone.
+    pub quotes: Vec<Quote>,
+    /// Its best exit net of gas; `None` with no POP or no pool.
+    pub exit: Option<Exit>,
 }
+
+/// How many price observations a source keeps for the sparkline (7 days at one a minute is
+/// 10,080; the history issue stores the rest).
+pub const PRICE_HISTORY_LEN: usize = 2_000;
 
 /// The block the chain figures were read at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +138,14 @@ pub struct AppState {
     pub refused_endpoints: Vec<RefusedEndpoint>,
     /// HTTP requests and JSON-RPC calls of the last chain refresh.
     pub last_chain_cost: Option<(u64, u64)>,
+    pub gas_price_wei: Option<U256>,
+    pub pools: Vec<PoolState>,
+    /// Every wallet's POP sold together: what the portfolio would really fetch.
+    pub portfolio_exit: Option<Exit>,
+    /// The latest figures of each market source.
+    pub market: BTreeMap<SourceName, MarketQuote>,
+    /// Observed prices per source, oldest first, for sparklines.
+    pub price_history: BTreeMap<SourceName, std::collections::VecDeque<(OffsetDateTime, f64)>>,
 }
 
 impl AppState {
@@ -154,6 +174,8 @@ impl AppState {
                     address: w.address,
                     pop_raw: None,
                     eth_wei: None,
+                    quotes: Vec::new(),
+                    exit: None,
                 })
                 .collect(),
             sources: SourceName::ALL
@@ -165,6 +187,11 @@ impl AppState {
             eth_usd: None,
             refused_endpoints: Vec::new(),
             last_chain_cost: None,
+            gas_price_wei: None,
+            pools: Vec::new(),
+            portfolio_exit: None,
+            market: BTreeMap::new(),
+            price_history: BTreeMap::new(),
         }
     }
 
@@ -183,6 +210,22 @@ impl AppState {
                 self.source_mut(source).status = SourceStatus::Unavailable { reason };
             }
             Update::ChainRead(reading) => self.apply_chain(*reading),
+            Update::Exits(reading) => self.apply_exits(*reading),
+            Update::Market { source, quote } => {
+                if let (Some(price), Some(at)) = (quote.price_usd, quote.fetched_at) {
+                    let history = self.price_history.entry(source).or_default();
+                    if history.back().is_none_or(|(last, _)| *last < at) {
+                        history.push_back((at, price));
+                    }
+                    while history.len() > PRICE_HISTORY_LEN {
+                        history.pop_front();
+                    }
+                }
+                let state = self.source_mut(source);
+                state.status = SourceStatus::Ok;
+                state.last_ok_at = quote.fetched_at.or(state.last_ok_at);
+                self.market.insert(source, *quote);
+            }
             Update::EndpointRefused {
                 endpoint,
                 expected,
@@ -198,6 +241,70 @@ impl AppState {
                 }
             }
         }
+    }
+
+    fn apply_exits(&mut self, r: ExitReading) {
+        if self.block.is_some_and(|b| b.number > r.block) {
+            return;
+        }
+        self.gas_price_wei = Some(r.gas_price_wei);
+        self.pools = r.pools;
+        self.portfolio_exit = r.portfolio_exit;
+        for w in &mut self.wallets {
+            match r.wallets.iter().find(|x| x.address == w.address) {
+                Some(x) => {
+                    w.quotes = x.quotes.clone();
+                    w.exit = x.exit.clone();
+                }
+                None => {
+                    w.quotes.clear();
+                    w.exit = None;
+                }
+            }
+        }
+    }
+
+    /// The POP price in USD by PRODUCT.md's `value_usd` rule: the first market source with a
+    /// price (coingecko, coinpaprika, dexscreener), else the deepest pool's spot price × ETH/USD.
+    pub fn paper_price(&self) -> Option<(f64, &'static str)> {
+        for source in [
+            SourceName::Coingecko,
+            SourceName::Coinpaprika,
+            SourceName::Dexscreener,
+        ] {
+            if let Some(price) = self.market.get(&source).and_then(|q| q.price_usd) {
+                return Some((price, source.as_str()));
+            }
+        }
+        Some((self.onchain_price_usd()?, "onchain"))
+    }
+
+    /// The deepest pool's spot price of one whole POP in USD.
+    pub fn onchain_price_usd(&self) -> Option<f64> {
+        let eth_usd = self.eth_usd.as_ref()?.price();
+        let pool = self.pools.iter().max_by_key(|p| p.weth_reserve_wei)?;
+        if pool.pop_reserve_raw.is_zero() {
+            return None;
+        }
+        let decimals = self.token.decimals.unwrap_or(self.token.expected_decimals);
+        let pop = f64::from(pool.pop_reserve_raw) / 10f64.powi(i32::from(decimals));
+        let eth = f64::from(pool.weth_reserve_wei) / 1e18;
+        Some(eth / pop * eth_usd)
+    }
+
+    /// A wallet's paper value in USD and the source of the price used.
+    pub fn paper_value(&self, wallet: &WalletState) -> Option<(f64, &'static str)> {
+        let (price, source) = self.paper_price()?;
+        let decimals = self.token.decimals.unwrap_or(self.token.expected_decimals);
+        let pop = f64::from(wallet.pop_raw?) / 10f64.powi(i32::from(decimals));
+        Some((pop * price, source))
+    }
+
+    /// Wei in USD at the chain's ETH/USD.
+    pub fn wei_usd(&self, wei: alloy::primitives::I256) -> Option<f64> {
+        let eth_usd = self.eth_usd.as_ref()?.price();
+        let eth: f64 = wei.to_string().parse::<f64>().ok()? / 1e18;
+        Some(eth * eth_usd)
     }
 
     fn apply_chain(&mut self, r: ChainReading) {

@@ -5,6 +5,8 @@ use time::OffsetDateTime;
 
 use super::SourceName;
 use super::chain::ChainReading;
+use super::exits::ExitReading;
+use super::market::MarketQuote;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Update {
@@ -20,6 +22,13 @@ pub enum Update {
     SourceUnavailable { source: SourceName, reason: String },
     /// One refresh of the chain (also the Chainlink feed read with it).
     ChainRead(Box<ChainReading>),
+    /// Pools, quotes and exits computed from one chain refresh.
+    Exits(Box<ExitReading>),
+    /// One market source's figures.
+    Market {
+        source: SourceName,
+        quote: Box<MarketQuote>,
+    },
     /// An RPC endpoint answered another chain id and is refused for good.
     EndpointRefused {
         endpoint: String,

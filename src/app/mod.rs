@@ -1,0 +1,334 @@
+//! The terminal app: its state (the data `AppState` plus what the user is looking at), key
+//! handling through the keymap, and the event loop.
+
+pub mod keymap;
+mod run;
+
+use std::cmp::Ordering;
+
+use alloy::primitives::Address;
+use time::OffsetDateTime;
+
+pub use keymap::{Action, KEYMAP, VIEWS, action_for, help_lines};
+pub use run::run;
+
+use crate::state::{AppState, WalletState};
+
+/// Columns the wallets table sorts by, in the order `s` cycles through them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortColumn {
+    Label,
+    Balance,
+    PaperValue,
+    Exit,
+    Eth,
+}
+
+impl SortColumn {
+    pub const ALL: [SortColumn; 5] = [
+        SortColumn::Label,
+        SortColumn::Balance,
+        SortColumn::PaperValue,
+        SortColumn::Exit,
+        SortColumn::Eth,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SortColumn::Label => "label",
+            SortColumn::Balance => "POP",
+            SortColumn::PaperValue => "paper value",
+            SortColumn::Exit => "exit",
+            SortColumn::Eth => "ETH",
+        }
+    }
+
+    fn next(self) -> Self {
+        let i = Self::ALL.iter().position(|c| *c == self).unwrap_or(0);
+        Self::ALL[(i + 1) % Self::ALL.len()]
+    }
+}
+
+/// An overlay drawn over the current view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlay {
+    Help,
+    /// The detail of the selected wallet.
+    Detail,
+}
+
+/// What the user is looking at; never data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewState {
+    pub view: usize,
+    pub overlay: Option<Overlay>,
+    /// The selected wallet, kept by address so it survives re-sorting.
+    pub selected: Option<Address>,
+    pub sort: SortColumn,
+    pub reverse: bool,
+    pub privacy: bool,
+}
+
+impl Default for ViewState {
+    fn default() -> Self {
+        Self {
+            view: 0,
+            overlay: None,
+            selected: None,
+            sort: SortColumn::Balance,
+            reverse: true,
+            privacy: false,
+        }
+    }
+}
+
+/// Rows a page key moves.
+const PAGE: usize = 10;
+
+pub struct App {
+    pub state: AppState,
+    pub view: ViewState,
+    /// The clock the screen shows ages against (set on every tick; fixed in tests).
+    pub now: OffsetDateTime,
+    /// Simulated data: the screen says so.
+    pub demo: bool,
+    pub refresh_secs: u64,
+    pub market_refresh_secs: u64,
+    /// When the chain source will refresh next, as the event loop knows it.
+    pub next_refresh: Option<OffsetDateTime>,
+    pub quit: bool,
+    /// Set by `r`: the event loop wakes the sources.
+    pub refresh_requested: bool,
+    pub suspend_requested: bool,
+}
+
+impl App {
+    pub fn new(state: AppState, now: OffsetDateTime) -> Self {
+        let selected = state.wallets.first().map(|w| w.address);
+        Self {
+            state,
+            view: ViewState {
+                selected,
+                ..ViewState::default()
+            },
+            now,
+            demo: false,
+            refresh_secs: 30,
+            market_refresh_secs: 600,
+            next_refresh: None,
+            quit: false,
+            refresh_requested: false,
+            suspend_requested: false,
+        }
+    }
+
+    /// The wallets in display order.
+    pub fn sorted_wallets(&self) -> Vec<&WalletState> {
+        let mut wallets: Vec<&WalletState> = self.state.wallets.iter().collect();
+        let key = |w: &WalletState| -> Option<f64> {
+            match self.view.sort {
+                SortColumn::Label => None,
+                SortColumn::Balance => w.pop_raw.map(f64::from),
+                SortColumn::PaperValue => self.state.paper_value(w).map(|(v, _)| v),
+                SortColumn::Exit => w
+                    .exit
+                    .as_ref()
+                    .map(|e| e.net_eth_wei().to_string().parse::<f64>().unwrap_or(0.0)),
+                SortColumn::Eth => w.eth_wei.map(f64::from),
+            }
+        };
+        wallets.sort_by(|a, b| {
+            let order = match self.view.sort {
+                SortColumn::Label => a.label.to_lowercase().cmp(&b.label.to_lowercase()),
+                // Unknown figures sort below known ones.
+                _ => match (key(a), key(b)) {
+                    (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
+                    (Some(_), None) => Ordering::Greater,
+                    (None, Some(_)) => Ordering::Less,
+                    (None, None) => Ordering::Equal,
+                },
+            };
+            if self.view.reverse {
+                order.reverse()
+            } else {
+                order
+            }
+        });
+        wallets
+    }
+
+    pub fn selected_index(&self) -> Option<usize> {
+        let selected = self.view.selected?;
+        self.sorted_wallets()
+            .iter()
+            .position(|w| w.address == selected)
+    }
+
+    pub fn selected_wallet(&self) -> Option<&WalletState> {
+        let selected = self.view.selected?;
+        self.state.wallets.iter().find(|w| w.address == selected)
+    }
+
+    fn select_index(&mut self, index: usize) {
+        let address = self.sorted_wallets().get(index).map(|w| w.address);
+        if address.is_some() {
+            self.view.selected = address;
+        }
+    }
+
+    fn move_selection(&mut self, delta: isize) {
+        let n = self.state.wallets.len();
+        if n == 0 {
+            return;
+        }
+        let current = self.selected_index().unwrap_or(0) as isize;
+        let target = (current + delta).clamp(0, n as isize - 1) as usize;
+        self.select_index(target);
+    }
+
+    /// Applies one action. Pure: the event loop carries out the side effects it flags.
+    pub fn handle(&mut self, action: Action) {
+        // The help overlay takes any key but its own away.
+        if self.view.overlay == Some(Overlay::Help)
+            && !matches!(action, Action::Help | Action::Quit)
+        {
+            self.view.overlay = None;
+            if action == Action::Back {
+                return;
+            }
+        }
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => {
+                self.view.overlay = match self.view.overlay {
+                    Some(Overlay::Help) => None,
+                    _ => Some(Overlay::Help),
+                }
+            }
+            Action::Back => self.view.overlay = None,
+            Action::Down => self.move_selection(1),
+            Action::Up => self.move_selection(-1),
+            Action::PageDown => self.move_selection(PAGE as isize),
+            Action::PageUp => self.move_selection(-(PAGE as isize)),
+            Action::Top => self.select_index(0),
+            Action::Bottom => {
+                let last = self.state.wallets.len().saturating_sub(1);
+                self.select_index(last);
+            }
+            Action::SortNext => self.view.sort = self.view.sort.next(),
+            Action::SortReverse => self.view.reverse = !self.view.reverse,
+            Action::Open => {
+                if self.view.selected.is_some() {
+                    self.view.overlay = Some(Overlay::Detail);
+                }
+            }
+            Action::Refresh => self.refresh_requested = true,
+            Action::Privacy => self.view.privacy = !self.view.privacy,
+            Action::NextView => self.view.view = (self.view.view + 1) % VIEWS.len(),
+            Action::PrevView => self.view.view = (self.view.view + VIEWS.len() - 1) % VIEWS.len(),
+            Action::View(n) => {
+                if n < VIEWS.len() {
+                    self.view.view = n;
+                    self.view.overlay = None;
+                }
+            }
+            Action::Suspend => self.suspend_requested = true,
+        }
+    }
+
+    /// Applies a data update; keeps a selection when wallets exist.
+    pub fn apply(&mut self, update: crate::state::Update) {
+        self.state.apply(update);
+        if self.view.selected.is_none() {
+            self.view.selected = self.state.wallets.first().map(|w| w.address);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, WalletConfig};
+    use alloy::primitives::U256;
+
+    fn app_with(balances: &[(&str, u64)]) -> App {
+        let mut config = Config::default();
+        for (i, (label, _)) in balances.iter().enumerate() {
+            config.wallets.push(WalletConfig {
+                label: (*label).to_owned(),
+                address: Address::repeat_byte(i as u8 + 1),
+            });
+        }
+        let mut state = AppState::new(&config);
+        for (w, (_, pop)) in state.wallets.iter_mut().zip(balances) {
+            w.pop_raw = Some(U256::from(*pop));
+        }
+        App::new(state, OffsetDateTime::UNIX_EPOCH)
+    }
+
+    #[test]
+    fn selection_moves_clamps_and_follows_the_sort() {
+        let mut app = app_with(&[("a", 5), ("b", 50), ("c", 1)]);
+        // Sorted by balance, largest first: b, a, c.
+        app.handle(Action::Top);
+        assert_eq!(app.selected_wallet().unwrap().label, "b");
+        app.handle(Action::Down);
+        app.handle(Action::Down);
+        app.handle(Action::Down);
+        assert_eq!(app.selected_wallet().unwrap().label, "c");
+        app.handle(Action::Up);
+        assert_eq!(app.selected_wallet().unwrap().label, "a");
+        // Reversing the sort keeps the same wallet selected.
+        app.handle(Action::SortReverse);
+        assert_eq!(app.selected_wallet().unwrap().label, "a");
+        assert_eq!(app.selected_index(), Some(1));
+        app.handle(Action::Bottom);
+        assert_eq!(app.selected_wallet().unwrap().label, "b");
+        app.handle(Action::PageUp);
+        assert_eq!(app.selected_wallet().unwrap().label, "c");
+    }
+
+    #[test]
+    fn sort_cycles_columns_and_label_sorts_alphabetically() {
+        let mut app = app_with(&[("Zed", 5), ("alpha", 50)]);
+        assert_eq!(app.view.sort, SortColumn::Balance);
+        for _ in 0..4 {
+            app.handle(Action::SortNext);
+        }
+        assert_eq!(app.view.sort, SortColumn::Label);
+        app.handle(Action::SortReverse);
+        let labels: Vec<_> = app
+            .sorted_wallets()
+            .iter()
+            .map(|w| w.label.clone())
+            .collect();
+        assert_eq!(labels, ["alpha", "Zed"]);
+    }
+
+    #[test]
+    fn overlays_views_privacy_and_quit() {
+        let mut app = app_with(&[("a", 1)]);
+        app.handle(Action::Help);
+        assert_eq!(app.view.overlay, Some(Overlay::Help));
+        app.handle(Action::Back);
+        assert_eq!(app.view.overlay, None);
+        app.handle(Action::Open);
+        assert_eq!(app.view.overlay, Some(Overlay::Detail));
+        app.handle(Action::Back);
+        app.handle(Action::View(3));
+        assert_eq!(app.view.view, 3);
+        app.handle(Action::NextView);
+        app.handle(Action::NextView);
+        app.handle(Action::NextView);
+        assert_eq!(app.view.view, 0);
+        app.handle(Action::PrevView);
+        assert_eq!(app.view.view, 5);
+        app.handle(Action::Privacy);
+        assert!(app.view.privacy);
+        app.handle(Action::Refresh);
+        assert!(app.refresh_requested);
+        assert!(!app.quit);
+        app.handle(Action::Quit);
+        assert!(app.quit);
+    }
+}

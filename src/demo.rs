@@ -1,0 +1,370 @@
+//! `--demo`: an offline, in-process source of simulated data. It sends the very same `Update`s
+//! the chain and market sources send, through the same `apply`, so the demo exercises the real
+//! app: a thin POP-like market that moves, a whale whose exit loses more than half to price
+//! impact, a dust wallet whose exit is worth less than its gas, and markets that disagree.
+
+use std::time::Duration;
+
+use alloy::primitives::{Address, I256, U256, keccak256};
+use futures::future::BoxFuture;
+use time::OffsetDateTime;
+
+use crate::chain::quote::{Quoting, best_split, constant_product_out, price_impact_pct};
+use crate::config::{Config, RpcUrl, WalletConfig};
+use crate::source::{Source, UpdateSender};
+use crate::state::chain::{ChainReading, EthUsd, TokenFacts, WalletBalance};
+use crate::state::exits::{Exit, ExitReading, Leg, PoolState, Quote, Venue, WalletExit};
+use crate::state::market::MarketQuote;
+use crate::state::{SourceName, Update};
+
+const DECIMALS: u8 = 18;
+/// Seconds between simulated refreshes.
+const STEP_SECS: u64 = 2;
+
+/// (label, whole POP ×100, milli-ETH) of the demo's wallets.
+const WALLETS: [(&str, u64, u64); 7] = [
+    ("Whale", 42_000_000_000, 1_500),
+    ("Cold storage", 3_800_000_000, 250),
+    ("Old trade", 250_000_000, 80),
+    ("Airdrop", 1_234_567, 20),
+    ("Dust", 30, 5),
+    ("Empty", 0, 40),
+    ("No gas", 500_000_000, 0),
+];
+
+fn unit() -> U256 {
+    U256::from(10u64).pow(U256::from(DECIMALS))
+}
+
+fn demo_address(label: &str) -> Address {
+    Address::from_slice(&keccak256(format!("popwatch demo {label}"))[12..])
+}
+
+/// The config the demo runs with: its own wallets, the real token's facts, no network.
+pub fn config() -> Config {
+    let chain = crate::config::ChainConfig {
+        rpc_urls: vec![RpcUrl::parse("http://demo.invalid").expect("static URL")],
+        ..Default::default()
+    };
+    Config {
+        refresh_secs: STEP_SECS,
+        market_refresh_secs: STEP_SECS,
+        chain,
+        wallets: WALLETS
+            .iter()
+            .map(|(label, _, _)| WalletConfig {
+                label: (*label).to_owned(),
+                address: demo_address(label),
+            })
+            .collect(),
+        ..Config::default()
+    }
+}
+
+struct DemoPool {
+    venue: Venue,
+    address: Address,
+    pop: U256,
+    eth: U256,
+    gas: u64,
+}
+
+impl Quoting for DemoPool {
+    fn quote(&self, amount: U256) -> Option<U256> {
+        constant_product_out(amount, self.pop, self.eth, 3000)
+    }
+    fn leg_gas(&self) -> u64 {
+        self.gas
+    }
+}
+
+pub struct DemoSource {
+    step: u64,
+    seed: u64,
+    block: u64,
+    eth_usd_cents: i64,
+    pools: Vec<DemoPool>,
+    started: OffsetDateTime,
+}
+
+impl Default for DemoSource {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DemoSource {
+    pub fn new() -> Self {
+        let milli = |m: u64| U256::from(m) * U256::from(10u64).pow(U256::from(15));
+        Self {
+            step: 0,
+            seed: 0x9E37_79B9_7F4A_7C15,
+            block: 21_345_678,
+            eth_usd_cents: 300_000,
+            pools: vec![
+                DemoPool {
+                    venue: Venue::UniswapV1,
+                    address: demo_address("pool v1"),
+                    pop: U256::from(120_000_000u64) * unit(),
+                    eth: milli(400),
+                    gas: 118_000,
+                },
+                DemoPool {
+                    venue: Venue::UniswapV2,
+                    address: demo_address("pool v2"),
+                    pop: U256::from(225_000_000u64) * unit(),
+                    eth: milli(750),
+                    gas: 152_000,
+                },
+            ],
+            started: OffsetDateTime::now_utc(),
+        }
+    }
+
+    /// A number in [-1, 1), deterministic per run.
+    fn noise(&mut self) -> f64 {
+        self.seed = self
+            .seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.seed >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+    }
+
+    /// Moves the market a little: small trades in the pools, ETH drifting.
+    fn advance(&mut self) {
+        self.step += 1;
+        self.block += 1;
+        self.eth_usd_cents = (self.eth_usd_cents as f64 * (1.0 + self.noise() * 0.002)) as i64;
+        for k in 0..self.pools.len() {
+            let n = self.noise();
+            let pool = &mut self.pools[k];
+            // Someone sells or buys up to 0.5% of the pool's POP.
+            let delta = pool.pop * U256::from((n.abs() * 50.0) as u64) / U256::from(10_000);
+            if n >= 0.0 {
+                if let Some(out) = constant_product_out(delta, pool.pop, pool.eth, 3000) {
+                    pool.pop += delta;
+                    pool.eth -= out;
+                }
+            } else if delta < pool.pop {
+                let eth_in = pool.eth * U256::from((n.abs() * 50.0) as u64) / U256::from(10_000);
+                if let Some(out) = constant_product_out(eth_in, pool.eth, pool.pop, 3000) {
+                    pool.eth += eth_in;
+                    pool.pop -= out;
+                }
+            }
+        }
+    }
+
+    fn onchain_price(&self) -> f64 {
+        let pool = &self.pools[1];
+        f64::from(pool.eth) / f64::from(pool.pop) * self.eth_usd_cents as f64 / 100.0
+    }
+
+    fn chain_reading(&self, now: OffsetDateTime) -> ChainReading {
+        ChainReading {
+            observed_at: now,
+            block: self.block,
+            block_time: now,
+            endpoint: "demo (simulated)".to_owned(),
+            token: TokenFacts {
+                has_code: true,
+                name: Some("POP Network Token".to_owned()),
+                symbol: Some("POP".to_owned()),
+                decimals: Some(DECIMALS),
+                total_supply_raw: Some(U256::from(1_600_000_000u64) * unit()),
+            },
+            balances: WALLETS
+                .iter()
+                .map(|(label, pop_hundredths, milli_eth)| WalletBalance {
+                    address: demo_address(label),
+                    pop_raw: Some(U256::from(*pop_hundredths) * unit() / U256::from(100)),
+                    eth_wei: Some(U256::from(*milli_eth) * U256::from(10u64).pow(U256::from(15))),
+                })
+                .collect(),
+            eth_usd: Ok(EthUsd {
+                answer: I256::try_from(self.eth_usd_cents * 1_000_000).unwrap_or(I256::ZERO),
+                decimals: 8,
+                updated_at: now,
+                stale: false,
+            }),
+            http_requests: 0,
+            rpc_calls: 0,
+        }
+    }
+
+    fn exit_for(&self, amount: U256, gas_price: U256) -> Option<Exit> {
+        let split = best_split(amount, &self.pools, gas_price)?;
+        let legs: Vec<Leg> = split
+            .legs
+            .iter()
+            .map(|&(i, pop, out)| Leg {
+                venue: self.pools[i].venue,
+                pool: self.pools[i].address,
+                pop_raw: pop,
+                eth_out_wei: out,
+            })
+            .collect();
+        let ideal: f64 = split
+            .legs
+            .iter()
+            .map(|&(i, pop, _)| {
+                let p = &self.pools[i];
+                f64::from(pop) * f64::from(p.eth) / f64::from(p.pop) * 0.997
+            })
+            .sum();
+        Some(Exit {
+            legs,
+            eth_out_wei: split.gross,
+            gas_cost_wei: split.gas_cost,
+            price_impact_pct: if ideal > 0.0 {
+                ((1.0 - f64::from(split.gross) / ideal) * 100.0).max(0.0)
+            } else {
+                0.0
+            },
+        })
+    }
+
+    fn exits(&self) -> ExitReading {
+        let gas_price = U256::from(18_000_000_000u64);
+        let balances = self.chain_reading(self.started).balances;
+        let wallets = balances
+            .iter()
+            .map(|b| {
+                let pop = b.pop_raw.unwrap_or_default();
+                WalletExit {
+                    address: b.address,
+                    quotes: self
+                        .pools
+                        .iter()
+                        .filter(|_| !pop.is_zero())
+                        .filter_map(|p| {
+                            let out = p.quote(pop)?;
+                            Some(Quote {
+                                venue: p.venue,
+                                pool: p.address,
+                                eth_out_wei: out,
+                                price_impact_pct: price_impact_pct(pop, out, p.pop, p.eth, 3000),
+                            })
+                        })
+                        .collect(),
+                    exit: self.exit_for(pop, gas_price),
+                }
+            })
+            .collect();
+        let total: U256 = balances.iter().filter_map(|b| b.pop_raw).sum();
+        ExitReading {
+            block: self.block,
+            gas_price_wei: gas_price,
+            pools: self
+                .pools
+                .iter()
+                .map(|p| PoolState {
+                    venue: p.venue,
+                    address: p.address,
+                    fee_ppm: 3000,
+                    pop_reserve_raw: p.pop,
+                    weth_reserve_wei: p.eth,
+                })
+                .collect(),
+            wallets,
+            portfolio_exit: self.exit_for(total, gas_price),
+        }
+    }
+
+    /// Three providers that disagree, as POP's do: CoinGecko with no circulating supply (so
+    /// market cap 0), CoinPaprika with the full supply, DexScreener from the V2 pool.
+    fn market(&mut self, price: f64, at: OffsetDateTime) -> Vec<(SourceName, MarketQuote)> {
+        let supply = 1_600_000_000.0;
+        let cg = price * (1.0 + 0.04 + self.noise() * 0.01);
+        let cp = price * (1.0 - 0.06 + self.noise() * 0.01);
+        let volume = 45.0 + self.noise() * 30.0;
+        vec![
+            (
+                SourceName::Coingecko,
+                MarketQuote {
+                    price_usd: Some(cg),
+                    market_cap_usd: Some(0.0),
+                    fdv_usd: Some(cg * supply),
+                    volume_24h_usd: Some(volume),
+                    change_24h_pct: Some(self.noise() * 8.0),
+                    circulating_supply: Some(0.0),
+                    total_supply: Some(supply),
+                    ath_usd: Some(0.0289),
+                    ath_change_pct: Some((cg / 0.0289 - 1.0) * 100.0),
+                    rank: None,
+                    contract_address: Some("0x5d858bcd53e085920620549214a8b27ce2f04670".to_owned()),
+                    fetched_at: Some(at),
+                },
+            ),
+            (
+                SourceName::Coinpaprika,
+                MarketQuote {
+                    price_usd: Some(cp),
+                    market_cap_usd: Some(cp * supply),
+                    fdv_usd: Some(cp * supply),
+                    volume_24h_usd: Some(volume * 1.3),
+                    change_24h_pct: Some(self.noise() * 8.0),
+                    circulating_supply: Some(supply),
+                    total_supply: Some(supply),
+                    ath_usd: Some(0.0312),
+                    ath_change_pct: Some((cp / 0.0312 - 1.0) * 100.0),
+                    rank: Some(7_412),
+                    contract_address: None,
+                    fetched_at: Some(at),
+                },
+            ),
+            (
+                SourceName::Dexscreener,
+                MarketQuote {
+                    price_usd: Some(price),
+                    fdv_usd: Some(price * supply),
+                    volume_24h_usd: Some(volume * 0.7),
+                    change_24h_pct: Some(self.noise() * 8.0),
+                    contract_address: Some("0x5d858bcd53e085920620549214a8b27ce2f04670".to_owned()),
+                    fetched_at: Some(at),
+                    ..MarketQuote::default()
+                },
+            ),
+        ]
+    }
+}
+
+impl Source for DemoSource {
+    fn name(&self) -> SourceName {
+        SourceName::Chain
+    }
+
+    fn interval(&self) -> Duration {
+        Duration::from_secs(STEP_SECS)
+    }
+
+    fn refresh(&mut self, out: UpdateSender) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let now = OffsetDateTime::now_utc();
+            if self.step == 0 {
+                // A week of hourly prices, so the sparkline has a past from the first frame.
+                let base = self.onchain_price();
+                for hour in (1..=168).rev() {
+                    let at = now - time::Duration::hours(hour);
+                    let drift = 1.0 + (hour as f64 / 168.0) * 0.35 + self.noise() * 0.05;
+                    for (source, quote) in self.market(base * drift, at) {
+                        let _ = out.send(Update::Market {
+                            source,
+                            quote: Box::new(quote),
+                        });
+                    }
+                }
+            }
+            self.advance();
+            let _ = out.send(Update::ChainRead(Box::new(self.chain_reading(now))));
+            let _ = out.send(Update::Exits(Box::new(self.exits())));
+            let price = self.onchain_price();
+            for (source, quote) in self.market(price, now) {
+                let _ = out.send(Update::Market {
+                    source,
+                    quote: Box::new(quote),
+                });
+            }
+        })
+    }
+}

@@ -1,0 +1,137 @@
+//! The selected wallet in full (`Enter`; `Esc` goes back).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+
+use super::text::{MASK, UNKNOWN, safe};
+use super::theme;
+use crate::app::App;
+use crate::format::{pct, signed_eth, token_amount, usd};
+
+pub struct WalletDetail<'a>(pub &'a App);
+
+impl Widget for WalletDetail<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let app = self.0;
+        let Some(w) = app.selected_wallet() else {
+            return;
+        };
+        let masked = app.view.privacy;
+        let decimals = app
+            .state
+            .token
+            .decimals
+            .unwrap_or(app.state.token.expected_decimals);
+        let hide = |text: String| if masked { MASK.to_owned() } else { text };
+        let field = |name: &str, value: String| {
+            Line::from(vec![
+                Span::styled(format!("{name:>12}  "), theme::title()),
+                Span::raw(value),
+            ])
+        };
+        let mut lines = vec![
+            field("address", w.address.to_checksum(None)),
+            field(
+                "POP",
+                hide(
+                    w.pop_raw
+                        .map(|p| token_amount(p, decimals, usize::from(decimals)))
+                        .unwrap_or_else(|| UNKNOWN.into()),
+                ),
+            ),
+            field(
+                "ETH",
+                hide(
+                    w.eth_wei
+                        .map(|e| token_amount(e, 18, 18))
+                        .unwrap_or_else(|| UNKNOWN.into()),
+                ),
+            ),
+            field(
+                "paper value",
+                hide(
+                    app.state
+                        .paper_value(w)
+                        .map(|(v, source)| format!("{} (price from {source})", usd(v)))
+                        .unwrap_or_else(|| UNKNOWN.into()),
+                ),
+            ),
+            Line::raw(""),
+            Line::styled(
+                "Quotes for the whole balance, each pool alone (gross, before gas)",
+                theme::header(),
+            ),
+        ];
+        if w.quotes.is_empty() {
+            lines.push(Line::styled("  none: no pool, or no POP", theme::dim()));
+        }
+        for q in &w.quotes {
+            lines.push(Line::raw(format!(
+                "  {:<11} {}  {} ETH  impact {}",
+                q.venue.label(),
+                q.pool.to_checksum(None),
+                hide(token_amount(q.eth_out_wei, 18, 6)),
+                pct(q.price_impact_pct)
+            )));
+        }
+        lines.push(Line::raw(""));
+        match &w.exit {
+            Some(exit) => {
+                lines.push(Line::styled(
+                    format!("Best exit: {}", exit.venue_name()),
+                    theme::header(),
+                ));
+                for leg in &exit.legs {
+                    lines.push(Line::raw(format!(
+                        "  {:<11} sell {} POP → {} ETH",
+                        leg.venue.label(),
+                        hide(token_amount(leg.pop_raw, decimals, 2)),
+                        hide(token_amount(leg.eth_out_wei, 18, 6))
+                    )));
+                }
+                let net = exit.net_eth_wei();
+                lines.push(Line::raw(format!(
+                    "  gross {} ETH − gas {} ETH = net {} ETH ({})  impact {}",
+                    hide(token_amount(exit.eth_out_wei, 18, 6)),
+                    token_amount(exit.gas_cost_wei, 18, 6),
+                    hide(signed_eth(net)),
+                    hide(
+                        app.state
+                            .wei_usd(net)
+                            .map(usd)
+                            .unwrap_or_else(|| UNKNOWN.into())
+                    ),
+                    pct(exit.price_impact_pct)
+                )));
+            }
+            None => lines.push(Line::styled(
+                "No exit: no POP, or no pool to sell into.",
+                theme::dim(),
+            )),
+        }
+        lines.push(Line::raw(""));
+        let link = if app.state.chain_id == 1 {
+            format!(
+                "https://etherscan.io/address/{}",
+                w.address.to_checksum(None)
+            )
+        } else {
+            format!("(chain {}: no Etherscan page)", app.state.chain_id)
+        };
+        lines.push(field("Etherscan", link));
+        lines.push(Line::styled("Esc: back", theme::dim()));
+
+        let popup = area;
+        Clear.render(popup, buf);
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(
+                Block::new()
+                    .borders(Borders::ALL)
+                    .title(format!(" {} ", safe(&w.label))),
+            )
+            .render(popup, buf);
+    }
+}

@@ -1,0 +1,48 @@
+//! The `?` overlay, generated from the keymap.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+
+use super::theme;
+use crate::app::help_lines;
+
+pub struct HelpOverlay;
+
+impl Widget for HelpOverlay {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let lines: Vec<Line> = help_lines()
+            .into_iter()
+            .map(|(keys, help)| {
+                Line::from(vec![
+                    Span::styled(format!("{keys:>14}  "), theme::title()),
+                    Span::raw(help),
+                ])
+            })
+            .chain([
+                Line::raw(""),
+                Line::styled(
+                    "  — means unknown: never a guess.  ••• is hidden (p).",
+                    theme::dim(),
+                ),
+            ])
+            .collect();
+        let height = (lines.len() as u16 + 2).min(area.height);
+        let width = 60.min(area.width);
+        let popup = Rect {
+            x: area.x + (area.width - width) / 2,
+            y: area.y + (area.height - height) / 2,
+            width,
+            height,
+        };
+        Clear.render(popup, buf);
+        Paragraph::new(lines)
+            .block(
+                Block::new()
+                    .borders(Borders::ALL)
+                    .title(" Keys · Esc closes "),
+            )
+            .render(popup, buf);
+    }
+}

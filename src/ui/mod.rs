@@ -1,0 +1,130 @@
+//! Drawing: every widget only reads the `App`. One file per widget.
+
+mod detail;
+mod help;
+mod side;
+mod status;
+mod text;
+pub mod theme;
+mod views;
+mod wallets;
+
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+pub use detail::WalletDetail;
+pub use help::HelpOverlay;
+pub use side::SidePanel;
+pub use status::StatusBar;
+pub use views::{ContractView, LiquidityView, MarketView, NotYet};
+pub use wallets::WalletsTable;
+
+use crate::app::{App, Overlay, VIEWS};
+use text::safe;
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, app: &App) {
+    Screen(app).render(frame.area(), frame.buffer_mut());
+}
+
+pub struct Screen<'a>(pub &'a App);
+
+impl Widget for Screen<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let app = self.0;
+        if area.width < theme::MIN_WIDTH || area.height < theme::MIN_HEIGHT {
+            Paragraph::new(vec![
+                Line::raw(""),
+                Line::styled("popwatch needs a larger terminal", theme::title()),
+                Line::raw(format!(
+                    "at least {}×{}; this one is {}×{}",
+                    theme::MIN_WIDTH,
+                    theme::MIN_HEIGHT,
+                    area.width,
+                    area.height
+                )),
+                Line::styled("q quits", theme::dim()),
+            ])
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true })
+            .render(area, buf);
+            return;
+        }
+        let [header, body, status] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(5),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        Header(app).render(header, buf);
+        match app.view.view {
+            0 => {
+                if body.width >= 146 {
+                    let [table, side] =
+                        Layout::horizontal([Constraint::Min(102), Constraint::Length(44)])
+                            .areas(body);
+                    WalletsTable(app).render(table, buf);
+                    SidePanel(app).render(side, buf);
+                } else {
+                    WalletsTable(app).render(body, buf);
+                }
+            }
+            1 => MarketView(app).render(body, buf),
+            2 => LiquidityView(app).render(body, buf),
+            3 => NotYet(
+                "Warnings",
+                "Red flags are not evaluated by this version yet.",
+            )
+            .render(body, buf),
+            4 => ContractView(app).render(body, buf),
+            _ => NotYet(
+                "Peers",
+                "Peers (THETA, AUDIO) come with the market sources.",
+            )
+            .render(body, buf),
+        }
+        StatusBar(app).render(status, buf);
+        match app.view.overlay {
+            Some(Overlay::Help) => HelpOverlay.render(body, buf),
+            Some(Overlay::Detail) => WalletDetail(app).render(body, buf),
+            None => {}
+        }
+    }
+}
+
+struct Header<'a>(&'a App);
+
+impl Widget for Header<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let app = self.0;
+        let t = &app.state.token;
+        let name = safe(t.name.as_deref().unwrap_or(&t.expected_name));
+        let symbol = safe(t.symbol.as_deref().unwrap_or(&t.expected_symbol));
+        let mut spans = vec![
+            Span::styled(" popwatch ", theme::title()),
+            Span::raw(format!("{name} ({symbol})  ")),
+        ];
+        if app.demo {
+            spans.push(Span::styled(
+                " DEMO — simulated data ",
+                theme::demo_banner(),
+            ));
+            spans.push(Span::raw("  "));
+        }
+        for (i, view) in VIEWS.iter().enumerate() {
+            let style = if i == app.view.view {
+                theme::selected()
+            } else {
+                theme::dim()
+            };
+            spans.push(Span::styled(format!(" {} {view} ", i + 1), style));
+        }
+        if app.view.privacy {
+            spans.push(Span::styled("  privacy on", theme::warn()));
+        }
+        Paragraph::new(Line::from(spans)).render(area, buf);
+    }
+}

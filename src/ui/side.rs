@@ -1,0 +1,111 @@
+//! Beside the wallets: a compact market summary (price, volume, market cap per source), the
+//! 7-day price sparkline, and the top warnings.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Sparkline, Table, Widget, Wrap};
+
+use super::text::{UNKNOWN, or_unknown};
+use super::theme;
+use crate::app::App;
+use crate::format::usd;
+use crate::state::SourceName;
+
+pub struct SidePanel<'a>(pub &'a App);
+
+impl Widget for SidePanel<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let app = self.0;
+        let [market, chart, warnings] = Layout::vertical([
+            Constraint::Length(7),
+            Constraint::Length(6),
+            Constraint::Min(3),
+        ])
+        .areas(area);
+
+        let mut rows: Vec<Row> = [
+            SourceName::Coingecko,
+            SourceName::Coinpaprika,
+            SourceName::Dexscreener,
+        ]
+        .into_iter()
+        .map(|s| {
+            let q = app.state.market.get(&s);
+            Row::new([
+                Cell::from(s.as_str()),
+                Cell::from(or_unknown(q.and_then(|q| q.price_usd).map(usd))),
+                Cell::from(or_unknown(q.and_then(|q| q.volume_24h_usd).map(usd))),
+                Cell::from(or_unknown(q.and_then(|q| q.market_cap_usd).map(usd))),
+            ])
+        })
+        .collect();
+        rows.push(Row::new([
+            Cell::from("on-chain"),
+            Cell::from(or_unknown(app.state.onchain_price_usd().map(usd))),
+            Cell::from(UNKNOWN),
+            Cell::from(UNKNOWN),
+        ]));
+        Table::new(
+            rows,
+            [
+                Constraint::Length(11),
+                Constraint::Length(11),
+                Constraint::Length(8),
+                Constraint::Length(8),
+            ],
+        )
+        .header(Row::new(["source", "price", "vol 24h", "mcap"]).style(theme::header()))
+        .block(Block::new().borders(Borders::ALL).title(" Market "))
+        .render(market, buf);
+
+        // The sparkline of the first source with a history.
+        let history = [
+            SourceName::Coingecko,
+            SourceName::Coinpaprika,
+            SourceName::Dexscreener,
+        ]
+        .into_iter()
+        .find_map(|s| {
+            app.state
+                .price_history
+                .get(&s)
+                .filter(|h| h.len() >= 2)
+                .map(|h| (s, h))
+        });
+        let block = Block::new().borders(Borders::ALL);
+        match history {
+            Some((source, points)) => {
+                let (min, max) = points
+                    .iter()
+                    .fold((f64::MAX, f64::MIN), |(lo, hi), (_, p)| {
+                        (lo.min(*p), hi.max(*p))
+                    });
+                let span = (max - min).max(f64::EPSILON);
+                let width = usize::from(chart.width.saturating_sub(2));
+                let data: Vec<u64> = points
+                    .iter()
+                    .skip(points.len().saturating_sub(width))
+                    .map(|(_, p)| ((p - min) / span * 99.0) as u64 + 1)
+                    .collect();
+                let last = points.back().map(|(_, p)| usd(*p)).unwrap_or_default();
+                Sparkline::default()
+                    .data(&data)
+                    .style(theme::ok())
+                    .block(block.title(format!(" POP price · {} · {last} ", source.as_str())))
+                    .render(chart, buf);
+            }
+            None => Paragraph::new(Line::styled("no price history yet", theme::dim()))
+                .block(block.title(" POP price "))
+                .render(chart, buf),
+        }
+
+        Paragraph::new(Line::styled(
+            "red flags are not evaluated by this version yet",
+            theme::dim(),
+        ))
+        .wrap(Wrap { trim: true })
+        .block(Block::new().borders(Borders::ALL).title(" Warnings "))
+        .render(warnings, buf);
+    }
+}

@@ -1,0 +1,100 @@
+//! The status bar: block and its age, the endpoint in use, every source's state and age, the
+//! next refresh, and where help is. Stale figures turn yellow; failures say why.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use super::text::{fit, safe};
+use super::theme;
+use crate::app::App;
+use crate::format::age;
+use crate::state::{SourceName, SourceStatus};
+
+pub struct StatusBar<'a>(pub &'a App);
+
+impl StatusBar<'_> {
+    /// How long a source's figures stay fresh: twice its refresh interval.
+    fn fresh_for(&self, source: SourceName) -> i64 {
+        let secs = match source {
+            SourceName::Chain | SourceName::Chainlink => self.0.refresh_secs,
+            _ => self.0.market_refresh_secs,
+        };
+        i64::try_from(secs.saturating_mul(2)).unwrap_or(i64::MAX)
+    }
+
+    fn source_span(&self, name: SourceName) -> Span<'static> {
+        let app = self.0;
+        let Some(state) = app.state.sources.get(&name) else {
+            return Span::raw("");
+        };
+        let since = state.last_ok_at.map(|t| (app.now - t).whole_seconds());
+        let label = name.as_str();
+        match &state.status {
+            SourceStatus::Loading => Span::styled(format!("{label} loading…"), theme::dim()),
+            SourceStatus::Ok => match since {
+                Some(s) if s > self.fresh_for(name) => {
+                    Span::styled(format!("{label} stale {}", age(s)), theme::warn())
+                }
+                Some(s) => Span::styled(format!("{label} ✓{}", age(s)), theme::ok()),
+                None => Span::styled(format!("{label} ✓"), theme::ok()),
+            },
+            SourceStatus::Failed { error } => {
+                let kept = since
+                    .map(|s| format!(" (data {})", age(s)))
+                    .unwrap_or_default();
+                Span::styled(
+                    format!("{label} ✗ {}{kept}", fit(&safe(error), 40)),
+                    theme::bad(),
+                )
+            }
+            SourceStatus::Unavailable { reason } => Span::styled(
+                format!("{label} – {}", fit(&safe(reason), 16)),
+                theme::dim(),
+            ),
+        }
+    }
+}
+
+impl Widget for StatusBar<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let app = self.0;
+        let sep = || Span::styled(" │ ", theme::dim());
+        let mut spans = Vec::new();
+        match app.state.block {
+            Some(block) => {
+                let since = (app.now - block.time).whole_seconds();
+                let style = if since > self.fresh_for(SourceName::Chain) {
+                    theme::warn()
+                } else {
+                    theme::title()
+                };
+                spans.push(Span::styled(
+                    format!("block {} · {} ago", block.number, age(since)),
+                    style,
+                ));
+            }
+            None => spans.push(Span::styled("block —", theme::dim())),
+        }
+        spans.push(sep());
+        spans.push(Span::raw(fit(
+            &safe(app.state.endpoint.as_deref().unwrap_or("no endpoint yet")),
+            40,
+        )));
+        for name in SourceName::ALL {
+            spans.push(sep());
+            spans.push(self.source_span(name));
+        }
+        if let Some(next) = app.next_refresh {
+            spans.push(sep());
+            spans.push(Span::raw(format!(
+                "next {}",
+                age((next - app.now).whole_seconds())
+            )));
+        }
+        spans.push(sep());
+        spans.push(Span::styled("? help", theme::title()));
+        Paragraph::new(Line::from(spans)).render(area, buf);
+    }
+}

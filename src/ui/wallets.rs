@@ -1,0 +1,181 @@
+//! The wallets table: one row per watched wallet and a totals row with the portfolio exit.
+
+use alloy::primitives::{I256, U256};
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Cell, Row, StatefulWidget, Table, TableState, Widget};
+
+use super::text::{UNKNOWN, fit, or_unknown, private, safe};
+use super::theme;
+use crate::app::{App, SortColumn};
+use crate::format::{compact_amount, pct, short_addresses, usd};
+use crate::state::WalletState;
+
+pub struct WalletsTable<'a>(pub &'a App);
+
+fn share_pct(app: &App, pop: U256) -> Option<f64> {
+    let supply = app
+        .state
+        .token
+        .total_supply_raw
+        .or(app.state.token.expected_total_supply_raw)?;
+    (!supply.is_zero()).then(|| f64::from(pop) / f64::from(supply) * 100.0)
+}
+
+/// Net ETH in USD and the impact, for a wallet's exit.
+fn exit_cells(app: &App, net: Option<I256>, impact: Option<f64>, masked: bool) -> (String, String) {
+    let value = net.and_then(|n| app.state.wei_usd(n)).map(usd);
+    (private(masked, value), or_unknown(impact.map(pct)))
+}
+
+/// Whether the wallet's ETH pays for its exit's gas.
+fn gas_cell(w: &WalletState) -> (String, Style) {
+    match (w.eth_wei, w.exit.as_ref()) {
+        (Some(eth), Some(exit)) if eth >= exit.gas_cost_wei => ("ok".to_owned(), theme::ok()),
+        (Some(_), Some(_)) => ("NO".to_owned(), theme::bad()),
+        _ => (UNKNOWN.to_owned(), theme::dim()),
+    }
+}
+
+impl Widget for WalletsTable<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let app = self.0;
+        let masked = app.view.privacy;
+        let decimals = app
+            .state
+            .token
+            .decimals
+            .unwrap_or(app.state.token.expected_decimals);
+        let wallets = app.sorted_wallets();
+        let shorts = short_addresses(&wallets.iter().map(|w| w.address).collect::<Vec<_>>());
+
+        let arrow = if app.view.reverse { "▼" } else { "▲" };
+        let head = |name: &'static str, column: Option<SortColumn>| -> Cell<'static> {
+            if column == Some(app.view.sort) {
+                Cell::from(format!("{name}{arrow}"))
+            } else {
+                Cell::from(name)
+            }
+        };
+        let header = Row::new([
+            head("Label", Some(SortColumn::Label)),
+            head("Address", None),
+            head("POP", Some(SortColumn::Balance)),
+            head("Share", None),
+            head("Paper", Some(SortColumn::PaperValue)),
+            head("Exit (net)", Some(SortColumn::Exit)),
+            head("Impact", None),
+            head("ETH", Some(SortColumn::Eth)),
+            head("Gas", None),
+            head("Last", None),
+        ])
+        .style(theme::header());
+
+        let mut rows: Vec<Row> = wallets
+            .iter()
+            .zip(&shorts)
+            .map(|(w, short)| {
+                let pop = w.pop_raw.map(|p| compact_amount(p, decimals));
+                let share = w.pop_raw.and_then(|p| share_pct(app, p)).map(pct);
+                let paper = app.state.paper_value(w).map(|(v, _)| usd(v));
+                let (exit, impact) = exit_cells(
+                    app,
+                    w.exit.as_ref().map(|e| e.net_eth_wei()),
+                    w.exit.as_ref().map(|e| e.price_impact_pct),
+                    masked,
+                );
+                let eth = w.eth_wei.map(|e| compact_amount(e, 18));
+                let (gas, gas_style) = gas_cell(w);
+                let exit_style = match w.exit.as_ref().map(|e| e.net_eth_wei()) {
+                    Some(net) if net.is_negative() => theme::bad(),
+                    _ => Style::new(),
+                };
+                Row::new([
+                    Cell::from(fit(&safe(&w.label), 16)),
+                    Cell::from(short.clone()),
+                    Cell::from(private(masked, pop)),
+                    Cell::from(private(masked, share)),
+                    Cell::from(private(masked, paper)),
+                    Cell::from(exit).style(exit_style),
+                    Cell::from(impact),
+                    Cell::from(private(masked, eth)),
+                    Cell::from(gas).style(gas_style),
+                    Cell::from(UNKNOWN),
+                ])
+            })
+            .collect();
+
+        // Totals: the portfolio's exit sells everything together (not the sum of the rows).
+        let total_pop: Option<U256> = wallets.iter().map(|w| w.pop_raw).sum();
+        let total_eth: Option<U256> = wallets.iter().map(|w| w.eth_wei).sum();
+        let total_paper: Option<f64> = wallets
+            .iter()
+            .map(|w| app.state.paper_value(w).map(|(v, _)| v))
+            .sum();
+        let portfolio = app.state.portfolio_exit.as_ref();
+        let (exit, impact) = exit_cells(
+            app,
+            portfolio.map(|e| e.net_eth_wei()),
+            portfolio.map(|e| e.price_impact_pct),
+            masked,
+        );
+        if !wallets.is_empty() {
+            rows.push(
+                Row::new([
+                    Cell::from("Total"),
+                    Cell::from(format!("{} wallets", wallets.len())),
+                    Cell::from(private(
+                        masked,
+                        total_pop.map(|p| compact_amount(p, decimals)),
+                    )),
+                    Cell::from(private(
+                        masked,
+                        total_pop.and_then(|p| share_pct(app, p)).map(pct),
+                    )),
+                    Cell::from(private(masked, total_paper.map(usd))),
+                    Cell::from(exit),
+                    Cell::from(impact),
+                    Cell::from(private(masked, total_eth.map(|e| compact_amount(e, 18)))),
+                    Cell::from(""),
+                    Cell::from(""),
+                ])
+                .style(theme::title()),
+            );
+        }
+
+        let title = Line::from(format!(
+            " Wallets · sorted by {} {arrow} · portfolio exit = all sold together ",
+            app.view.sort.name()
+        ));
+        let block = Block::new().borders(Borders::ALL).title(title);
+        if wallets.is_empty() {
+            let text = ratatui::widgets::Paragraph::new(
+                "No wallet is watched yet: add [[wallets]] tables to the config (popwatch config path).",
+            )
+            .block(block);
+            text.render(area, buf);
+            return;
+        }
+        let widths = [
+            Constraint::Length(16),
+            Constraint::Length(13),
+            Constraint::Length(9),
+            Constraint::Length(7),
+            Constraint::Length(9),
+            Constraint::Length(11),
+            Constraint::Length(7),
+            Constraint::Length(8),
+            Constraint::Length(3),
+            Constraint::Length(4),
+        ];
+        let table = Table::new(rows, widths)
+            .header(header)
+            .block(block)
+            .column_spacing(1)
+            .row_highlight_style(theme::selected());
+        let mut state = TableState::default().with_selected(app.selected_index());
+        StatefulWidget::render(table, area, buf, &mut state);
+    }
+}
