@@ -38,12 +38,14 @@ fn wallet(label: &str, byte: u8) -> WalletConfig {
 
 /// A POP-like state: a thin V2 pool, a whale, a dust wallet, disagreeing markets.
 fn fixture(token_name: &str) -> App {
-    let mut config = Config::default();
-    config.wallets = vec![
-        wallet("Whale", 0x11),
-        wallet("Dust", 0x22),
-        wallet("Empty", 0x33),
-    ];
+    let config = Config {
+        wallets: vec![
+            wallet("Whale", 0x11),
+            wallet("Dust", 0x22),
+            wallet("Empty", 0x33),
+        ],
+        ..Config::default()
+    };
     let mut app = App::new(AppState::new(&config), NOW);
     let balances = [
         (0x11, e18(400_000_000), e18(2)),
@@ -71,7 +73,7 @@ fn fixture(token_name: &str) -> App {
             })
             .collect(),
         eth_usd: Ok(EthUsd {
-            answer: I256::try_from(3_000_00000000i64).unwrap(),
+            answer: I256::try_from(3_000i64 * 100_000_000).unwrap(),
             decimals: 8,
             updated_at: NOW - Duration::minutes(20),
             stale: false,
