@@ -346,7 +346,7 @@ impl Source for DemoSource {
                 let base = self.onchain_price();
                 for hour in (1..=168).rev() {
                     let at = now - time::Duration::hours(hour);
-                    let drift = 1.0 + (hour as f64 / 168.0) * 0.35 + self.noise() * 0.05;
+                    let drift = 1.0 + (hour as f64 / 168.0) * 0.35 + self.noise() * 0.01;
                     for (source, quote) in self.market(base * drift, at) {
                         let _ = out.send(Update::Market {
                             source,

@@ -350,8 +350,6 @@ fn commands_not_built_yet_say_so_with_exit_1() {
         &["events"][..],
         &["history"],
         &["history", "--days", "3", "--csv"],
-        &[],
-        &["--demo"],
     ] {
         let out = popwatch(home.path()).args(args).output().unwrap();
         assert_eq!(out.status.code(), Some(1), "{args:?}");
@@ -361,4 +359,28 @@ fn commands_not_built_yet_say_so_with_exit_1() {
             stderr(&out)
         );
     }
+}
+
+#[test]
+fn the_terminal_app_without_a_terminal_points_to_snapshot() {
+    let home = TempDir::new().unwrap();
+    for args in [&[][..], &["--demo"]] {
+        let out = popwatch(home.path()).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).contains("needs a terminal"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    // A bad config is reported before anything else.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/config/invalid/zero_interval.toml");
+    let out = popwatch(home.path())
+        .arg("--config")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("refresh_secs"), "{}", stderr(&out));
 }
