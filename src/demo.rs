@@ -9,11 +9,11 @@ use alloy::primitives::{Address, I256, U256, keccak256};
 use futures::future::BoxFuture;
 use time::OffsetDateTime;
 
-use crate::chain::quote::{Quoting, best_split, constant_product_out, price_impact_pct};
+use crate::chain::quote::constant_product_out;
 use crate::config::{Config, RpcUrl, WalletConfig};
 use crate::source::{Source, UpdateSender};
-use crate::state::chain::{ChainReading, EthUsd, TokenFacts, WalletBalance};
-use crate::state::exits::{Exit, ExitReading, Leg, PoolState, Quote, Venue, WalletExit};
+use crate::state::chain::{ChainReading, EthUsd, PoolReading, TokenFacts, WalletBalance};
+use crate::state::exits::Venue;
 use crate::state::market::MarketQuote;
 use crate::state::{SourceName, Update};
 
@@ -66,17 +66,8 @@ struct DemoPool {
     address: Address,
     pop: U256,
     eth: U256,
-    gas: u64,
 }
 
-impl Quoting for DemoPool {
-    fn quote(&self, amount: U256) -> Option<U256> {
-        constant_product_out(amount, self.pop, self.eth, 3000)
-    }
-    fn leg_gas(&self) -> u64 {
-        self.gas
-    }
-}
 
 pub struct DemoSource {
     step: u64,
@@ -84,7 +75,6 @@ pub struct DemoSource {
     block: u64,
     eth_usd_cents: i64,
     pools: Vec<DemoPool>,
-    started: OffsetDateTime,
 }
 
 impl Default for DemoSource {
@@ -107,17 +97,14 @@ impl DemoSource {
                     address: demo_address("pool v1"),
                     pop: U256::from(120_000_000u64) * unit(),
                     eth: milli(400),
-                    gas: 118_000,
                 },
                 DemoPool {
                     venue: Venue::UniswapV2,
                     address: demo_address("pool v2"),
                     pop: U256::from(225_000_000u64) * unit(),
                     eth: milli(750),
-                    gas: 152_000,
                 },
             ],
-            started: OffsetDateTime::now_utc(),
         }
     }
 
@@ -187,87 +174,21 @@ impl DemoSource {
                 updated_at: now,
                 stale: false,
             }),
-            http_requests: 0,
-            rpc_calls: 0,
-        }
-    }
-
-    fn exit_for(&self, amount: U256, gas_price: U256) -> Option<Exit> {
-        let split = best_split(amount, &self.pools, gas_price)?;
-        let legs: Vec<Leg> = split
-            .legs
-            .iter()
-            .map(|&(i, pop, out)| Leg {
-                venue: self.pools[i].venue,
-                pool: self.pools[i].address,
-                pop_raw: pop,
-                eth_out_wei: out,
-            })
-            .collect();
-        let ideal: f64 = split
-            .legs
-            .iter()
-            .map(|&(i, pop, _)| {
-                let p = &self.pools[i];
-                f64::from(pop) * f64::from(p.eth) / f64::from(p.pop) * 0.997
-            })
-            .sum();
-        Some(Exit {
-            legs,
-            eth_out_wei: split.gross,
-            gas_cost_wei: split.gas_cost,
-            price_impact_pct: if ideal > 0.0 {
-                ((1.0 - f64::from(split.gross) / ideal) * 100.0).max(0.0)
-            } else {
-                0.0
-            },
-        })
-    }
-
-    fn exits(&self) -> ExitReading {
-        let gas_price = U256::from(18_000_000_000u64);
-        let balances = self.chain_reading(self.started).balances;
-        let wallets = balances
-            .iter()
-            .map(|b| {
-                let pop = b.pop_raw.unwrap_or_default();
-                WalletExit {
-                    address: b.address,
-                    quotes: self
-                        .pools
-                        .iter()
-                        .filter(|_| !pop.is_zero())
-                        .filter_map(|p| {
-                            let out = p.quote(pop)?;
-                            Some(Quote {
-                                venue: p.venue,
-                                pool: p.address,
-                                eth_out_wei: out,
-                                price_impact_pct: price_impact_pct(pop, out, p.pop, p.eth, 3000),
-                            })
-                        })
-                        .collect(),
-                    exit: self.exit_for(pop, gas_price),
-                }
-            })
-            .collect();
-        let total: U256 = balances.iter().filter_map(|b| b.pop_raw).sum();
-        ExitReading {
-            block: self.block,
-            gas_price_wei: gas_price,
             pools: self
                 .pools
                 .iter()
-                .map(|p| PoolState {
+                .map(|p| PoolReading {
                     venue: p.venue,
                     address: p.address,
                     fee_ppm: 3000,
                     pop_reserve_raw: p.pop,
                     weth_reserve_wei: p.eth,
+                    v3: None,
                 })
                 .collect(),
-            wallets,
-            portfolio_exit: self.exit_for(total, gas_price),
+            gas_price_wei: Some(U256::from(18_000_000_000u64)),
+            http_requests: 0,
+            rpc_calls: 0,
         }
     }
 
@@ -356,8 +277,11 @@ impl Source for DemoSource {
                 }
             }
             self.advance();
-            let _ = out.send(Update::ChainRead(Box::new(self.chain_reading(now))));
-            let _ = out.send(Update::Exits(Box::new(self.exits())));
+            // The same exit computation as for a real chain reading.
+            let reading = self.chain_reading(now);
+            let exits = crate::chain::exits::compute(&reading, DECIMALS);
+            let _ = out.send(Update::ChainRead(Box::new(reading)));
+            let _ = out.send(Update::Exits(Box::new(exits)));
             let price = self.onchain_price();
             for (source, quote) in self.market(price, now) {
                 let _ = out.send(Update::Market {

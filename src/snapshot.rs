@@ -7,7 +7,9 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::chain::exits::sell_gas_units;
 use crate::config::Config;
+use crate::state::exits::Venue;
 use crate::format::{rfc3339, sanitize, token_amount};
 use crate::source::{refresh_all_once, sources_for, unavailable_updates};
 use crate::state::{AppState, SourceStatus};
@@ -32,10 +34,10 @@ pub struct SnapshotJson {
     pub block_time: Option<String>,
     pub token: TokenJson,
     pub eth_usd: Option<EthUsdJson>,
-    pub gas: Option<serde_json::Value>,
+    pub gas: Option<GasJson>,
     pub wallets: Vec<WalletJson>,
-    pub portfolio_exit: Option<serde_json::Value>,
-    pub pools: Vec<serde_json::Value>,
+    pub portfolio_exit: Option<ExitJson>,
+    pub pools: Vec<PoolJson>,
     pub market: MarketJson,
     pub warnings: Vec<serde_json::Value>,
     pub sources: Vec<SourceJson>,
@@ -68,9 +70,132 @@ pub struct WalletJson {
     pub value_usd: Option<f64>,
     pub value_source: Option<String>,
     pub last_transfer_at: Option<String>,
-    pub quotes: Vec<serde_json::Value>,
-    pub exit: Option<serde_json::Value>,
-    pub sell_check: Option<serde_json::Value>,
+    pub quotes: Vec<QuoteJson>,
+    pub exit: Option<ExitJson>,
+    pub sell_check: Option<SellCheckJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GasJson {
+    pub gas_price_wei: String,
+    pub sell_gas_units: std::collections::BTreeMap<&'static str, u64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct QuoteJson {
+    pub venue: &'static str,
+    pub pool: String,
+    pub eth_out_wei: Option<String>,
+    pub price_impact_pct: Option<f64>,
+    /// Why there is no quote (e.g. "the pool cannot absorb this amount").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LegJson {
+    pub venue: &'static str,
+    pub pool: String,
+    pub pop_raw: String,
+    pub eth_out_wei: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExitJson {
+    pub venue: &'static str,
+    pub eth_out_wei: String,
+    pub gas_cost_wei: String,
+    pub net_eth_wei: String,
+    pub usd: Option<f64>,
+    pub price_impact_pct: f64,
+    pub split: Vec<LegJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SellCheckJson {
+    pub ok: bool,
+    pub detail: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LadderJson {
+    pub pop_raw: String,
+    pub eth_out_wei: Option<String>,
+    pub price_impact_pct: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SellableJson {
+    pub impact_pct: f64,
+    pub pop_raw: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PoolJson {
+    pub venue: &'static str,
+    pub address: String,
+    pub fee_ppm: u32,
+    pub pop_reserve_raw: String,
+    pub weth_reserve_wei: String,
+    pub liquidity_usd: Option<f64>,
+    pub price_usd: Option<f64>,
+    pub ladder: Vec<LadderJson>,
+    pub sellable_within: Vec<SellableJson>,
+}
+
+fn exit_json(state: &AppState, exit: &crate::state::exits::Exit) -> ExitJson {
+    let net = exit.net_eth_wei();
+    ExitJson {
+        venue: exit.venue_name(),
+        eth_out_wei: exit.eth_out_wei.to_string(),
+        gas_cost_wei: exit.gas_cost_wei.to_string(),
+        net_eth_wei: net.to_string(),
+        usd: state.wei_usd(net),
+        price_impact_pct: exit.price_impact_pct,
+        split: exit
+            .legs
+            .iter()
+            .map(|l| LegJson {
+                venue: l.venue.as_str(),
+                pool: l.pool.to_checksum(None),
+                pop_raw: l.pop_raw.to_string(),
+                eth_out_wei: l.eth_out_wei.to_string(),
+            })
+            .collect(),
+    }
+}
+
+fn pool_json(state: &AppState, p: &crate::state::exits::PoolState) -> PoolJson {
+    let eth_usd = state.eth_usd.as_ref().map(|e| e.price());
+    let decimals = state.token.decimals.unwrap_or(state.token.expected_decimals);
+    let eth = f64::from(p.weth_reserve_wei) / 1e18;
+    PoolJson {
+        venue: p.venue.as_str(),
+        address: p.address.to_checksum(None),
+        fee_ppm: p.fee_ppm,
+        pop_reserve_raw: p.pop_reserve_raw.to_string(),
+        weth_reserve_wei: p.weth_reserve_wei.to_string(),
+        // Both sides at the spot price: twice the ETH side.
+        liquidity_usd: eth_usd.map(|u| 2.0 * eth * u),
+        price_usd: eth_usd.map(|u| p.spot_weth_per_pop * 10f64.powi(i32::from(decimals)) / 1e18 * u),
+        ladder: p
+            .ladder
+            .iter()
+            .map(|l| LadderJson {
+                pop_raw: l.pop_raw.to_string(),
+                eth_out_wei: l.eth_out_wei.map(|v| v.to_string()),
+                price_impact_pct: l.price_impact_pct,
+            })
+            .collect(),
+        sellable_within: p
+            .sellable_within
+            .iter()
+            .map(|(pct, amount)| SellableJson {
+                impact_pct: *pct,
+                pop_raw: amount.map(|a| a.to_string()),
+            })
+            .collect(),
+    }
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -108,7 +233,13 @@ pub fn to_json(state: &AppState, now: OffsetDateTime) -> SnapshotJson {
             updated_at: rfc3339(e.updated_at),
             stale: e.stale,
         }),
-        gas: None,
+        gas: state.gas_price_wei.map(|price| GasJson {
+            gas_price_wei: price.to_string(),
+            sell_gas_units: [Venue::UniswapV1, Venue::UniswapV2, Venue::Sushiswap, Venue::UniswapV3]
+                .into_iter()
+                .map(|v| (v.as_str(), sell_gas_units(v)))
+                .collect(),
+        }),
         wallets: state
             .wallets
             .iter()
@@ -117,16 +248,29 @@ pub fn to_json(state: &AppState, now: OffsetDateTime) -> SnapshotJson {
                 address: w.address.to_checksum(None),
                 pop_raw: w.pop_raw.map(|v| v.to_string()),
                 eth_wei: w.eth_wei.map(|v| v.to_string()),
-                value_usd: None,
-                value_source: None,
+                value_usd: state.paper_value(w).map(|(v, _)| v),
+                value_source: state.paper_value(w).map(|(_, s)| s.to_owned()),
                 last_transfer_at: None,
-                quotes: Vec::new(),
-                exit: None,
-                sell_check: None,
+                quotes: w
+                    .quotes
+                    .iter()
+                    .map(|q| QuoteJson {
+                        venue: q.venue.as_str(),
+                        pool: q.pool.to_checksum(None),
+                        eth_out_wei: q.eth_out_wei.map(|v| v.to_string()),
+                        price_impact_pct: q.price_impact_pct,
+                        error: q.error.clone(),
+                    })
+                    .collect(),
+                exit: w.exit.as_ref().map(|e| exit_json(state, e)),
+                sell_check: w.sell_check.as_ref().map(|c| SellCheckJson {
+                    ok: c.ok,
+                    detail: sanitize(&c.detail),
+                }),
             })
             .collect(),
-        portfolio_exit: None,
-        pools: Vec::new(),
+        portfolio_exit: state.portfolio_exit.as_ref().map(|e| exit_json(state, e)),
+        pools: state.pools.iter().map(|p| pool_json(state, p)).collect(),
         market: MarketJson::default(),
         warnings: Vec::new(),
         sources: state

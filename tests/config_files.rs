@@ -104,6 +104,9 @@ fn the_example_mentions_every_key_of_the_schema() {
         "uniswap_v3_quoter",
         "uniswap_v1_factory",
         "eth_usd_feed",
+        "uniswap_v2_router",
+        "sushiswap_v2_router",
+        "uniswap_v3_router",
         "coingecko_id",
         "coinpaprika_id",
     ] {
@@ -125,6 +128,9 @@ fn mainnet_defaults_are_pinned_to_product_md() {
             uniswap_v3_quoter: address!("61fFE014bA17989E743c5F6cB21bF9697530B21e"),
             uniswap_v1_factory: address!("c0a47dFe034B400B47bDaD5FecDa2621de6c4d95"),
             eth_usd_feed: address!("5f4eC3Df9cbd43714FE2740f5E3616155c5b8419"),
+            uniswap_v2_router: address!("7a250d5630B4cF539739dF2C5dAcb4c659F2488D"),
+            sushiswap_v2_router: address!("d9e1cE17f2641f24aE83637ab66a2cca9C378B9F"),
+            uniswap_v3_router: address!("E592427A0AEce92De3Edc1108DCCD2ECfa9B0e1E"),
         }
     );
     assert_eq!(

@@ -7,11 +7,10 @@ use std::sync::{Arc, Mutex};
 
 use alloy::primitives::{Address, I256, U256};
 use popwatch::app::{Action, App};
-use popwatch::chain::quote::{constant_product_out, price_impact_pct};
 use popwatch::config::{Config, WalletConfig};
 use popwatch::format::is_unsafe_char;
-use popwatch::state::chain::{ChainReading, EthUsd, TokenFacts, WalletBalance};
-use popwatch::state::exits::{Exit, ExitReading, Leg, PoolState, Quote, Venue, WalletExit};
+use popwatch::state::chain::{ChainReading, EthUsd, PoolReading, TokenFacts, WalletBalance};
+use popwatch::state::exits::Venue;
 use popwatch::state::market::MarketQuote;
 use popwatch::state::{AppState, SourceName, Update};
 use popwatch::ui::{Screen, StatusBar, WalletsTable};
@@ -52,7 +51,7 @@ fn fixture(token_name: &str) -> App {
         (0x22, e18(1) / U256::from(2), e18(1) / U256::from(100)),
         (0x33, U256::ZERO, e18(1) / U256::from(20)),
     ];
-    app.apply(Update::ChainRead(Box::new(ChainReading {
+    let reading = ChainReading {
         observed_at: NOW - Duration::seconds(4),
         block: 21_000_043,
         block_time: NOW - Duration::seconds(7),
@@ -66,11 +65,7 @@ fn fixture(token_name: &str) -> App {
         },
         balances: balances
             .iter()
-            .map(|&(b, pop, eth)| WalletBalance {
-                address: Address::repeat_byte(b),
-                pop_raw: Some(pop),
-                eth_wei: Some(eth),
-            })
+            .map(|&(b, pop, eth)| WalletBalance { address: Address::repeat_byte(b), pop_raw: Some(pop), eth_wei: Some(eth) })
             .collect(),
         eth_usd: Ok(EthUsd {
             answer: I256::try_from(3_000i64 * 100_000_000).unwrap(),
@@ -78,62 +73,22 @@ fn fixture(token_name: &str) -> App {
             updated_at: NOW - Duration::minutes(20),
             stale: false,
         }),
+        // A thin V2 pool: 300M POP against 1 ETH.
+        pools: vec![PoolReading {
+            venue: Venue::UniswapV2,
+            address: Address::repeat_byte(0x99),
+            fee_ppm: 3000,
+            pop_reserve_raw: e18(300_000_000),
+            weth_reserve_wei: e18(1),
+            v3: None,
+        }],
+        gas_price_wei: Some(U256::from(20_000_000_000u64)),
         http_requests: 1,
         rpc_calls: 1,
-    })));
-    let pool = PoolState {
-        venue: Venue::UniswapV2,
-        address: Address::repeat_byte(0x99),
-        fee_ppm: 3000,
-        pop_reserve_raw: e18(300_000_000),
-        weth_reserve_wei: e18(1),
     };
-    let gas_price = U256::from(20_000_000_000u64);
-    let gas = U256::from(150_000u64) * gas_price;
-    let exit_of = |pop: U256| -> Option<Exit> {
-        let out = constant_product_out(pop, pool.pop_reserve_raw, pool.weth_reserve_wei, 3000)?;
-        Some(Exit {
-            legs: vec![Leg {
-                venue: pool.venue,
-                pool: pool.address,
-                pop_raw: pop,
-                eth_out_wei: out,
-            }],
-            eth_out_wei: out,
-            gas_cost_wei: gas,
-            price_impact_pct: price_impact_pct(
-                pop,
-                out,
-                pool.pop_reserve_raw,
-                pool.weth_reserve_wei,
-                3000,
-            ),
-        })
-    };
-    let wallets = balances
-        .iter()
-        .map(|&(b, pop, _)| WalletExit {
-            address: Address::repeat_byte(b),
-            quotes: exit_of(pop)
-                .map(|e| {
-                    vec![Quote {
-                        venue: pool.venue,
-                        pool: pool.address,
-                        eth_out_wei: e.eth_out_wei,
-                        price_impact_pct: e.price_impact_pct,
-                    }]
-                })
-                .unwrap_or_default(),
-            exit: exit_of(pop),
-        })
-        .collect();
-    app.apply(Update::Exits(Box::new(ExitReading {
-        block: 21_000_043,
-        gas_price_wei: gas_price,
-        pools: vec![pool.clone()],
-        wallets,
-        portfolio_exit: exit_of(e18(400_000_000) + e18(1) / U256::from(2)),
-    })));
+    let exits = popwatch::chain::exits::compute(&reading, 18);
+    app.apply(Update::ChainRead(Box::new(reading)));
+    app.apply(Update::Exits(Box::new(exits)));
     for (i, price) in [0.000012, 0.000011, 0.0000105, 0.00001].iter().enumerate() {
         app.apply(Update::Market {
             source: SourceName::Coingecko,

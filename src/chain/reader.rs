@@ -2,6 +2,7 @@
 //! block, in Multicall3 chunks sent as JSON-RPC batches, all pinned to one block.
 
 use std::collections::HashSet;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -10,10 +11,11 @@ use alloy::sol_types::SolCall;
 use time::OffsetDateTime;
 
 use super::multicall::{At, Read, ReadResult, aggregate3_call, decode_aggregate3};
-use super::rpc::{AllFailed, Refusal, RpcCall, RpcClient};
+use super::pools::{self, FoundPool};
+use super::rpc::{AllFailed, Refusal, RpcCall, RpcClient, parse_quantity};
 use crate::abi::{IAggregatorV3, IERC20, IMulticall3};
 use crate::config::{Config, Contracts};
-use crate::state::chain::{ChainReading, EthUsd, TokenFacts, WalletBalance};
+use crate::state::chain::{ChainReading, EthUsd, PoolReading, TokenFacts, WalletBalance};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChainError {
@@ -65,11 +67,19 @@ const FEED_ROUND: usize = 6;
 const FIXED: usize = 7;
 
 pub struct ChainReader {
-    rpc: RpcClient,
-    settings: ReaderSettings,
+    pub(super) rpc: RpcClient,
+    pub(super) settings: ReaderSettings,
+    /// Where the token keeps its allowances (found once, for the sell checks).
+    pub(super) allowance_layout: Mutex<Option<super::sell_check::AllowanceLayout>>,
     /// The highest block any refresh has shown: an endpoint behind it is lagging.
     highest_block: AtomicU64,
+    /// Pools found by discovery, and refreshes since it ran (it runs again now and then, so
+    /// a new pool is found).
+    pools: Mutex<(Option<Vec<FoundPool>>, u32)>,
 }
+
+/// Refreshes between two pool discoveries.
+const REDISCOVER_EVERY: u32 = 20;
 
 /// A reading, and the endpoints refused while making it.
 pub struct ReadOutcome {
@@ -83,6 +93,8 @@ impl ChainReader {
             rpc,
             settings,
             highest_block: AtomicU64::new(0),
+            pools: Mutex::new((None, 0)),
+            allowance_layout: Mutex::new(None),
         }
     }
 
@@ -99,8 +111,8 @@ impl ChainReader {
         &self.rpc
     }
 
-    /// The plan of reads: fixed ones, then each wallet's POP and ETH.
-    fn plan(&self) -> Vec<Read> {
+    /// The plan of reads: fixed ones, then each wallet's POP and ETH, then each pool's state.
+    fn plan(&self, found: &[FoundPool]) -> Vec<Read> {
         let s = &self.settings;
         let c = &s.contracts;
         let mut reads = vec![
@@ -120,7 +132,116 @@ impl ChainReader {
                 IMulticall3::getEthBalanceCall { addr: wallet },
             ));
         }
+        for pool in found {
+            reads.extend(pools::state_reads(pool, c, s.token));
+        }
         reads
+    }
+
+    /// The fee tier of a discovered V3 pool.
+    pub(super) fn v3_fee(&self, pool: Address) -> Option<u32> {
+        let cache = self.pools.lock().expect("not poisoned");
+        cache.0.as_ref()?.iter().find(|p| p.address == pool).map(|p| p.fee_ppm)
+    }
+
+    /// The pools to read: discovered on the first refresh and every [`REDISCOVER_EVERY`].
+    async fn found_pools(&self, excluded: &mut HashSet<usize>) -> Result<Vec<FoundPool>, ChainError> {
+        {
+            let mut cache = self.pools.lock().expect("not poisoned");
+            if let (Some(found), since) = &mut *cache
+                && *since < REDISCOVER_EVERY
+            {
+                *since += 1;
+                return Ok(found.clone());
+            }
+        }
+        let reads = pools::discovery_reads(&self.settings.contracts, self.settings.token);
+        let (_, results, _) = self.multicall_round(&reads, At::Latest, excluded).await?;
+        let found = pools::decode_discovery(&results);
+        tracing::debug!(pools = found.len(), "pool discovery");
+        *self.pools.lock().expect("not poisoned") = (Some(found.clone()), 0);
+        Ok(found)
+    }
+
+    /// One round of reads (as many aggregate3 chunks as it takes) at `at`.
+    async fn multicall_round(
+        &self,
+        reads: &[Read],
+        at: At,
+        excluded: &mut HashSet<usize>,
+    ) -> Result<(u64, Vec<ReadResult>, usize), ChainError> {
+        if reads.is_empty() {
+            return Ok((0, Vec::new(), 0));
+        }
+        let calls = self.chunk_calls(reads, at);
+        let (blocks, results, endpoint, _) = self.fetch(&calls, excluded).await?;
+        Ok((blocks.into_iter().max().unwrap_or(0), results, endpoint))
+    }
+
+    /// Reads in aggregate3 chunks, each starting with the block number.
+    fn chunk_calls(&self, reads: &[Read], at: At) -> Vec<RpcCall> {
+        let multicall = self.settings.contracts.multicall3;
+        let block_read = Read::new(multicall, IMulticall3::getBlockNumberCall {});
+        reads
+            .chunks(self.settings.chunk - 1)
+            .map(|chunk| {
+                let mut with_block = Vec::with_capacity(chunk.len() + 1);
+                with_block.push(block_read.clone());
+                with_block.extend_from_slice(chunk);
+                aggregate3_call(multicall, &with_block, at)
+            })
+            .collect()
+    }
+
+    /// For every V3 pool: the bitmap words its sale may cross, then those words' initialized
+    /// ticks, both read at `block`.
+    async fn add_v3_ticks(
+        &self,
+        readings: &mut [PoolReading],
+        block: u64,
+        excluded: &mut HashSet<usize>,
+    ) -> Result<(), ChainError> {
+        let mut word_reads = Vec::new();
+        let mut word_owner = Vec::new();
+        for (i, pool) in readings.iter().enumerate() {
+            for (word, read) in pools::bitmap_reads(pool) {
+                word_reads.push(read);
+                word_owner.push((i, word));
+            }
+        }
+        if word_reads.is_empty() {
+            return Ok(());
+        }
+        let (_, words, _) = self.multicall_round(&word_reads, At::Block(block), excluded).await?;
+        for ((i, word), result) in word_owner.into_iter().zip(&words) {
+            let bits = result
+                .as_ref()
+                .filter(|b| b.len() >= 32)
+                .map(|b| U256::from_be_slice(&b[..32]))
+                .ok_or_else(|| ChainError::Call("a V3 tickBitmap read failed".into()))?;
+            if let Some(v3) = readings[i].v3.as_mut() {
+                v3.words.insert(word, bits);
+            }
+        }
+        let mut tick_reads = Vec::new();
+        let mut tick_owner = Vec::new();
+        for (i, pool) in readings.iter().enumerate() {
+            if let Some(v3) = &pool.v3 {
+                for tick in pools::initialized_ticks(&v3.words, v3.tick_spacing) {
+                    tick_reads.push(pools::tick_read(pool.address, tick));
+                    tick_owner.push((i, tick));
+                }
+            }
+        }
+        let (_, ticks, _) = self.multicall_round(&tick_reads, At::Block(block), excluded).await?;
+        for ((i, tick), result) in tick_owner.into_iter().zip(&ticks) {
+            let net = pools::decode_liquidity_net(result)
+                .ok_or_else(|| ChainError::Call("a V3 ticks read failed".into()))?;
+            if let Some(v3) = readings[i].v3.as_mut() {
+                v3.liquidity_net.insert(tick, net);
+            }
+        }
+        Ok(())
     }
 
     /// Reads everything once.
@@ -144,48 +265,30 @@ impl ChainReader {
     }
 
     async fn read_pinned(&self) -> Result<ChainReading, ChainError> {
-        let reads = self.plan();
+        let mut excluded = HashSet::new();
+        let found = self.found_pools(&mut excluded).await?;
+        let reads = self.plan(&found);
         // Every chunk starts with the block number, so one batch at "latest" can be checked
         // to have read one block; if a block landed mid-batch, the chunks are read again
-        // pinned to the newest.
-        let per_chunk = self.settings.chunk - 1;
-        let chunks: Vec<&[Read]> = reads.chunks(per_chunk).collect();
-        let block_read = Read::new(
-            self.settings.contracts.multicall3,
-            IMulticall3::getBlockNumberCall {},
-        );
+        // pinned to the newest. The gas price rides in the same batch.
         let calls_at = |at: At| -> Vec<RpcCall> {
-            chunks
-                .iter()
-                .map(|chunk| {
-                    let mut with_block = Vec::with_capacity(chunk.len() + 1);
-                    with_block.push(block_read.clone());
-                    with_block.extend_from_slice(chunk);
-                    aggregate3_call(self.settings.contracts.multicall3, &with_block, at)
-                })
-                .collect()
+            let mut calls = self.chunk_calls(&reads, at);
+            calls.push(RpcCall::new("eth_gasPrice", serde_json::json!([])));
+            calls
         };
-
-        let mut excluded = HashSet::new();
         loop {
             let seen = self.highest_block.load(Ordering::Relaxed);
             let fetched = self.fetch(&calls_at(At::Latest), &mut excluded).await;
-            let (mut blocks, mut results, mut endpoint) = match fetched {
+            let (mut blocks, mut results, mut endpoint, mut extra) = match fetched {
                 // The endpoints that answered were behind, and the others failed.
-                Err(ChainError::Rpc(_)) if !excluded.is_empty() => {
-                    return Err(ChainError::Lagging { seen });
-                }
+                Err(ChainError::Rpc(_)) if !excluded.is_empty() => return Err(ChainError::Lagging { seen }),
                 other => other?,
             };
             let newest = *blocks.iter().max().expect("at least one chunk");
             if blocks.iter().any(|&b| b != newest) {
-                (blocks, results, endpoint) = self
-                    .fetch(&calls_at(At::Block(newest)), &mut excluded)
-                    .await?;
+                (blocks, results, endpoint, extra) = self.fetch(&calls_at(At::Block(newest)), &mut excluded).await?;
                 if blocks.iter().any(|&b| b != newest) {
-                    return Err(ChainError::Call(format!(
-                        "reads pinned to block {newest} answered {blocks:?}"
-                    )));
+                    return Err(ChainError::Call(format!("reads pinned to block {newest} answered {blocks:?}")));
                 }
             }
             if newest < seen {
@@ -197,18 +300,34 @@ impl ChainReader {
                 continue;
             }
             self.highest_block.fetch_max(newest, Ordering::Relaxed);
-            return Ok(self.decode(newest, &results, endpoint));
+            let mut reading = self.decode(newest, &results, endpoint);
+            reading.gas_price_wei = extra.first().and_then(|v| v.as_ref().ok()).and_then(parse_quantity).map(U256::from);
+            let mut offset = FIXED + 2 * self.settings.wallets.len();
+            for pool in &found {
+                let n = pools::state_read_count(pool);
+                if let Some(r) = results.get(offset..offset + n).and_then(|slice| {
+                    pools::decode_state(pool, slice, self.settings.token, self.settings.contracts.weth)
+                }) {
+                    reading.pools.push(r);
+                }
+                offset += n;
+            }
+            self.add_v3_ticks(&mut reading.pools, newest, &mut excluded).await?;
+            return Ok(reading);
         }
     }
 
-    /// Sends the chunks; returns each chunk's block number, the payload results in plan
-    /// order, and the endpoint that answered.
+    /// Sends the calls; the aggregate3 ones (all but `extra` at the end) are decoded. Returns
+    /// each chunk's block number, the payload results in plan order, the endpoint that
+    /// answered, and the raw answers of the extra calls.
     async fn fetch(
         &self,
         calls: &[RpcCall],
         excluded: &mut HashSet<usize>,
-    ) -> Result<(Vec<u64>, Vec<ReadResult>, usize), ChainError> {
-        let (answers, endpoint) = self.rpc.call_many(calls, excluded).await?;
+    ) -> Result<(Vec<u64>, Vec<ReadResult>, usize, Vec<super::rpc::CallResult>), ChainError> {
+        let (mut answers, endpoint) = self.rpc.call_many(calls, excluded).await?;
+        let extra_from = calls.iter().position(|c| c.method != "eth_call").unwrap_or(calls.len());
+        let extra = answers.split_off(extra_from);
         let multicall = self.settings.contracts.multicall3;
         let mut blocks = Vec::with_capacity(answers.len());
         let mut results = Vec::new();
@@ -216,8 +335,7 @@ impl ChainReader {
             let value = answer.map_err(|e| ChainError::Call(e.to_string()))?;
             let raw: Bytes = serde_json::from_value(value)
                 .map_err(|e| ChainError::Call(format!("eth_call answered a non-hex value: {e}")))?;
-            let mut chunk =
-                decode_aggregate3(&raw).map_err(|_| ChainError::MulticallAbsent(multicall))?;
+            let mut chunk = decode_aggregate3(&raw).map_err(|_| ChainError::MulticallAbsent(multicall))?;
             let block = chunk
                 .first()
                 .and_then(|r| r.as_ref())
@@ -227,7 +345,7 @@ impl ChainReader {
             chunk.remove(0);
             results.extend(chunk);
         }
-        Ok((blocks, results, endpoint))
+        Ok((blocks, results, endpoint, extra))
     }
 
     fn decode(&self, block: u64, results: &[ReadResult], endpoint: usize) -> ChainReading {
@@ -272,6 +390,8 @@ impl ChainReader {
             token,
             balances,
             eth_usd,
+            pools: Vec::new(),
+            gas_price_wei: None,
             http_requests: 0,
             rpc_calls: 0,
         }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 
+use super::exits;
 use super::reader::ChainReader;
 use crate::config::Config;
 use crate::source::{Source, UpdateSender};
@@ -13,6 +14,8 @@ use crate::state::{SourceName, Update};
 pub struct ChainSource {
     reader: Arc<ChainReader>,
     interval: Duration,
+    /// Used when the token does not answer `decimals()`.
+    expected_decimals: u8,
 }
 
 impl ChainSource {
@@ -20,6 +23,7 @@ impl ChainSource {
         Self {
             reader: Arc::new(ChainReader::from_config(config)),
             interval: Duration::from_secs(config.refresh_secs),
+            expected_decimals: config.token.expected_decimals,
         }
     }
 
@@ -47,16 +51,22 @@ impl Source for ChainSource {
                     got: r.got,
                 });
             }
-            let _ = out.send(match outcome.reading {
-                Ok(reading) => Update::ChainRead(Box::new(reading)),
+            match outcome.reading {
+                Ok(reading) => {
+                    let decimals = reading.token.decimals.unwrap_or(self.expected_decimals);
+                    let mut exits = exits::compute(&reading, decimals);
+                    self.reader.check_sells(&mut exits, reading.block).await;
+                    let _ = out.send(Update::ChainRead(Box::new(reading)));
+                    let _ = out.send(Update::Exits(Box::new(exits)));
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "chain refresh failed");
-                    Update::SourceFailed {
+                    let _ = out.send(Update::SourceFailed {
                         source: SourceName::Chain,
                         error: e.to_string(),
-                    }
+                    });
                 }
-            });
+            }
         })
     }
 }

@@ -136,6 +136,12 @@ pub struct ContractOverrides {
     pub uniswap_v1_factory: Option<Address>,
     #[serde(deserialize_with = "deserialize_opt_address")]
     pub eth_usd_feed: Option<Address>,
+    #[serde(deserialize_with = "deserialize_opt_address")]
+    pub uniswap_v2_router: Option<Address>,
+    #[serde(deserialize_with = "deserialize_opt_address")]
+    pub sushiswap_v2_router: Option<Address>,
+    #[serde(deserialize_with = "deserialize_opt_address")]
+    pub uniswap_v3_router: Option<Address>,
 }
 
 /// The contract addresses in use: overrides where given, Ethereum mainnet otherwise.
@@ -149,6 +155,10 @@ pub struct Contracts {
     pub uniswap_v3_quoter: Address,
     pub uniswap_v1_factory: Address,
     pub eth_usd_feed: Address,
+    /// Routers: the contracts a sale goes through (gas and the sell check use them).
+    pub uniswap_v2_router: Address,
+    pub sushiswap_v2_router: Address,
+    pub uniswap_v3_router: Address,
 }
 
 impl Contracts {
@@ -162,6 +172,10 @@ impl Contracts {
         uniswap_v3_quoter: address!("61fFE014bA17989E743c5F6cB21bF9697530B21e"),
         uniswap_v1_factory: address!("c0a47dFe034B400B47bDaD5FecDa2621de6c4d95"),
         eth_usd_feed: address!("5f4eC3Df9cbd43714FE2740f5E3616155c5b8419"),
+        // UniswapV2Router02, SushiSwap's router (a Router02 fork), Uniswap V3 SwapRouter.
+        uniswap_v2_router: address!("7a250d5630B4cF539739dF2C5dAcb4c659F2488D"),
+        sushiswap_v2_router: address!("d9e1cE17f2641f24aE83637ab66a2cca9C378B9F"),
+        uniswap_v3_router: address!("E592427A0AEce92De3Edc1108DCCD2ECfa9B0e1E"),
     };
 }
 
@@ -177,6 +191,9 @@ impl ContractOverrides {
             uniswap_v3_quoter: self.uniswap_v3_quoter.unwrap_or(d.uniswap_v3_quoter),
             uniswap_v1_factory: self.uniswap_v1_factory.unwrap_or(d.uniswap_v1_factory),
             eth_usd_feed: self.eth_usd_feed.unwrap_or(d.eth_usd_feed),
+            uniswap_v2_router: self.uniswap_v2_router.unwrap_or(d.uniswap_v2_router),
+            sushiswap_v2_router: self.sushiswap_v2_router.unwrap_or(d.sushiswap_v2_router),
+            uniswap_v3_router: self.uniswap_v3_router.unwrap_or(d.uniswap_v3_router),
         }
     }
 }

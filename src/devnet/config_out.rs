@@ -39,6 +39,9 @@ impl Devnet {
             ("uniswap_v3_quoter", c.uniswap_v3_quoter),
             ("uniswap_v1_factory", c.uniswap_v1_factory),
             ("eth_usd_feed", c.eth_usd_feed),
+            ("uniswap_v2_router", c.uniswap_v2_router),
+            ("sushiswap_v2_router", c.sushiswap_v2_router),
+            ("uniswap_v3_router", c.uniswap_v3_router),
         ] {
             let _ = writeln!(out, "{key} = \"{}\"", address.to_checksum(None));
         }

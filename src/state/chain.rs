@@ -16,9 +16,25 @@ pub struct ChainReading {
     pub token: TokenFacts,
     pub balances: Vec<WalletBalance>,
     pub eth_usd: Result<EthUsd, String>,
+    /// Every POP pool found, with its state at `block`.
+    pub pools: Vec<PoolReading>,
+    /// `eth_gasPrice` at the refresh.
+    pub gas_price_wei: Option<U256>,
     /// HTTP requests and JSON-RPC calls this refresh took.
     pub http_requests: u64,
     pub rpc_calls: u64,
+}
+
+/// One pool's state. V1: the exchange's ETH balance is `weth_reserve_wei`; V2: `getReserves`;
+/// V3: the pool's token balances, plus what an exact swap simulation needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolReading {
+    pub venue: crate::state::exits::Venue,
+    pub address: Address,
+    pub fee_ppm: u32,
+    pub pop_reserve_raw: U256,
+    pub weth_reserve_wei: U256,
+    pub v3: Option<crate::chain::quote::V3State>,
 }
 
 /// What the token contract answers; `None` where a call reverted or returned nothing.

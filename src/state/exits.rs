@@ -51,15 +51,33 @@ pub struct PoolState {
     pub fee_ppm: u32,
     pub pop_reserve_raw: U256,
     pub weth_reserve_wei: U256,
+    /// WETH (wei) per raw POP unit before any trade.
+    pub spot_weth_per_pop: f64,
+    /// Quotes for a ladder of sizes (1k, 100k, 1M, 10M POP and each wallet's balance).
+    pub ladder: Vec<LadderPoint>,
+    /// The largest amount sellable within each impact threshold (percent), exact to 1 POP;
+    /// `None` when even 1 POP exceeds it.
+    pub sellable_within: Vec<(f64, Option<U256>)>,
 }
 
-/// Selling a wallet's whole balance in one pool alone (gross, before gas).
+/// One rung of a pool's ladder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LadderPoint {
+    pub pop_raw: U256,
+    pub eth_out_wei: Option<U256>,
+    pub price_impact_pct: Option<f64>,
+}
+
+/// Selling a wallet's whole balance in one pool alone (gross, before gas). `eth_out_wei` is
+/// `None` with an `error` when the pool cannot take the amount (never a partial fill shown as
+/// a full quote).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Quote {
     pub venue: Venue,
     pub pool: Address,
-    pub eth_out_wei: U256,
-    pub price_impact_pct: f64,
+    pub eth_out_wei: Option<U256>,
+    pub price_impact_pct: Option<f64>,
+    pub error: Option<String>,
 }
 
 /// One leg of an exit: an amount sold in one pool.
@@ -112,4 +130,13 @@ pub struct WalletExit {
     pub address: Address,
     pub quotes: Vec<Quote>,
     pub exit: Option<Exit>,
+    /// The sale of the whole balance through its exit, simulated from the wallet.
+    pub sell_check: Option<SellCheck>,
+}
+
+/// The outcome of a simulated sale from the wallet (`eth_call` with an allowance override).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SellCheck {
+    pub ok: bool,
+    pub detail: String,
 }

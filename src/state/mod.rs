@@ -104,6 +104,7 @@ pub struct WalletState {
     pub quotes: Vec<Quote>,
     /// Its best exit net of gas; `None` with no POP or no pool.
     pub exit: Option<Exit>,
+    pub sell_check: Option<exits::SellCheck>,
 }
 
 /// How many price observations a source keeps for the sparkline (7 days at one a minute is
@@ -176,6 +177,7 @@ impl AppState {
                     eth_wei: None,
                     quotes: Vec::new(),
                     exit: None,
+                    sell_check: None,
                 })
                 .collect(),
             sources: SourceName::ALL
@@ -255,10 +257,12 @@ impl AppState {
                 Some(x) => {
                     w.quotes = x.quotes.clone();
                     w.exit = x.exit.clone();
+                    w.sell_check = x.sell_check.clone();
                 }
                 None => {
                     w.quotes.clear();
                     w.exit = None;
+                    w.sell_check = None;
                 }
             }
         }

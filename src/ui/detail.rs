@@ -68,13 +68,21 @@ impl Widget for WalletDetail<'_> {
             lines.push(Line::styled("  none: no pool, or no POP", theme::dim()));
         }
         for q in &w.quotes {
-            lines.push(Line::raw(format!(
-                "  {:<11} {}  {} ETH  impact {}",
-                q.venue.label(),
-                q.pool.to_checksum(None),
-                hide(token_amount(q.eth_out_wei, 18, 6)),
-                pct(q.price_impact_pct)
-            )));
+            lines.push(Line::raw(match (q.eth_out_wei, q.price_impact_pct) {
+                (Some(out), Some(impact)) => format!(
+                    "  {:<11} {}  {} ETH  impact {}",
+                    q.venue.label(),
+                    q.pool.to_checksum(None),
+                    hide(token_amount(out, 18, 6)),
+                    pct(impact)
+                ),
+                _ => format!(
+                    "  {:<11} {}  {}",
+                    q.venue.label(),
+                    q.pool.to_checksum(None),
+                    safe(q.error.as_deref().unwrap_or("no quote"))
+                ),
+            }));
         }
         lines.push(Line::raw(""));
         match &w.exit {

@@ -4,7 +4,9 @@
 use alloy::primitives::U256;
 
 mod split;
+mod v3;
 pub use split::{Quoting, Split, best_split};
+pub use v3::{V3QuoteError, V3State, words_to_read};
 
 /// Fee denominator: fees are in millionths (3000 = 0.3%).
 pub const FEE_DENOMINATOR: u32 = 1_000_000;
