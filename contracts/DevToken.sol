@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
-// A plain ERC-20 used as the POP stand-in on the devnet: name, symbol, decimals and supply are
-// set at deployment; the whole supply goes to the deployer. No fee, no pause, no owner.
+// An ERC-20 used as the POP stand-in on the devnet: name, symbol, decimals and supply are set
+// at deployment; the whole supply goes to the deployer. Plain by default. For tests of the sell
+// check it can also take a fee on every transfer (`feeBps`, kept by the deployer) and be paused
+// by the deployer: the tokens a holder cannot sell, or sells at a loss.
 pragma solidity ^0.8.20;
 
 contract DevToken {
@@ -12,10 +14,17 @@ contract DevToken {
     mapping(address => uint256) public balanceOf;
     mapping(address => mapping(address => uint256)) public allowance;
 
+    address public immutable owner;
+    uint256 public immutable feeBps;
+    bool public paused;
+
     event Transfer(address indexed from, address indexed to, uint256 value);
     event Approval(address indexed owner, address indexed spender, uint256 value);
 
-    constructor(string memory name_, string memory symbol_, uint8 decimals_, uint256 supply_) {
+    constructor(string memory name_, string memory symbol_, uint8 decimals_, uint256 supply_, uint256 feeBps_) {
+        require(feeBps_ <= 10_000, "DevToken: fee");
+        owner = msg.sender;
+        feeBps = feeBps_;
         name = name_;
         symbol = symbol_;
         decimals = decimals_;
@@ -45,10 +54,22 @@ contract DevToken {
         return true;
     }
 
+    function setPaused(bool paused_) external {
+        require(msg.sender == owner, "DevToken: not owner");
+        paused = paused_;
+    }
+
     function _transfer(address from, address to, uint256 value) internal {
+        require(!paused, "DevToken: paused");
         require(balanceOf[from] >= value, "DevToken: balance");
         balanceOf[from] -= value;
-        balanceOf[to] += value;
-        emit Transfer(from, to, value);
+        // The owner's own transfers (set-up, distribution) are free of the fee.
+        uint256 fee = (from == owner || to == owner) ? 0 : value * feeBps / 10_000;
+        balanceOf[to] += value - fee;
+        emit Transfer(from, to, value - fee);
+        if (fee > 0) {
+            balanceOf[owner] += fee;
+            emit Transfer(from, owner, fee);
+        }
     }
 }

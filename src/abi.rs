@@ -104,6 +104,10 @@ sol! {
         function mint(address pool, int24 tickLower, int24 tickUpper, uint128 liquidity) external returns (uint256 amount0, uint256 amount1);
     }
 
+    interface IDevToken {
+        function setPaused(bool paused_) external;
+    }
+
     interface IDistributor {
         function distribute(address token, address[] calldata to, uint256[] calldata tokens, uint256[] calldata wei_) external payable;
     }

@@ -68,7 +68,6 @@ struct DemoPool {
     eth: U256,
 }
 
-
 pub struct DemoSource {
     step: u64,
     seed: u64,

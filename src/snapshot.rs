@@ -9,9 +9,9 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::chain::exits::sell_gas_units;
 use crate::config::Config;
-use crate::state::exits::Venue;
 use crate::format::{rfc3339, sanitize, token_amount};
 use crate::source::{refresh_all_once, sources_for, unavailable_updates};
+use crate::state::exits::Venue;
 use crate::state::{AppState, SourceStatus};
 
 /// Runs every source once and returns the resulting state.
@@ -167,7 +167,10 @@ fn exit_json(state: &AppState, exit: &crate::state::exits::Exit) -> ExitJson {
 
 fn pool_json(state: &AppState, p: &crate::state::exits::PoolState) -> PoolJson {
     let eth_usd = state.eth_usd.as_ref().map(|e| e.price());
-    let decimals = state.token.decimals.unwrap_or(state.token.expected_decimals);
+    let decimals = state
+        .token
+        .decimals
+        .unwrap_or(state.token.expected_decimals);
     let eth = f64::from(p.weth_reserve_wei) / 1e18;
     PoolJson {
         venue: p.venue.as_str(),
@@ -177,7 +180,8 @@ fn pool_json(state: &AppState, p: &crate::state::exits::PoolState) -> PoolJson {
         weth_reserve_wei: p.weth_reserve_wei.to_string(),
         // Both sides at the spot price: twice the ETH side.
         liquidity_usd: eth_usd.map(|u| 2.0 * eth * u),
-        price_usd: eth_usd.map(|u| p.spot_weth_per_pop * 10f64.powi(i32::from(decimals)) / 1e18 * u),
+        price_usd: eth_usd
+            .map(|u| p.spot_weth_per_pop * 10f64.powi(i32::from(decimals)) / 1e18 * u),
         ladder: p
             .ladder
             .iter()
@@ -235,10 +239,15 @@ pub fn to_json(state: &AppState, now: OffsetDateTime) -> SnapshotJson {
         }),
         gas: state.gas_price_wei.map(|price| GasJson {
             gas_price_wei: price.to_string(),
-            sell_gas_units: [Venue::UniswapV1, Venue::UniswapV2, Venue::Sushiswap, Venue::UniswapV3]
-                .into_iter()
-                .map(|v| (v.as_str(), sell_gas_units(v)))
-                .collect(),
+            sell_gas_units: [
+                Venue::UniswapV1,
+                Venue::UniswapV2,
+                Venue::Sushiswap,
+                Venue::UniswapV3,
+            ]
+            .into_iter()
+            .map(|v| (v.as_str(), sell_gas_units(v)))
+            .collect(),
         }),
         wallets: state
             .wallets

@@ -65,7 +65,11 @@ fn fixture(token_name: &str) -> App {
         },
         balances: balances
             .iter()
-            .map(|&(b, pop, eth)| WalletBalance { address: Address::repeat_byte(b), pop_raw: Some(pop), eth_wei: Some(eth) })
+            .map(|&(b, pop, eth)| WalletBalance {
+                address: Address::repeat_byte(b),
+                pop_raw: Some(pop),
+                eth_wei: Some(eth),
+            })
             .collect(),
         eth_usd: Ok(EthUsd {
             answer: I256::try_from(3_000i64 * 100_000_000).unwrap(),

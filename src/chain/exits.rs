@@ -6,7 +6,9 @@ use alloy::primitives::U256;
 
 use super::quote::{FEE_DENOMINATOR, Quoting, V3QuoteError, best_split, constant_product_out};
 use crate::state::chain::{ChainReading, PoolReading};
-use crate::state::exits::{Exit, ExitReading, LadderPoint, Leg, PoolState, Quote, Venue, WalletExit};
+use crate::state::exits::{
+    Exit, ExitReading, LadderPoint, Leg, PoolState, Quote, Venue, WalletExit,
+};
 
 /// Gas units of one sell leg sent from a wallet: `approve` + the swap through the venue's
 /// router or exchange, the 21,000 base of each transaction included. Measured by executing
@@ -53,7 +55,8 @@ impl PoolModel<'_> {
 
     /// What `amount` would fetch at the spot price, after the fee: the no-impact reference.
     fn ideal(&self, amount: U256) -> f64 {
-        f64::from(amount) * self.spot() * f64::from(FEE_DENOMINATOR - self.0.fee_ppm) / f64::from(FEE_DENOMINATOR)
+        f64::from(amount) * self.spot() * f64::from(FEE_DENOMINATOR - self.0.fee_ppm)
+            / f64::from(FEE_DENOMINATOR)
     }
 
     pub fn impact_pct(&self, amount: U256, out: U256) -> f64 {
@@ -71,13 +74,21 @@ impl Quoting for PoolModel<'_> {
 }
 
 fn impact_pct(out: f64, ideal: f64) -> f64 {
-    if ideal <= 0.0 { 0.0 } else { ((1.0 - out / ideal) * 100.0).max(0.0) }
+    if ideal <= 0.0 {
+        0.0
+    } else {
+        ((1.0 - out / ideal) * 100.0).max(0.0)
+    }
 }
 
 /// The best exit for `amount` through `models`, net of gas at `gas_price`.
 pub fn best_exit(amount: U256, models: &[PoolModel<'_>], gas_price: U256) -> Option<Exit> {
     let split = best_split(amount, models, gas_price)?;
-    let ideal: f64 = split.legs.iter().map(|&(i, pop, _)| models[i].ideal(pop)).sum();
+    let ideal: f64 = split
+        .legs
+        .iter()
+        .map(|&(i, pop, _)| models[i].ideal(pop))
+        .sum();
     Some(Exit {
         legs: split
             .legs
@@ -100,7 +111,9 @@ pub fn best_exit(amount: U256, models: &[PoolModel<'_>], gas_price: U256) -> Opt
 pub fn sellable_within(model: &PoolModel<'_>, unit: U256, max_pct: f64) -> Option<U256> {
     let within = |whole: U256| -> bool {
         let amount = whole * unit;
-        model.quote(amount).is_some_and(|out| model.impact_pct(amount, out) <= max_pct)
+        model
+            .quote(amount)
+            .is_some_and(|out| model.impact_pct(amount, out) <= max_pct)
     };
     if !within(U256::from(1)) {
         return None;
@@ -166,7 +179,13 @@ pub fn compute(reading: &ChainReading, decimals: u8) -> ExitReading {
         .collect();
     let total: U256 = reading.balances.iter().filter_map(|b| b.pop_raw).sum();
     let mut ladder_sizes: Vec<U256> = LADDER_WHOLE.iter().map(|w| U256::from(*w) * unit).collect();
-    ladder_sizes.extend(reading.balances.iter().filter_map(|b| b.pop_raw).filter(|p| !p.is_zero()));
+    ladder_sizes.extend(
+        reading
+            .balances
+            .iter()
+            .filter_map(|b| b.pop_raw)
+            .filter(|p| !p.is_zero()),
+    );
     ladder_sizes.sort();
     ladder_sizes.dedup();
     let pools = models
@@ -189,7 +208,10 @@ pub fn compute(reading: &ChainReading, decimals: u8) -> ExitReading {
                     }
                 })
                 .collect(),
-            sellable_within: DEPTH_PCTS.iter().map(|&pct| (pct, sellable_within(m, unit, pct))).collect(),
+            sellable_within: DEPTH_PCTS
+                .iter()
+                .map(|&pct| (pct, sellable_within(m, unit, pct)))
+                .collect(),
         })
         .collect();
     ExitReading {

@@ -69,6 +69,9 @@ const FIXED: usize = 7;
 pub struct ChainReader {
     pub(super) rpc: RpcClient,
     pub(super) settings: ReaderSettings,
+    /// Per V3 pool, the bitmap words and initialized ticks the last refresh needed: read again
+    /// in the main round, so a steady refresh takes one request.
+    v3_cache: Mutex<std::collections::HashMap<Address, V3Reads>>,
     /// Where the token keeps its allowances (found once, for the sell checks).
     pub(super) allowance_layout: Mutex<Option<super::sell_check::AllowanceLayout>>,
     /// The highest block any refresh has shown: an endpoint behind it is lagging.
@@ -77,6 +80,9 @@ pub struct ChainReader {
     /// a new pool is found).
     pools: Mutex<(Option<Vec<FoundPool>>, u32)>,
 }
+
+/// A V3 pool's bitmap words and initialized ticks, as read.
+type V3Reads = (Vec<i16>, Vec<i32>);
 
 /// Refreshes between two pool discoveries.
 const REDISCOVER_EVERY: u32 = 20;
@@ -94,6 +100,7 @@ impl ChainReader {
             settings,
             highest_block: AtomicU64::new(0),
             pools: Mutex::new((None, 0)),
+            v3_cache: Mutex::new(std::collections::HashMap::new()),
             allowance_layout: Mutex::new(None),
         }
     }
@@ -138,14 +145,59 @@ impl ChainReader {
         reads
     }
 
+    /// The V3 tick reads the last refresh needed, pool by pool, appended to the main round.
+    fn cached_v3_reads(
+        &self,
+        found: &[FoundPool],
+    ) -> (Vec<Read>, Vec<(Address, V3Reads)>) {
+        let cache = self.v3_cache.lock().expect("not poisoned");
+        let mut reads = Vec::new();
+        let mut layout = Vec::new();
+        for pool in found
+            .iter()
+            .filter(|p| p.venue == crate::state::exits::Venue::UniswapV3)
+        {
+            let Some((words, ticks)) = cache.get(&pool.address) else {
+                continue;
+            };
+            for &word in words {
+                reads.push(Read::new(
+                    pool.address,
+                    crate::abi::IUniswapV3Pool::tickBitmapCall { wordPosition: word },
+                ));
+            }
+            for &tick in ticks {
+                reads.push(pools::tick_read(pool.address, tick));
+            }
+            layout.push((pool.address, (words.clone(), ticks.clone())));
+        }
+        (reads, layout)
+    }
+
+    /// How many reads the main round of the next refresh makes (for budget checks).
+    pub fn planned_reads(&self) -> usize {
+        let cache = self.pools.lock().expect("not poisoned");
+        let found = cache.0.clone().unwrap_or_default();
+        drop(cache);
+        self.plan(&found).len() + self.cached_v3_reads(&found).0.len()
+    }
+
     /// The fee tier of a discovered V3 pool.
     pub(super) fn v3_fee(&self, pool: Address) -> Option<u32> {
         let cache = self.pools.lock().expect("not poisoned");
-        cache.0.as_ref()?.iter().find(|p| p.address == pool).map(|p| p.fee_ppm)
+        cache
+            .0
+            .as_ref()?
+            .iter()
+            .find(|p| p.address == pool)
+            .map(|p| p.fee_ppm)
     }
 
     /// The pools to read: discovered on the first refresh and every [`REDISCOVER_EVERY`].
-    async fn found_pools(&self, excluded: &mut HashSet<usize>) -> Result<Vec<FoundPool>, ChainError> {
+    async fn found_pools(
+        &self,
+        excluded: &mut HashSet<usize>,
+    ) -> Result<Vec<FoundPool>, ChainError> {
         {
             let mut cache = self.pools.lock().expect("not poisoned");
             if let (Some(found), since) = &mut *cache
@@ -201,18 +253,21 @@ impl ChainReader {
         block: u64,
         excluded: &mut HashSet<usize>,
     ) -> Result<(), ChainError> {
+        // Words the sale may cross that the main round did not read.
         let mut word_reads = Vec::new();
         let mut word_owner = Vec::new();
         for (i, pool) in readings.iter().enumerate() {
+            let Some(v3) = &pool.v3 else { continue };
             for (word, read) in pools::bitmap_reads(pool) {
-                word_reads.push(read);
-                word_owner.push((i, word));
+                if !v3.words.contains_key(&word) {
+                    word_reads.push(read);
+                    word_owner.push((i, word));
+                }
             }
         }
-        if word_reads.is_empty() {
-            return Ok(());
-        }
-        let (_, words, _) = self.multicall_round(&word_reads, At::Block(block), excluded).await?;
+        let (_, words, _) = self
+            .multicall_round(&word_reads, At::Block(block), excluded)
+            .await?;
         for ((i, word), result) in word_owner.into_iter().zip(&words) {
             let bits = result
                 .as_ref()
@@ -223,23 +278,38 @@ impl ChainReader {
                 v3.words.insert(word, bits);
             }
         }
+        // Initialized ticks whose liquidityNet was not read yet.
         let mut tick_reads = Vec::new();
         let mut tick_owner = Vec::new();
         for (i, pool) in readings.iter().enumerate() {
             if let Some(v3) = &pool.v3 {
                 for tick in pools::initialized_ticks(&v3.words, v3.tick_spacing) {
-                    tick_reads.push(pools::tick_read(pool.address, tick));
-                    tick_owner.push((i, tick));
+                    if !v3.liquidity_net.contains_key(&tick) {
+                        tick_reads.push(pools::tick_read(pool.address, tick));
+                        tick_owner.push((i, tick));
+                    }
                 }
             }
         }
-        let (_, ticks, _) = self.multicall_round(&tick_reads, At::Block(block), excluded).await?;
+        let (_, ticks, _) = self
+            .multicall_round(&tick_reads, At::Block(block), excluded)
+            .await?;
         for ((i, tick), result) in tick_owner.into_iter().zip(&ticks) {
             let net = pools::decode_liquidity_net(result)
                 .ok_or_else(|| ChainError::Call("a V3 ticks read failed".into()))?;
             if let Some(v3) = readings[i].v3.as_mut() {
                 v3.liquidity_net.insert(tick, net);
             }
+        }
+        // Keep what this refresh needed for the next one; drop nets of ticks no longer set.
+        let mut cache = self.v3_cache.lock().expect("not poisoned");
+        for pool in readings.iter_mut() {
+            let Some(v3) = pool.v3.as_mut() else { continue };
+            let initialized = pools::initialized_ticks(&v3.words, v3.tick_spacing);
+            v3.liquidity_net.retain(|t, _| initialized.contains(t));
+            let mut words: Vec<i16> = v3.words.keys().copied().collect();
+            words.sort_unstable();
+            cache.insert(pool.address, (words, initialized));
         }
         Ok(())
     }
@@ -267,7 +337,10 @@ impl ChainReader {
     async fn read_pinned(&self) -> Result<ChainReading, ChainError> {
         let mut excluded = HashSet::new();
         let found = self.found_pools(&mut excluded).await?;
-        let reads = self.plan(&found);
+        let mut reads = self.plan(&found);
+        let main_reads = reads.len();
+        let (v3_reads, v3_layout) = self.cached_v3_reads(&found);
+        reads.extend(v3_reads);
         // Every chunk starts with the block number, so one batch at "latest" can be checked
         // to have read one block; if a block landed mid-batch, the chunks are read again
         // pinned to the newest. The gas price rides in the same batch.
@@ -281,14 +354,20 @@ impl ChainReader {
             let fetched = self.fetch(&calls_at(At::Latest), &mut excluded).await;
             let (mut blocks, mut results, mut endpoint, mut extra) = match fetched {
                 // The endpoints that answered were behind, and the others failed.
-                Err(ChainError::Rpc(_)) if !excluded.is_empty() => return Err(ChainError::Lagging { seen }),
+                Err(ChainError::Rpc(_)) if !excluded.is_empty() => {
+                    return Err(ChainError::Lagging { seen });
+                }
                 other => other?,
             };
             let newest = *blocks.iter().max().expect("at least one chunk");
             if blocks.iter().any(|&b| b != newest) {
-                (blocks, results, endpoint, extra) = self.fetch(&calls_at(At::Block(newest)), &mut excluded).await?;
+                (blocks, results, endpoint, extra) = self
+                    .fetch(&calls_at(At::Block(newest)), &mut excluded)
+                    .await?;
                 if blocks.iter().any(|&b| b != newest) {
-                    return Err(ChainError::Call(format!("reads pinned to block {newest} answered {blocks:?}")));
+                    return Err(ChainError::Call(format!(
+                        "reads pinned to block {newest} answered {blocks:?}"
+                    )));
                 }
             }
             if newest < seen {
@@ -301,18 +380,53 @@ impl ChainReader {
             }
             self.highest_block.fetch_max(newest, Ordering::Relaxed);
             let mut reading = self.decode(newest, &results, endpoint);
-            reading.gas_price_wei = extra.first().and_then(|v| v.as_ref().ok()).and_then(parse_quantity).map(U256::from);
+            reading.gas_price_wei = extra
+                .first()
+                .and_then(|v| v.as_ref().ok())
+                .and_then(parse_quantity)
+                .map(U256::from);
             let mut offset = FIXED + 2 * self.settings.wallets.len();
             for pool in &found {
                 let n = pools::state_read_count(pool);
                 if let Some(r) = results.get(offset..offset + n).and_then(|slice| {
-                    pools::decode_state(pool, slice, self.settings.token, self.settings.contracts.weth)
+                    pools::decode_state(
+                        pool,
+                        slice,
+                        self.settings.token,
+                        self.settings.contracts.weth,
+                    )
                 }) {
                     reading.pools.push(r);
                 }
                 offset += n;
             }
-            self.add_v3_ticks(&mut reading.pools, newest, &mut excluded).await?;
+            // The V3 words and ticks read from the cache's plan, if still the ones needed.
+            let mut offset = main_reads;
+            for (address, (words, ticks)) in &v3_layout {
+                let Some(v3) = reading
+                    .pools
+                    .iter_mut()
+                    .find(|p| p.address == *address)
+                    .and_then(|p| p.v3.as_mut())
+                else {
+                    offset += words.len() + ticks.len();
+                    continue;
+                };
+                for (word, result) in words.iter().zip(&results[offset..]) {
+                    if let Some(b) = result.as_ref().filter(|b| b.len() >= 32) {
+                        v3.words.insert(*word, U256::from_be_slice(&b[..32]));
+                    }
+                }
+                offset += words.len();
+                for (tick, result) in ticks.iter().zip(&results[offset..]) {
+                    if let Some(net) = pools::decode_liquidity_net(result) {
+                        v3.liquidity_net.insert(*tick, net);
+                    }
+                }
+                offset += ticks.len();
+            }
+            self.add_v3_ticks(&mut reading.pools, newest, &mut excluded)
+                .await?;
             return Ok(reading);
         }
     }
@@ -324,9 +438,20 @@ impl ChainReader {
         &self,
         calls: &[RpcCall],
         excluded: &mut HashSet<usize>,
-    ) -> Result<(Vec<u64>, Vec<ReadResult>, usize, Vec<super::rpc::CallResult>), ChainError> {
+    ) -> Result<
+        (
+            Vec<u64>,
+            Vec<ReadResult>,
+            usize,
+            Vec<super::rpc::CallResult>,
+        ),
+        ChainError,
+    > {
         let (mut answers, endpoint) = self.rpc.call_many(calls, excluded).await?;
-        let extra_from = calls.iter().position(|c| c.method != "eth_call").unwrap_or(calls.len());
+        let extra_from = calls
+            .iter()
+            .position(|c| c.method != "eth_call")
+            .unwrap_or(calls.len());
         let extra = answers.split_off(extra_from);
         let multicall = self.settings.contracts.multicall3;
         let mut blocks = Vec::with_capacity(answers.len());
@@ -335,7 +460,8 @@ impl ChainReader {
             let value = answer.map_err(|e| ChainError::Call(e.to_string()))?;
             let raw: Bytes = serde_json::from_value(value)
                 .map_err(|e| ChainError::Call(format!("eth_call answered a non-hex value: {e}")))?;
-            let mut chunk = decode_aggregate3(&raw).map_err(|_| ChainError::MulticallAbsent(multicall))?;
+            let mut chunk =
+                decode_aggregate3(&raw).map_err(|_| ChainError::MulticallAbsent(multicall))?;
             let block = chunk
                 .first()
                 .and_then(|r| r.as_ref())

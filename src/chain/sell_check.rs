@@ -28,17 +28,33 @@ pub struct AllowanceLayout {
 
 impl AllowanceLayout {
     fn key(self, owner: Address, spender: Address) -> B256 {
-        let (outer, inner) = if self.owner_first { (owner, spender) } else { (spender, owner) };
+        let (outer, inner) = if self.owner_first {
+            (owner, spender)
+        } else {
+            (spender, owner)
+        };
         let first = keccak256((outer, U256::from(self.slot)).abi_encode());
         keccak256((inner, first).abi_encode())
     }
 }
 
-fn override_allowance(token: Address, layout: AllowanceLayout, owner: Address, spender: Address, value: U256) -> Value {
+fn override_allowance(
+    token: Address,
+    layout: AllowanceLayout,
+    owner: Address,
+    spender: Address,
+    value: U256,
+) -> Value {
     json!({ token.to_string(): { "stateDiff": { layout.key(owner, spender).to_string(): B256::from(value).to_string() } } })
 }
 
-fn call(from: Option<Address>, to: Address, data: Vec<u8>, block: u64, overrides: Value) -> RpcCall {
+fn call(
+    from: Option<Address>,
+    to: Address,
+    data: Vec<u8>,
+    block: u64,
+    overrides: Value,
+) -> RpcCall {
     let mut tx = json!({"to": to, "data": Bytes::from(data)});
     if let Some(from) = from {
         tx["from"] = json!(from);
@@ -53,7 +69,12 @@ fn returned(result: &CallResult) -> Option<Bytes> {
 impl ChainReader {
     /// Finds the token's allowance layout by overriding candidate slots and reading
     /// `allowance` back; cached after the first success.
-    async fn allowance_layout(&self, owner: Address, spender: Address, block: u64) -> Option<AllowanceLayout> {
+    async fn allowance_layout(
+        &self,
+        owner: Address,
+        spender: Address,
+        block: u64,
+    ) -> Option<AllowanceLayout> {
         if let Some(found) = *self.allowance_layout.lock().expect("not poisoned") {
             return Some(found);
         }
@@ -74,10 +95,13 @@ impl ChainReader {
             })
             .collect();
         let (answers, _) = self.rpc.call_many(&calls, &HashSet::new()).await.ok()?;
-        let found = candidates.into_iter().zip(&answers).find_map(|(layout, answer)| {
-            let bytes = returned(answer)?;
-            (bytes.len() >= 32 && U256::from_be_slice(&bytes[..32]) == MARKER).then_some(layout)
-        });
+        let found = candidates
+            .into_iter()
+            .zip(&answers)
+            .find_map(|(layout, answer)| {
+                let bytes = returned(answer)?;
+                (bytes.len() >= 32 && U256::from_be_slice(&bytes[..32]) == MARKER).then_some(layout)
+            });
         *self.allowance_layout.lock().expect("not poisoned") = found;
         found
     }
@@ -90,11 +114,19 @@ impl ChainReader {
         match leg.venue {
             Venue::UniswapV1 => (
                 leg.pool,
-                IUniswapV1Exchange::tokenToEthSwapInputCall { tokens_sold: leg.pop_raw, min_eth: U256::from(1), deadline }
-                    .abi_encode(),
+                IUniswapV1Exchange::tokenToEthSwapInputCall {
+                    tokens_sold: leg.pop_raw,
+                    min_eth: U256::from(1),
+                    deadline,
+                }
+                .abi_encode(),
             ),
             Venue::UniswapV2 | Venue::Sushiswap => {
-                let router = if leg.venue == Venue::Sushiswap { c.sushiswap_v2_router } else { c.uniswap_v2_router };
+                let router = if leg.venue == Venue::Sushiswap {
+                    c.sushiswap_v2_router
+                } else {
+                    c.uniswap_v2_router
+                };
                 (
                     router,
                     IUniswapV2Router02::swapExactTokensForETHCall {
@@ -131,10 +163,14 @@ impl ChainReader {
 
     fn received(venue: Venue, bytes: &Bytes) -> Option<U256> {
         match venue {
-            Venue::UniswapV1 => IUniswapV1Exchange::tokenToEthSwapInputCall::abi_decode_returns(bytes).ok(),
-            Venue::UniswapV2 | Venue::Sushiswap => IUniswapV2Router02::swapExactTokensForETHCall::abi_decode_returns(bytes)
-                .ok()
-                .and_then(|amounts| amounts.last().copied()),
+            Venue::UniswapV1 => {
+                IUniswapV1Exchange::tokenToEthSwapInputCall::abi_decode_returns(bytes).ok()
+            }
+            Venue::UniswapV2 | Venue::Sushiswap => {
+                IUniswapV2Router02::swapExactTokensForETHCall::abi_decode_returns(bytes)
+                    .ok()
+                    .and_then(|amounts| amounts.last().copied())
+            }
             Venue::UniswapV3 => ISwapRouter::exactInputSingleCall::abi_decode_returns(bytes).ok(),
         }
     }
@@ -148,7 +184,8 @@ impl ChainReader {
             let Some(exit) = &wallet.exit else { continue };
             for (l, leg) in exit.legs.iter().enumerate() {
                 let (spender, data) = self.sale(wallet.address, leg);
-                let Some(layout) = self.allowance_layout(wallet.address, spender, block).await else {
+                let Some(layout) = self.allowance_layout(wallet.address, spender, block).await
+                else {
                     tracing::info!("no allowance slot found for the token: sell checks skipped");
                     return;
                 };
@@ -171,7 +208,10 @@ impl ChainReader {
         };
         let mut problems: Vec<Vec<String>> = vec![Vec::new(); exits.wallets.len()];
         for ((w, l), answer) in owners.iter().zip(&answers) {
-            let exit = exits.wallets[*w].exit.as_ref().expect("only wallets with an exit");
+            let exit = exits.wallets[*w]
+                .exit
+                .as_ref()
+                .expect("only wallets with an exit");
             let leg = &exit.legs[*l];
             let problem = match answer {
                 Err(e) => Some(format!("{}: reverts ({})", leg.venue.label(), e.message)),
@@ -182,7 +222,10 @@ impl ChainReader {
                         leg.eth_out_wei
                     )),
                     Some(_) => None,
-                    None => Some(format!("{}: the sale answered nothing readable", leg.venue.label())),
+                    None => Some(format!(
+                        "{}: the sale answered nothing readable",
+                        leg.venue.label()
+                    )),
                 },
             };
             problems[*w].extend(problem);
@@ -192,10 +235,16 @@ impl ChainReader {
             wallet.sell_check = Some(if problems[w].is_empty() {
                 SellCheck {
                     ok: true,
-                    detail: format!("a sale of the whole balance through {} succeeds in simulation", exit.venue_name()),
+                    detail: format!(
+                        "a sale of the whole balance through {} succeeds in simulation",
+                        exit.venue_name()
+                    ),
                 }
             } else {
-                SellCheck { ok: false, detail: crate::format::sanitize(&problems[w].join("; ")) }
+                SellCheck {
+                    ok: false,
+                    detail: crate::format::sanitize(&problems[w].join("; ")),
+                }
             });
         }
     }

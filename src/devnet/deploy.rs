@@ -46,12 +46,24 @@ impl DevClient {
         let what = format!("{:?} -> {:?}", tx.from, tx.to);
         let hash: B256 = self
             .provider
-            .raw_request("eth_sendTransaction".into(), (tx,))
+            .raw_request("eth_sendTransaction".into(), (tx.clone(),))
             .await
             .map_err(|e| DevnetError::Tx(format!("{what}: {e}")))?;
         let receipt = self.wait_receipt(hash).await?;
         if !receipt.status() {
-            return Err(DevnetError::Tx(format!("{what}: reverted in {hash}")));
+            // Replay it as a call on the block before, for the revert reason.
+            let block = receipt.block_number.unwrap_or_default().saturating_sub(1);
+            let reason = self
+                .provider
+                .call(tx)
+                .block(block.into())
+                .await
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            return Err(DevnetError::Tx(format!(
+                "{what}: reverted in {hash}: {reason}"
+            )));
         }
         Ok(receipt)
     }
@@ -234,6 +246,7 @@ async fn deploy_contracts(client: &DevClient, s: &Scenario) -> Result<DevContrac
                 s.token_symbol.clone(),
                 U256::from(s.token_decimals),
                 s.supply_raw(),
+                U256::from(s.token_fee_bps),
             )
                 .abi_encode_params(),
         )

@@ -47,6 +47,9 @@ pub struct Scenario {
     pub token_decimals: u8,
     /// Whole tokens.
     pub token_supply: u64,
+    /// A fee on every transfer between holders, in basis points (0: a plain token). A fee
+    /// token cannot seed V3 pools (they check what they receive): give it a plan without V3.
+    pub token_fee_bps: u32,
     /// Whole POP per ETH in every pool (sets the POP price with `eth_usd`).
     pub pop_per_eth: u64,
     /// ETH/USD answer of the feed, 8 decimals (Chainlink's ETH/USD format).
@@ -75,6 +78,7 @@ impl Scenario {
             token_symbol: "POP".to_owned(),
             token_decimals: 18,
             token_supply: 1_600_000_000,
+            token_fee_bps: 0,
             // $0.00001 a POP at $3,000 an ETH: a market cap of $16,000, as POP's.
             pop_per_eth: 300_000_000,
             eth_usd_8dec: 3_000 * 100_000_000,

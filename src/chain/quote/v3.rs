@@ -42,12 +42,23 @@ fn math<E: std::fmt::Display>(e: E) -> V3QuoteError {
 }
 
 /// The words a sell needs, from the current tick's word in the selling direction.
-pub fn words_to_read(tick: i32, tick_spacing: i32, pop_is_token0: bool, ticks_of_travel: i32) -> Vec<i16> {
+pub fn words_to_read(
+    tick: i32,
+    tick_spacing: i32,
+    pop_is_token0: bool,
+    ticks_of_travel: i32,
+) -> Vec<i16> {
     let compressed = tick.div_euclid(tick_spacing);
     let word = (compressed >> 8) as i16;
     let count = (ticks_of_travel / (256 * tick_spacing)).max(0) as i16 + 2;
     (0..count)
-        .map(|k| if pop_is_token0 { word.saturating_sub(k) } else { word.saturating_add(k) })
+        .map(|k| {
+            if pop_is_token0 {
+                word.saturating_sub(k)
+            } else {
+                word.saturating_add(k)
+            }
+        })
         .collect()
 }
 
@@ -78,25 +89,45 @@ impl V3State {
             if !self.words.contains_key(&self.word_of(tick, zero_for_one)) {
                 return Err(V3QuoteError::BeyondTicksRead);
             }
-            let (mut tick_next, initialized) =
-                tick_bitmap::next_initialized_tick_within_one_word(&self.words, tick, self.tick_spacing, zero_for_one)
-                    .map_err(math)?;
+            let (mut tick_next, initialized) = tick_bitmap::next_initialized_tick_within_one_word(
+                &self.words,
+                tick,
+                self.tick_spacing,
+                zero_for_one,
+            )
+            .map_err(math)?;
             tick_next = tick_next.clamp(tick_math::MIN_TICK, tick_math::MAX_TICK);
             let sqrt_next = tick_math::get_sqrt_ratio_at_tick(tick_next).map_err(math)?;
-            let target = if zero_for_one { sqrt_next.max(limit) } else { sqrt_next.min(limit) };
+            let target = if zero_for_one {
+                sqrt_next.max(limit)
+            } else {
+                sqrt_next.min(limit)
+            };
             let remaining_signed = I256::try_from(remaining).map_err(math)?;
-            let (new_price, amount_in, amount_out, fee) =
-                swap_math::compute_swap_step(sqrt_price, target, liquidity, remaining_signed, self.fee_ppm)
-                    .map_err(math)?;
+            let (new_price, amount_in, amount_out, fee) = swap_math::compute_swap_step(
+                sqrt_price,
+                target,
+                liquidity,
+                remaining_signed,
+                self.fee_ppm,
+            )
+            .map_err(math)?;
             remaining -= amount_in + fee;
             out += amount_out;
             if new_price == sqrt_next {
                 if initialized {
-                    let net = *self.liquidity_net.get(&tick_next).ok_or(V3QuoteError::BeyondTicksRead)?;
+                    let net = *self
+                        .liquidity_net
+                        .get(&tick_next)
+                        .ok_or(V3QuoteError::BeyondTicksRead)?;
                     let delta = if zero_for_one { -net } else { net };
                     liquidity = liquidity_math::add_delta(liquidity, delta).map_err(math)?;
                 }
-                tick = if zero_for_one { tick_next - 1 } else { tick_next };
+                tick = if zero_for_one {
+                    tick_next - 1
+                } else {
+                    tick_next
+                };
             } else if new_price != sqrt_price {
                 tick = tick_math::get_tick_at_sqrt_ratio(new_price).map_err(math)?;
             }
@@ -112,6 +143,10 @@ impl V3State {
     pub fn spot_weth_per_pop(&self) -> f64 {
         let p = f64::from(self.sqrt_price_x96) / 2f64.powi(96);
         let token1_per_token0 = p * p;
-        if self.pop_is_token0 { token1_per_token0 } else { 1.0 / token1_per_token0 }
+        if self.pop_is_token0 {
+            token1_per_token0
+        } else {
+            1.0 / token1_per_token0
+        }
     }
 }
