@@ -58,6 +58,33 @@ async fn snapshot_json_shows_true_figures_from_the_devnet() {
             planned.label
         );
     }
+    // Pools, exits and sell checks (their figures are checked against the contracts in
+    // tests/exits.rs; here: the shape a script reads).
+    assert_eq!(json["pools"].as_array().unwrap().len(), 5);
+    for pool in json["pools"].as_array().unwrap() {
+        assert!(pool["ladder"].as_array().unwrap().len() >= 4);
+        assert_eq!(pool["sellable_within"].as_array().unwrap().len(), 5);
+        assert!(
+            pool["liquidity_usd"].as_f64().unwrap() < 50_000.0,
+            "a thin pool"
+        );
+    }
+    let whale = &json["wallets"][0];
+    assert_eq!(whale["exit"]["venue"], "split");
+    assert!(whale["exit"]["price_impact_pct"].as_f64().unwrap() > 10.0);
+    assert_eq!(whale["sell_check"]["ok"], true);
+    assert_eq!(whale["value_source"], "onchain");
+    assert_eq!(whale["quotes"].as_array().unwrap().len(), 5);
+    let dust = &json["wallets"][1];
+    assert!(
+        dust["exit"]["net_eth_wei"]
+            .as_str()
+            .unwrap()
+            .starts_with('-'),
+        "dust: exit below gas"
+    );
+    assert!(json["portfolio_exit"]["eth_out_wei"].is_string());
+    assert_eq!(json["gas"]["sell_gas_units"]["uniswap_v1"], 98_000);
     let sources = json["sources"].as_array().unwrap();
     let chain = sources.iter().find(|s| s["name"] == "chain").unwrap();
     assert_eq!(chain["ok"], true);

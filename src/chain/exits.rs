@@ -17,9 +17,13 @@ use crate::state::exits::{
 /// `gasEstimate`, which covers the pool's swap alone.
 pub fn sell_gas_units(venue: Venue) -> u64 {
     match venue {
-        Venue::UniswapV1 => 95_000,
-        Venue::UniswapV2 | Venue::Sushiswap => 146_000,
-        Venue::UniswapV3 => 170_000,
+        // Measured 97,913-97,937 (approve from zero + tokenToEthSwapInput).
+        Venue::UniswapV1 => 98_000,
+        // Measured 176,671 (approve over an existing allowance) to 193,807
+        // (approve from zero + swapExactTokensForETH, which unwraps WETH).
+        Venue::UniswapV2 | Venue::Sushiswap => 192_000,
+        // Measured 182,388-189,140 (approve + SwapRouter.exactInputSingle, WETH out).
+        Venue::UniswapV3 => 187_000,
     }
 }
 

@@ -146,10 +146,7 @@ impl ChainReader {
     }
 
     /// The V3 tick reads the last refresh needed, pool by pool, appended to the main round.
-    fn cached_v3_reads(
-        &self,
-        found: &[FoundPool],
-    ) -> (Vec<Read>, Vec<(Address, V3Reads)>) {
+    fn cached_v3_reads(&self, found: &[FoundPool]) -> (Vec<Read>, Vec<(Address, V3Reads)>) {
         let cache = self.v3_cache.lock().expect("not poisoned");
         let mut reads = Vec::new();
         let mut layout = Vec::new();

@@ -38,6 +38,25 @@ pub fn best_split<P: Quoting>(amount: U256, pools: &[P], gas_price: U256) -> Opt
         return None;
     }
     let n = pools.len();
+    // A shortcut: a split pays at least two legs of gas and fetches at most what selling
+    // through every pool fetches (the greedy split over all pools, whose outputs are concave,
+    // bounds any subset's). If even that bound, less two of the cheapest legs, does not beat
+    // the best single pool net of gas, the single pool is the exit. Dust and small holders
+    // take this path, so a refresh of many wallets stays fast.
+    let best_single = (0..n)
+        .filter_map(|i| allocate(amount, pools, &[i], gas_price))
+        .max_by(|a, b| a.net().cmp(&b.net()));
+    if n > 1
+        && let Some(single) = &best_single
+        && let Some(all) = allocate(amount, pools, &(0..n).collect::<Vec<_>>(), gas_price)
+    {
+        let cheapest_leg = pools.iter().map(Quoting::leg_gas).min().unwrap_or(0);
+        let bound =
+            I256::from_raw(all.gross) - I256::from_raw(U256::from(2 * cheapest_leg) * gas_price);
+        if bound <= single.net() {
+            return best_single;
+        }
+    }
     let subsets: Vec<Vec<usize>> = if n <= MAX_SUBSET_POOLS {
         (1u32..(1 << n))
             .map(|mask| (0..n).filter(|i| mask & (1 << i) != 0).collect())
@@ -67,6 +86,8 @@ fn allocate<P: Quoting>(
     } else {
         let slice = amount / U256::from(STEPS);
         let mut left = amount;
+        // What each pool's share fetches so far.
+        let mut current = vec![U256::ZERO; subset.len()];
         while !left.is_zero() {
             let step = if slice.is_zero() || left < slice * U256::from(2) {
                 left
@@ -75,17 +96,12 @@ fn allocate<P: Quoting>(
             };
             let best = (0..subset.len())
                 .filter_map(|k| {
-                    let pool = &pools[subset[k]];
-                    let now = if given[k].is_zero() {
-                        U256::ZERO
-                    } else {
-                        pool.quote(given[k])?
-                    };
-                    let then = pool.quote(given[k] + step)?;
-                    Some((k, then.saturating_sub(now)))
+                    let then = pools[subset[k]].quote(given[k] + step)?;
+                    Some((k, then, then.saturating_sub(current[k])))
                 })
-                .max_by(|a, b| a.1.cmp(&b.1))?;
+                .max_by(|a, b| a.2.cmp(&b.2))?;
             given[best.0] += step;
+            current[best.0] = best.1;
             left -= step;
         }
     }

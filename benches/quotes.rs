@@ -1,0 +1,49 @@
+//! Exit math on a devnet reading: every wallet's quotes, best split and depth, for the thin
+//! scenario (five pools, two of them V3). Needs anvil. Run: `cargo bench --bench quotes`.
+
+use std::time::Duration;
+
+use alloy::primitives::U256;
+use criterion::{Criterion, criterion_group, criterion_main};
+use popwatch::chain::ChainReader;
+use popwatch::chain::exits::{self, PoolModel};
+use popwatch::chain::quote::Quoting;
+use popwatch::devnet::{Devnet, Scenario};
+use popwatch::state::exits::Venue;
+
+fn quotes(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let devnet = runtime
+        .block_on(Devnet::start(Scenario::default()))
+        .expect("devnet starts (is anvil installed?)");
+    let reading = runtime
+        .block_on(ChainReader::from_config(&devnet.config().unwrap()).read())
+        .reading
+        .unwrap();
+    let mut group = c.benchmark_group("quotes");
+    group.measurement_time(Duration::from_secs(5));
+    let v3 = reading
+        .pools
+        .iter()
+        .find(|p| p.venue == Venue::UniswapV3)
+        .unwrap();
+    let whale = devnet.wallets[0].pop_raw;
+    group.bench_function("v3_quote_whale", |b| b.iter(|| PoolModel(v3).quote(whale)));
+    let v2 = reading
+        .pools
+        .iter()
+        .find(|p| p.venue == Venue::UniswapV2)
+        .unwrap();
+    group.bench_function("v2_quote_whale", |b| b.iter(|| PoolModel(v2).quote(whale)));
+    group.bench_function("all_exits_ladders_depths_5_wallets", |b| {
+        b.iter(|| exits::compute(&reading, 18))
+    });
+    group.bench_function("best_exit_whale_5_pools", |b| {
+        let models: Vec<PoolModel> = reading.pools.iter().map(PoolModel).collect();
+        b.iter(|| exits::best_exit(whale, &models, U256::from(1_000_000_000u64)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, quotes);
+criterion_main!(benches);
