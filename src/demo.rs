@@ -213,7 +213,11 @@ impl DemoSource {
                     ath_change_pct: Some((cg / 0.0289 - 1.0) * 100.0),
                     rank: None,
                     contract_address: Some("0x5d858bcd53e085920620549214a8b27ce2f04670".to_owned()),
+                    provider_id: Some("pop-chest-token".to_owned()),
+                    dev_commits_4_weeks: Some(0.0),
+                    has_repository: Some(false),
                     fetched_at: Some(at),
+                    ..MarketQuote::default()
                 },
             ),
             (
@@ -229,8 +233,9 @@ impl DemoSource {
                     ath_usd: Some(0.0312),
                     ath_change_pct: Some((cp / 0.0312 - 1.0) * 100.0),
                     rank: Some(7_412),
-                    contract_address: None,
+                    provider_id: Some("pop-pop-chest-token".to_owned()),
                     fetched_at: Some(at),
+                    ..MarketQuote::default()
                 },
             ),
             (

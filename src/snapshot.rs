@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::format::{rfc3339, sanitize, token_amount};
 use crate::source::{refresh_all_once, sources_for, unavailable_updates};
 use crate::state::exits::Venue;
-use crate::state::{AppState, SourceStatus};
+use crate::state::{AppState, SourceName, SourceStatus};
 
 /// Runs every source once and returns the resulting state.
 pub async fn collect(config: &Config) -> AppState {
@@ -204,9 +204,142 @@ fn pool_json(state: &AppState, p: &crate::state::exits::PoolState) -> PoolJson {
 
 #[derive(Debug, Default, Serialize)]
 pub struct MarketJson {
-    pub sources: Vec<serde_json::Value>,
-    pub peers: Vec<serde_json::Value>,
-    pub venues: Vec<serde_json::Value>,
+    pub sources: Vec<MarketSourceJson>,
+    pub peers: Vec<PeerJson>,
+    pub venues: Vec<VenueJson>,
+    /// Per figure: every source's value (on-chain ones included), the spread and outliers.
+    pub disagreements: Vec<DisagreementJson>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct MarketSourceJson {
+    pub name: &'static str,
+    pub price_usd: Option<f64>,
+    pub market_cap_usd: Option<f64>,
+    pub fdv_usd: Option<f64>,
+    pub volume_24h_usd: Option<f64>,
+    pub change_24h_pct: Option<f64>,
+    pub circulating_supply: Option<f64>,
+    pub total_supply: Option<f64>,
+    pub ath_usd: Option<f64>,
+    pub ath_change_pct: Option<f64>,
+    pub rank: Option<u32>,
+    pub contract_address: Option<String>,
+    pub fetched_at: Option<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PeerJson {
+    pub id: String,
+    pub symbol: Option<String>,
+    pub price_usd: Option<f64>,
+    pub market_cap_usd: Option<f64>,
+    pub volume_24h_usd: Option<f64>,
+    pub change_24h_pct: Option<f64>,
+    pub source: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct VenueJson {
+    pub exchange: String,
+    pub pair: String,
+    pub volume_24h_usd: Option<f64>,
+    pub last_traded_at: Option<String>,
+    pub is_stale: bool,
+    pub source: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DisagreementJson {
+    pub figure: &'static str,
+    pub values: std::collections::BTreeMap<String, f64>,
+    pub spread: Option<f64>,
+    pub outliers: Vec<String>,
+}
+
+const MARKET_SOURCES: [SourceName; 3] = [SourceName::Coingecko, SourceName::Coinpaprika, SourceName::Dexscreener];
+
+fn market_json(state: &AppState) -> MarketJson {
+    let sources = MARKET_SOURCES
+        .iter()
+        .map(|&name| {
+            let status = state.sources.get(&name).map(|s| &s.status);
+            let error = match status {
+                Some(SourceStatus::Ok) => None,
+                Some(SourceStatus::Failed { error }) => Some(sanitize(error)),
+                Some(SourceStatus::RateLimited { until }) => Some(format!("rate-limited until {}", rfc3339(*until))),
+                Some(SourceStatus::Unavailable { reason }) => Some(sanitize(reason)),
+                Some(SourceStatus::Loading) | None => Some("no answer".to_owned()),
+            };
+            match (error, state.market.get(&name)) {
+                (None, Some(q)) => MarketSourceJson {
+                    name: name.as_str(),
+                    price_usd: q.price_usd,
+                    market_cap_usd: q.market_cap_usd,
+                    fdv_usd: q.fdv_usd,
+                    volume_24h_usd: q.volume_24h_usd,
+                    change_24h_pct: q.change_24h_pct,
+                    circulating_supply: q.circulating_supply,
+                    total_supply: q.total_supply,
+                    ath_usd: q.ath_usd,
+                    ath_change_pct: q.ath_change_pct,
+                    rank: q.rank,
+                    contract_address: q.contract_address.clone(),
+                    fetched_at: q.fetched_at.map(rfc3339),
+                    error: None,
+                },
+                (error, _) => MarketSourceJson {
+                    name: name.as_str(),
+                    error: error.or_else(|| Some("no answer".to_owned())),
+                    ..MarketSourceJson::default()
+                },
+            }
+        })
+        .collect();
+    let peers = state
+        .peers
+        .iter()
+        .flat_map(|(source, peers)| {
+            peers.iter().map(move |p| PeerJson {
+                id: p.id.clone(),
+                symbol: p.symbol.clone(),
+                price_usd: p.price_usd,
+                market_cap_usd: p.market_cap_usd,
+                volume_24h_usd: p.volume_24h_usd,
+                change_24h_pct: p.change_24h_pct,
+                source: source.as_str(),
+            })
+        })
+        .collect();
+    let venues = state
+        .venues
+        .iter()
+        .flat_map(|(source, venues)| {
+            venues.iter().map(move |v| VenueJson {
+                exchange: v.exchange.clone(),
+                pair: v.pair.clone(),
+                volume_24h_usd: v.volume_24h_usd,
+                last_traded_at: v.last_traded_at.map(rfc3339),
+                is_stale: v.is_stale,
+                source: source.as_str(),
+            })
+        })
+        .collect();
+    MarketJson {
+        sources,
+        peers,
+        venues,
+        disagreements: crate::flags::disagreements(state)
+            .into_iter()
+            .map(|d| DisagreementJson {
+                figure: d.figure,
+                values: d.values.into_iter().collect(),
+                spread: d.spread,
+                outliers: d.outliers,
+            })
+            .collect(),
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -280,7 +413,7 @@ pub fn to_json(state: &AppState, now: OffsetDateTime) -> SnapshotJson {
             .collect(),
         portfolio_exit: state.portfolio_exit.as_ref().map(|e| exit_json(state, e)),
         pools: state.pools.iter().map(|p| pool_json(state, p)).collect(),
-        market: MarketJson::default(),
+        market: market_json(state),
         warnings: Vec::new(),
         sources: state
             .sources
@@ -294,6 +427,7 @@ pub fn to_json(state: &AppState, now: OffsetDateTime) -> SnapshotJson {
                     SourceStatus::Loading => Some("no answer".to_owned()),
                     SourceStatus::Failed { error } => Some(sanitize(error)),
                     SourceStatus::Unavailable { reason } => Some(sanitize(reason)),
+                    SourceStatus::RateLimited { until } => Some(format!("rate-limited until {}", rfc3339(*until))),
                 },
             })
             .collect(),

@@ -23,7 +23,11 @@ pub trait Source: Send {
 /// The sources this build can read, for a config. Sources that are not built yet are reported
 /// by [`unavailable_updates`] instead, so no front end invents their figures.
 pub fn sources_for(config: &Config) -> Vec<Box<dyn Source>> {
-    vec![Box::new(crate::chain::ChainSource::new(config))]
+    let mut sources: Vec<Box<dyn Source>> = vec![Box::new(crate::chain::ChainSource::new(config))];
+    for market in crate::market::sources_for(config) {
+        sources.push(Box::new(market));
+    }
+    sources
 }
 
 /// `SourceUnavailable` for every source that [`sources_for`] does not provide.

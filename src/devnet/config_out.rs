@@ -45,6 +45,10 @@ impl Devnet {
         ] {
             let _ = writeln!(out, "{key} = \"{}\"", address.to_checksum(None));
         }
+        let _ = writeln!(out, "\n[market]");
+        let _ = writeln!(out, "coingecko_url = \"{}\"", self.market.coingecko_url());
+        let _ = writeln!(out, "coinpaprika_url = \"{}\"", self.market.coinpaprika_url());
+        let _ = writeln!(out, "dexscreener_url = \"{}\"", self.market.dexscreener_url());
         for w in &self.wallets {
             let _ = writeln!(out, "\n[[wallets]]");
             let _ = writeln!(out, "label = {}", toml_string(&w.label));

@@ -169,6 +169,10 @@ impl DevClient {
     }
 }
 
+fn s_eth_usd(s: &Scenario) -> f64 {
+    s.eth_usd_8dec as f64 / 1e8
+}
+
 fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -204,7 +208,21 @@ pub(super) async fn start(scenario: Scenario) -> Result<Devnet, DevnetError> {
     let wallets = scenario.wallet_plan();
     play_history(&client, &scenario, &contracts, &wallets, now).await?;
 
+    let eth_usd = s_eth_usd(&scenario);
+    let market = super::market_server::MarketServer::start(super::market_server::MarketFixture {
+        token: contracts.pop,
+        price_usd: eth_usd / scenario.pop_per_eth as f64,
+        total_supply: scenario.token_supply as f64,
+        v2_pair: pools.uniswap_v2.map(|pair| {
+            let eth = f64::from(scenario.pools.uniswap_v2_eth) / 1e18;
+            (pair, 2.0 * eth * eth_usd)
+        }),
+        coingecko_id: "pop-chest-token".to_owned(),
+        coinpaprika_id: "pop-pop-chest-token".to_owned(),
+    })
+    .map_err(|e| DevnetError::Scenario(format!("market server: {e}")))?;
     Ok(Devnet {
+        market,
         anvil,
         url,
         chain_id: 31337,

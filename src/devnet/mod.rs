@@ -10,6 +10,8 @@ mod anvil;
 mod artifacts;
 mod config_out;
 mod deploy;
+pub mod http_server;
+pub mod market_server;
 mod scenario;
 mod v3_setup;
 
@@ -91,6 +93,9 @@ pub struct Devnet {
     pub scenario: Scenario,
     /// anvil's first dev account, which deployed everything and keeps the rest of the supply.
     pub deployer: Address,
+    /// The loopback market server (CoinGecko, CoinPaprika, DexScreener shapes), consistent
+    /// with this chain; the written config points at it.
+    pub market: market_server::MarketServer,
     client: DevClient,
 }
 

@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 use crate::config::Config;
 use chain::{ChainReading, EthUsd};
 use exits::{Exit, ExitReading, PoolState, Quote};
-use market::MarketQuote;
+use market::{MarketQuote, MarketVenue, Peer};
 pub use update::Update;
 
 /// Every data source popwatch knows, by its stable name (PRODUCT.md: `sources[].name`).
@@ -61,6 +61,8 @@ pub enum SourceStatus {
     Failed { error: String },
     /// This build of popwatch cannot read the source (yet); its figures are unknown.
     Unavailable { reason: String },
+    /// The provider asked us to wait (or our own budget is spent) until then.
+    RateLimited { until: OffsetDateTime },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -145,6 +147,10 @@ pub struct AppState {
     pub portfolio_exit: Option<Exit>,
     /// The latest figures of each market source.
     pub market: BTreeMap<SourceName, MarketQuote>,
+    /// Peer coins per source.
+    pub peers: BTreeMap<SourceName, Vec<Peer>>,
+    /// Where the coin trades, per source.
+    pub venues: BTreeMap<SourceName, Vec<MarketVenue>>,
     /// Observed prices per source, oldest first, for sparklines.
     pub price_history: BTreeMap<SourceName, std::collections::VecDeque<(OffsetDateTime, f64)>>,
 }
@@ -193,6 +199,8 @@ impl AppState {
             pools: Vec::new(),
             portfolio_exit: None,
             market: BTreeMap::new(),
+            peers: BTreeMap::new(),
+            venues: BTreeMap::new(),
             price_history: BTreeMap::new(),
         }
     }
@@ -212,6 +220,24 @@ impl AppState {
                 self.source_mut(source).status = SourceStatus::Unavailable { reason };
             }
             Update::ChainRead(reading) => self.apply_chain(*reading),
+            Update::SourceRateLimited { source, until } => {
+                self.source_mut(source).status = SourceStatus::RateLimited { until };
+            }
+            Update::Peers { source, peers } => {
+                self.peers.insert(source, peers);
+            }
+            Update::Venues { source, venues } => {
+                self.venues.insert(source, venues);
+            }
+            Update::PriceChart { source, points } => {
+                // The provider's chart and local observations, merged by time.
+                let history = self.price_history.entry(source).or_default();
+                let mut merged: Vec<(OffsetDateTime, f64)> = history.iter().copied().chain(points).collect();
+                merged.sort_by_key(|(at, _)| *at);
+                merged.dedup_by_key(|(at, _)| *at);
+                let skip = merged.len().saturating_sub(PRICE_HISTORY_LEN);
+                *history = merged.into_iter().skip(skip).collect();
+            }
             Update::Exits(reading) => self.apply_exits(*reading),
             Update::Market { source, quote } => {
                 if let (Some(price), Some(at)) = (quote.price_usd, quote.fetched_at) {

@@ -49,6 +49,11 @@ impl StatusBar<'_> {
                     theme::bad(),
                 )
             }
+            SourceStatus::RateLimited { until } => {
+                let wait = (*until - app.now).whole_seconds();
+                let kept = since.map(|s| format!(" (data {})", age(s))).unwrap_or_default();
+                Span::styled(format!("{label} rate-limited {}{kept}", age(wait)), theme::warn())
+            }
             SourceStatus::Unavailable { reason } => Span::styled(
                 format!("{label} – {}", fit(&safe(reason), 16)),
                 theme::dim(),

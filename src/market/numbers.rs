@@ -1,0 +1,45 @@
+//! Lenient reading of provider JSON: numbers may come as numbers, strings, exponent notation
+//! (`1.054e-05`), `null`, or be missing. Anything else is unknown, never zero.
+
+use serde_json::Value;
+
+/// A finite number from a JSON value, whatever its spelling; `None` when absent or unreadable.
+pub fn number(value: &Value) -> Option<f64> {
+    let n = match value {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    }?;
+    n.is_finite().then_some(n)
+}
+
+/// `value[a][b]...` as a number.
+pub fn at(value: &Value, path: &[&str]) -> Option<f64> {
+    number(dig(value, path)?)
+}
+
+pub fn dig<'a>(value: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    path.iter().try_fold(value, |v, key| v.get(key))
+}
+
+pub fn text(value: &Value, path: &[&str]) -> Option<String> {
+    dig(value, path)?.as_str().map(crate::format::sanitize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_spelling_of_a_number() {
+        assert_eq!(number(&json!(1.054e-05)), Some(1.054e-05));
+        assert_eq!(number(&json!("1.2e-05")), Some(1.2e-05));
+        assert_eq!(number(&json!("48897.0")), Some(48897.0));
+        assert_eq!(number(&json!(48897)), Some(48897.0));
+        assert_eq!(number(&json!(null)), None);
+        assert_eq!(number(&json!("n/a")), None);
+        assert_eq!(at(&json!({"a": {"usd": 3}}), &["a", "usd"]), Some(3.0));
+        assert_eq!(at(&json!({"a": {}}), &["a", "usd"]), None);
+    }
+}
