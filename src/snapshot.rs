@@ -258,7 +258,11 @@ pub struct DisagreementJson {
     pub outliers: Vec<String>,
 }
 
-const MARKET_SOURCES: [SourceName; 3] = [SourceName::Coingecko, SourceName::Coinpaprika, SourceName::Dexscreener];
+const MARKET_SOURCES: [SourceName; 3] = [
+    SourceName::Coingecko,
+    SourceName::Coinpaprika,
+    SourceName::Dexscreener,
+];
 
 fn market_json(state: &AppState) -> MarketJson {
     let sources = MARKET_SOURCES
@@ -268,7 +272,9 @@ fn market_json(state: &AppState) -> MarketJson {
             let error = match status {
                 Some(SourceStatus::Ok) => None,
                 Some(SourceStatus::Failed { error }) => Some(sanitize(error)),
-                Some(SourceStatus::RateLimited { until }) => Some(format!("rate-limited until {}", rfc3339(*until))),
+                Some(SourceStatus::RateLimited { until }) => {
+                    Some(format!("rate-limited until {}", rfc3339(*until)))
+                }
                 Some(SourceStatus::Unavailable { reason }) => Some(sanitize(reason)),
                 Some(SourceStatus::Loading) | None => Some("no answer".to_owned()),
             };
@@ -427,7 +433,9 @@ pub fn to_json(state: &AppState, now: OffsetDateTime) -> SnapshotJson {
                     SourceStatus::Loading => Some("no answer".to_owned()),
                     SourceStatus::Failed { error } => Some(sanitize(error)),
                     SourceStatus::Unavailable { reason } => Some(sanitize(reason)),
-                    SourceStatus::RateLimited { until } => Some(format!("rate-limited until {}", rfc3339(*until))),
+                    SourceStatus::RateLimited { until } => {
+                        Some(format!("rate-limited until {}", rfc3339(*until)))
+                    }
                 },
             })
             .collect(),

@@ -43,6 +43,10 @@ fn offline_config(dir: &Path) -> std::path::PathBuf {
         r#"rpc_urls = ["https://mainnet.infura.io/v3/0123456789abcdef0123456789abcdef", "http://127.0.0.1:8545"]"#,
         &format!("rpc_urls = [\"http://127.0.0.1:{port}/v3/0123456789abcdef0123456789abcdef\"]\ntimeout_secs = 1"),
     );
+    // Market providers at the same dead port: nothing leaves the machine.
+    let wallets = format!(
+        "{wallets}\n[market]\ncoingecko_url = \"http://127.0.0.1:{port}/api/v3\"\ncoinpaprika_url = \"http://127.0.0.1:{port}/v1\"\ndexscreener_url = \"http://127.0.0.1:{port}\"\n"
+    );
     assert!(wallets.contains("timeout_secs = 1"));
     std::fs::write(&path, wallets).unwrap();
     path

@@ -47,8 +47,16 @@ impl Devnet {
         }
         let _ = writeln!(out, "\n[market]");
         let _ = writeln!(out, "coingecko_url = \"{}\"", self.market.coingecko_url());
-        let _ = writeln!(out, "coinpaprika_url = \"{}\"", self.market.coinpaprika_url());
-        let _ = writeln!(out, "dexscreener_url = \"{}\"", self.market.dexscreener_url());
+        let _ = writeln!(
+            out,
+            "coinpaprika_url = \"{}\"",
+            self.market.coinpaprika_url()
+        );
+        let _ = writeln!(
+            out,
+            "dexscreener_url = \"{}\"",
+            self.market.dexscreener_url()
+        );
         for w in &self.wallets {
             let _ = writeln!(out, "\n[[wallets]]");
             let _ = writeln!(out, "label = {}", toml_string(&w.label));

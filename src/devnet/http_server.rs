@@ -19,7 +19,10 @@ pub struct Request {
 
 impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -66,12 +69,17 @@ pub fn spawn(handler: Handler) -> std::io::Result<ServerGuard> {
     let addr = std_listener.local_addr()?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
         runtime.block_on(async move {
             let listener = TcpListener::from_std(std_listener).expect("listener");
             let accept = async {
                 loop {
-                    let Ok((stream, _)) = listener.accept().await else { return };
+                    let Ok((stream, _)) = listener.accept().await else {
+                        return;
+                    };
                     tokio::spawn(serve(stream, handler.clone()));
                 }
             };
@@ -81,7 +89,11 @@ pub fn spawn(handler: Handler) -> std::io::Result<ServerGuard> {
             }
         });
     });
-    Ok(ServerGuard { addr, stop: Some(stop_tx), thread: Some(thread) })
+    Ok(ServerGuard {
+        addr,
+        stop: Some(stop_tx),
+        thread: Some(thread),
+    })
 }
 
 pub struct ServerGuard {
@@ -110,7 +122,10 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Reque
             let method = first.next()?.to_owned();
             let target = first.next()?.to_owned();
             let headers: Vec<(String, String)> = lines
-                .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned())))
+                .filter_map(|l| {
+                    l.split_once(':')
+                        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+                })
                 .collect();
             let length: usize = headers
                 .iter()
@@ -126,7 +141,11 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Reque
                 buf.extend_from_slice(&chunk[..n]);
             }
             buf.drain(..end + 4 + length);
-            return Some(Request { method, target, headers });
+            return Some(Request {
+                method,
+                target,
+                headers,
+            });
         }
         let mut chunk = [0u8; 16384];
         let n = stream.read(&mut chunk).await.ok()?;
@@ -156,7 +175,12 @@ async fn serve(mut stream: TcpStream, handler: Handler) {
         if let Some(stall) = response.stall {
             tokio::time::sleep(stall).await;
         }
-        let mut head = format!("HTTP/1.1 {} {}\r\ncontent-length: {}\r\n", response.status, reason(response.status), response.body.len());
+        let mut head = format!(
+            "HTTP/1.1 {} {}\r\ncontent-length: {}\r\n",
+            response.status,
+            reason(response.status),
+            response.body.len()
+        );
         for (k, v) in &response.headers {
             head.push_str(&format!("{k}: {v}\r\n"));
         }
@@ -164,7 +188,11 @@ async fn serve(mut stream: TcpStream, handler: Handler) {
         if stream.write_all(head.as_bytes()).await.is_err() {
             return;
         }
-        let body = if response.truncate { &response.body[..response.body.len() / 2] } else { &response.body[..] };
+        let body = if response.truncate {
+            &response.body[..response.body.len() / 2]
+        } else {
+            &response.body[..]
+        };
         if stream.write_all(body).await.is_err() || response.truncate {
             return;
         }

@@ -67,7 +67,11 @@ pub struct MarketServer {
 
 impl MarketServer {
     pub fn start(fixture: MarketFixture) -> std::io::Result<Self> {
-        let state = Arc::new(Mutex::new(State { fixture, faults: Vec::new(), log: VecDeque::new() }));
+        let state = Arc::new(Mutex::new(State {
+            fixture,
+            faults: Vec::new(),
+            log: VecDeque::new(),
+        }));
         let s = state.clone();
         let guard = http_server::spawn(Arc::new(move |request: &Request| handle(&s, request)))?;
         Ok(Self { guard, state })
@@ -88,12 +92,22 @@ impl MarketServer {
 
     /// The next request whose path starts with `prefix` gets `fault`.
     pub fn fail_next(&self, prefix: &str, fault: Fault) {
-        self.state.lock().expect("not poisoned").faults.push((prefix.to_owned(), fault));
+        self.state
+            .lock()
+            .expect("not poisoned")
+            .faults
+            .push((prefix.to_owned(), fault));
     }
 
     /// Paths requested so far, with their arrival times and the CoinGecko key header.
     pub fn requests(&self) -> Vec<(std::time::Instant, String, Option<String>)> {
-        self.state.lock().expect("not poisoned").log.iter().cloned().collect()
+        self.state
+            .lock()
+            .expect("not poisoned")
+            .log
+            .iter()
+            .cloned()
+            .collect()
     }
 
     pub fn clear_requests(&self) {
@@ -104,8 +118,12 @@ impl MarketServer {
 fn handle(state: &Mutex<State>, request: &Request) -> Response {
     let (fixture, fault) = {
         let mut s = state.lock().expect("not poisoned");
-        let key = request.header("x-cg-demo-api-key").or(request.header("x-cg-pro-api-key")).map(str::to_owned);
-        s.log.push_back((std::time::Instant::now(), request.target.clone(), key));
+        let key = request
+            .header("x-cg-demo-api-key")
+            .or(request.header("x-cg-pro-api-key"))
+            .map(str::to_owned);
+        s.log
+            .push_back((std::time::Instant::now(), request.target.clone(), key));
         let fault = s
             .faults
             .iter()
@@ -141,53 +159,109 @@ fn handle(state: &Mutex<State>, request: &Request) -> Response {
             r
         }
     };
-    response.headers.push(("cache-control".to_owned(), "max-age=30".to_owned()));
+    response
+        .headers
+        .push(("cache-control".to_owned(), "max-age=30".to_owned()));
     response
 }
 
 /// Every leaf replaced by null, keeping the keys (a provider that knows nothing).
 fn nulls(value: &Value) -> Value {
     match value {
-        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), nulls(v))).collect()),
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), nulls(v))).collect())
+        }
         Value::Array(items) => Value::Array(items.iter().map(nulls).collect()),
         _ => Value::Null,
     }
 }
 
 fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 fn route(f: &MarketFixture, path: &str, target: &str) -> Response {
     let token = format!("{:#x}", f.token);
     let not_found = || Response::json(404, &json!({"error": "coin not found"}));
-    match path.split('/').filter(|s| !s.is_empty()).collect::<Vec<_>>().as_slice() {
+    match path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         // CoinGecko
         ["api", "v3", "coins", "ethereum", "contract", address] => {
-            if address.eq_ignore_ascii_case(&token) { Response::json(200, &coingecko_coin(f)) } else { not_found() }
+            if address.eq_ignore_ascii_case(&token) {
+                Response::json(200, &coingecko_coin(f))
+            } else {
+                not_found()
+            }
         }
         ["api", "v3", "coins", "markets"] => Response::json(200, &coingecko_peers(target)),
-        ["api", "v3", "coins", id] if *id == f.coingecko_id => Response::json(200, &coingecko_coin(f)),
-        ["api", "v3", "coins", id, "tickers"] if *id == f.coingecko_id => Response::json(200, &coingecko_tickers(f)),
-        ["api", "v3", "coins", id, "market_chart"] if *id == f.coingecko_id => Response::json(200, &coingecko_chart(f)),
+        ["api", "v3", "coins", id] if *id == f.coingecko_id => {
+            Response::json(200, &coingecko_coin(f))
+        }
+        ["api", "v3", "coins", id, "tickers"] if *id == f.coingecko_id => {
+            Response::json(200, &coingecko_tickers(f))
+        }
+        ["api", "v3", "coins", id, "market_chart"] if *id == f.coingecko_id => {
+            Response::json(200, &coingecko_chart(f))
+        }
         // CoinPaprika
         ["v1", "contracts", "eth-ethereum", address] => {
             if address.eq_ignore_ascii_case(&token) {
-                Response::raw(301, "text/plain", Vec::new()).with_header("location", &format!("/v1/tickers/{}", f.coinpaprika_id))
+                Response::raw(301, "text/plain", Vec::new())
+                    .with_header("location", &format!("/v1/tickers/{}", f.coinpaprika_id))
             } else {
                 Response::json(404, &json!({"error": "id not found"}))
             }
         }
-        ["v1", "tickers", id] if *id == f.coinpaprika_id => Response::json(200, &coinpaprika_ticker(f)),
-        ["v1", "tickers", "theta-theta-token"] => Response::json(200, &coinpaprika_peer("theta-theta-token", "Theta Network", "THETA", 0.92, 920_000_000.0, 21_400_000.0, -1.8)),
-        ["v1", "tickers", "audio-audius"] => Response::json(200, &coinpaprika_peer("audio-audius", "Audius", "AUDIO", 0.081, 98_000_000.0, 4_100_000.0, 2.4)),
+        ["v1", "tickers", id] if *id == f.coinpaprika_id => {
+            Response::json(200, &coinpaprika_ticker(f))
+        }
+        ["v1", "tickers", "theta-theta-token"] => Response::json(
+            200,
+            &coinpaprika_peer(
+                "theta-theta-token",
+                "Theta Network",
+                "THETA",
+                0.92,
+                920_000_000.0,
+                21_400_000.0,
+                -1.8,
+            ),
+        ),
+        ["v1", "tickers", "audio-audius"] => Response::json(
+            200,
+            &coinpaprika_peer(
+                "audio-audius",
+                "Audius",
+                "AUDIO",
+                0.081,
+                98_000_000.0,
+                4_100_000.0,
+                2.4,
+            ),
+        ),
         ["v1", "tickers", _] => Response::json(404, &json!({"error": "id not found"})),
         // DexScreener
-        ["token-pairs", "v1", "ethereum", address] => {
-            Response::json(200, &if address.eq_ignore_ascii_case(&token) { dexscreener_pairs(f) } else { json!([]) })
-        }
+        ["token-pairs", "v1", "ethereum", address] => Response::json(
+            200,
+            &if address.eq_ignore_ascii_case(&token) {
+                dexscreener_pairs(f)
+            } else {
+                json!([])
+            },
+        ),
         ["latest", "dex", "tokens", address] => {
-            let pairs = if address.eq_ignore_ascii_case(&token) { dexscreener_pairs(f) } else { Value::Null };
+            let pairs = if address.eq_ignore_ascii_case(&token) {
+                dexscreener_pairs(f)
+            } else {
+                Value::Null
+            };
             Response::json(200, &json!({"schemaVersion": "1.0.0", "pairs": pairs}))
         }
         _ => not_found(),
@@ -270,7 +344,13 @@ fn coingecko_chart(f: &MarketFixture) -> Value {
 }
 
 fn coingecko_peers(target: &str) -> Value {
-    let ids = target.split("ids=").nth(1).unwrap_or("").split('&').next().unwrap_or("");
+    let ids = target
+        .split("ids=")
+        .nth(1)
+        .unwrap_or("")
+        .split('&')
+        .next()
+        .unwrap_or("");
     let peers: Vec<Value> = ids
         .split(',')
         .filter_map(|id| match id {
@@ -302,7 +382,15 @@ fn coinpaprika_ticker(f: &MarketFixture) -> Value {
     })
 }
 
-fn coinpaprika_peer(id: &str, name: &str, symbol: &str, price: f64, cap: f64, volume: f64, change: f64) -> Value {
+fn coinpaprika_peer(
+    id: &str,
+    name: &str,
+    symbol: &str,
+    price: f64,
+    cap: f64,
+    volume: f64,
+    change: f64,
+) -> Value {
     json!({
         "id": id, "name": name, "symbol": symbol, "rank": 120,
         "circulating_supply": cap / price, "total_supply": cap / price, "max_supply": cap / price,
@@ -312,7 +400,9 @@ fn coinpaprika_peer(id: &str, name: &str, symbol: &str, price: f64, cap: f64, vo
 }
 
 fn dexscreener_pairs(f: &MarketFixture) -> Value {
-    let Some((pair, liquidity)) = f.v2_pair else { return json!([]) };
+    let Some((pair, liquidity)) = f.v2_pair else {
+        return json!([]);
+    };
     json!([{
         "chainId": "ethereum", "dexId": "uniswap",
         "url": format!("https://dexscreener.com/ethereum/{:#x}", pair),

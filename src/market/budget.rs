@@ -22,7 +22,11 @@ impl Budget {
 
     /// Takes one request from the budget at `now`, or says when the next one is allowed.
     pub fn try_take(&mut self, now: Instant) -> Result<(), Instant> {
-        while self.sent.front().is_some_and(|&t| now.duration_since(t) >= WINDOW) {
+        while self
+            .sent
+            .front()
+            .is_some_and(|&t| now.duration_since(t) >= WINDOW)
+        {
             self.sent.pop_front();
         }
         if self.sent.len() < self.per_minute {

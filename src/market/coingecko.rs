@@ -30,7 +30,9 @@ pub fn parse_coin(coin: &Value, fetched_at: OffsetDateTime) -> MarketQuote {
         total_supply: at(md, &["total_supply"]),
         ath_usd: at(md, &["ath", "usd"]),
         ath_change_pct: at(md, &["ath_change_percentage", "usd"]),
-        rank: at(coin, &["market_cap_rank"]).or_else(|| at(md, &["market_cap_rank"])).map(|r| r as u32),
+        rank: at(coin, &["market_cap_rank"])
+            .or_else(|| at(md, &["market_cap_rank"]))
+            .map(|r| r as u32),
         contract_address: text(coin, &["platforms", "ethereum"]).filter(|a| !a.is_empty()),
         provider_id: text(coin, &["id"]),
         dev_commits_4_weeks: at(coin, &["developer_data", "commit_count_4_weeks"]),
@@ -46,7 +48,9 @@ fn parse_time(value: Option<&Value>) -> Option<OffsetDateTime> {
 }
 
 pub fn parse_tickers(value: &Value) -> Vec<MarketVenue> {
-    let Some(tickers) = value.get("tickers").and_then(Value::as_array) else { return Vec::new() };
+    let Some(tickers) = value.get("tickers").and_then(Value::as_array) else {
+        return Vec::new();
+    };
     tickers
         .iter()
         .map(|t| MarketVenue {
@@ -65,7 +69,9 @@ pub fn parse_tickers(value: &Value) -> Vec<MarketVenue> {
 }
 
 pub fn parse_chart(value: &Value) -> Vec<(OffsetDateTime, f64)> {
-    let Some(prices) = value.get("prices").and_then(Value::as_array) else { return Vec::new() };
+    let Some(prices) = value.get("prices").and_then(Value::as_array) else {
+        return Vec::new();
+    };
     prices
         .iter()
         .filter_map(|p| {
@@ -118,9 +124,13 @@ impl CoinGecko {
         }
         let Fetched { value, .. } = self
             .http
-            .get(&format!("/coins/ethereum/contract/{}", self.contract), ID_LIFETIME)
+            .get(
+                &format!("/coins/ethereum/contract/{}", self.contract),
+                ID_LIFETIME,
+            )
             .await?;
-        text(&value, &["id"]).ok_or_else(|| MarketError::Provider("the contract lookup answered no coin id".into()))
+        text(&value, &["id"])
+            .ok_or_else(|| MarketError::Provider("the contract lookup answered no coin id".into()))
     }
 
     pub async fn read(&self) -> Result<CoinGeckoRead, MarketError> {
@@ -133,20 +143,38 @@ impl CoinGecko {
             )
             .await?;
         let quote = parse_coin(&coin.value, coin.at);
-        let venues = self.http.get(&format!("/coins/{id}/tickers"), HOURLY).await.map(|f| parse_tickers(&f.value));
+        let venues = self
+            .http
+            .get(&format!("/coins/{id}/tickers"), HOURLY)
+            .await
+            .map(|f| parse_tickers(&f.value));
         let chart = self
             .http
-            .get(&format!("/coins/{id}/market_chart?vs_currency=usd&days=7"), HOURLY)
+            .get(
+                &format!("/coins/{id}/market_chart?vs_currency=usd&days=7"),
+                HOURLY,
+            )
             .await
             .map(|f| parse_chart(&f.value));
         let peers = if self.peers.is_empty() {
             Ok(Vec::new())
         } else {
             self.http
-                .get(&format!("/coins/markets?vs_currency=usd&ids={}", self.peers.join(",")), HOURLY)
+                .get(
+                    &format!(
+                        "/coins/markets?vs_currency=usd&ids={}",
+                        self.peers.join(",")
+                    ),
+                    HOURLY,
+                )
                 .await
                 .map(|f| parse_markets(&f.value))
         };
-        Ok(CoinGeckoRead { quote, venues, chart, peers })
+        Ok(CoinGeckoRead {
+            quote,
+            venues,
+            chart,
+            peers,
+        })
     }
 }

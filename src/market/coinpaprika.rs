@@ -56,16 +56,31 @@ impl CoinPaprika {
         let id = match &self.pinned_id {
             Some(id) => id.clone(),
             None => {
-                let found = self.http.get(&format!("/contracts/eth-ethereum/{}", self.contract), ID_LIFETIME).await?;
-                text(&found.value, &["id"]).ok_or_else(|| MarketError::Provider("the contract lookup answered no id".into()))?
+                let found = self
+                    .http
+                    .get(
+                        &format!("/contracts/eth-ethereum/{}", self.contract),
+                        ID_LIFETIME,
+                    )
+                    .await?;
+                text(&found.value, &["id"]).ok_or_else(|| {
+                    MarketError::Provider("the contract lookup answered no id".into())
+                })?
             }
         };
-        let ticker = self.http.get(&format!("/tickers/{id}?quotes=USD"), COIN_LIFETIME).await?;
+        let ticker = self
+            .http
+            .get(&format!("/tickers/{id}?quotes=USD"), COIN_LIFETIME)
+            .await?;
         let mut quote = parse_ticker(&ticker.value, ticker.at);
         quote.contract_address = (self.pinned_id.is_none()).then(|| self.contract.clone());
         let mut peers = Ok(Vec::new());
         for peer in &self.peers {
-            match self.http.get(&format!("/tickers/{peer}?quotes=USD"), HOURLY).await {
+            match self
+                .http
+                .get(&format!("/tickers/{peer}?quotes=USD"), HOURLY)
+                .await
+            {
                 Ok(f) => {
                     if let Ok(list) = peers.as_mut() {
                         list.push(parse_peer(&f.value));

@@ -14,20 +14,22 @@ use crate::state::market::{MarketQuote, MarketVenue};
 pub fn pairs(value: &Value) -> Vec<Value> {
     match value {
         Value::Array(items) => items.clone(),
-        other => other.get("pairs").and_then(Value::as_array).cloned().unwrap_or_default(),
+        other => other
+            .get("pairs")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
     }
 }
 
 /// The token's figures: price from its most liquid pair, volume and liquidity summed.
 pub fn parse_pairs(value: &Value, fetched_at: OffsetDateTime) -> (MarketQuote, Vec<MarketVenue>) {
     let pairs = pairs(value);
-    let deepest = pairs
-        .iter()
-        .max_by(|a, b| {
-            let la = at(a, &["liquidity", "usd"]).unwrap_or(0.0);
-            let lb = at(b, &["liquidity", "usd"]).unwrap_or(0.0);
-            la.total_cmp(&lb)
-        });
+    let deepest = pairs.iter().max_by(|a, b| {
+        let la = at(a, &["liquidity", "usd"]).unwrap_or(0.0);
+        let lb = at(b, &["liquidity", "usd"]).unwrap_or(0.0);
+        la.total_cmp(&lb)
+    });
     let sum = |path: &[&str]| -> Option<f64> {
         let values: Vec<f64> = pairs.iter().filter_map(|p| at(p, path)).collect();
         (!values.is_empty()).then(|| values.iter().sum())
@@ -68,7 +70,13 @@ pub struct DexScreener {
 
 impl DexScreener {
     pub async fn read(&self) -> Result<(MarketQuote, Vec<MarketVenue>), MarketError> {
-        let f = self.http.get(&format!("/token-pairs/v1/ethereum/{}", self.contract), COIN_LIFETIME).await?;
+        let f = self
+            .http
+            .get(
+                &format!("/token-pairs/v1/ethereum/{}", self.contract),
+                COIN_LIFETIME,
+            )
+            .await?;
         Ok(parse_pairs(&f.value, f.at))
     }
 }

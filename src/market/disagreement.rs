@@ -15,7 +15,11 @@ pub struct Disagreement {
 
 /// Compares `values` of one figure; `tolerance` is a fraction (0.2 = 20%).
 pub fn compare(figure: &'static str, values: Vec<(String, f64)>, tolerance: f64) -> Disagreement {
-    let mut positive: Vec<f64> = values.iter().map(|(_, v)| *v).filter(|v| *v > 0.0).collect();
+    let mut positive: Vec<f64> = values
+        .iter()
+        .map(|(_, v)| *v)
+        .filter(|v| *v > 0.0)
+        .collect();
     positive.sort_by(f64::total_cmp);
     let spread = (positive.len() >= 2).then(|| positive[positive.len() - 1] / positive[0]);
     let median = positive.get(positive.len() / 2).copied();
@@ -27,7 +31,12 @@ pub fn compare(figure: &'static str, values: Vec<(String, f64)>, tolerance: f64)
         })
         .map(|(s, _)| s.clone())
         .collect();
-    Disagreement { figure, values, spread, outliers }
+    Disagreement {
+        figure,
+        values,
+        spread,
+        outliers,
+    }
 }
 
 #[cfg(test)]
@@ -43,7 +52,11 @@ mod tests {
         );
         assert_eq!(d.spread, None);
         assert_eq!(d.outliers, ["coingecko"]);
-        let d = compare("price", vec![("a".into(), 1.0), ("b".into(), 1.1), ("c".into(), 2.0)], 0.2);
+        let d = compare(
+            "price",
+            vec![("a".into(), 1.0), ("b".into(), 1.1), ("c".into(), 2.0)],
+            0.2,
+        );
         assert_eq!(d.spread, Some(2.0));
         assert_eq!(d.outliers, ["c"]);
     }

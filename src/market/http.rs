@@ -107,7 +107,13 @@ pub struct MarketHttp {
 }
 
 impl MarketHttp {
-    pub fn new(base: &str, key: KeyHeader, per_minute: usize, timeout: Duration, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        base: &str,
+        key: KeyHeader,
+        per_minute: usize,
+        timeout: Duration,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         let client = reqwest::Client::builder()
             .user_agent(concat!("popwatch/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(timeout)
@@ -159,12 +165,17 @@ impl MarketHttp {
         }
         let mut retried = false;
         loop {
-            if let Some((until, at)) = *self.blocked_until.lock().expect("not poisoned") {
-                if self.clock.now() < until {
-                    return Err(MarketError::RateLimited { until: at });
-                }
+            if let Some((until, at)) = *self.blocked_until.lock().expect("not poisoned")
+                && self.clock.now() < until
+            {
+                return Err(MarketError::RateLimited { until: at });
             }
-            if let Err(next) = self.budget.lock().expect("not poisoned").try_take(self.clock.now()) {
+            if let Err(next) = self
+                .budget
+                .lock()
+                .expect("not poisoned")
+                .try_take(self.clock.now())
+            {
                 let wait = next.duration_since(self.clock.now());
                 return Err(MarketError::RateLimited {
                     until: OffsetDateTime::now_utc() + wait,
@@ -175,13 +186,21 @@ impl MarketHttp {
                     let fetched_at = OffsetDateTime::now_utc();
                     self.cache.lock().expect("not poisoned").insert(
                         path.to_owned(),
-                        Cached { at: self.clock.now(), fetched_at, value: value.clone() },
+                        Cached {
+                            at: self.clock.now(),
+                            fetched_at,
+                            value: value.clone(),
+                        },
                     );
-                    return Ok(Fetched { value, at: fetched_at });
+                    return Ok(Fetched {
+                        value,
+                        at: fetched_at,
+                    });
                 }
                 Err(Sent::RetryAfter(wait)) => {
                     let at = OffsetDateTime::now_utc() + wait;
-                    *self.blocked_until.lock().expect("not poisoned") = Some((self.clock.now() + wait, at));
+                    *self.blocked_until.lock().expect("not poisoned") =
+                        Some((self.clock.now() + wait, at));
                     // A short wait is waited out once; a long one leaves the source
                     // rate-limited rather than stalling whoever is waiting for figures.
                     if retried || wait > self.timeout {
@@ -198,25 +217,40 @@ impl MarketHttp {
 
     async fn send(&self, path: &str) -> Result<Value, Sent> {
         self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut request = self.client.get(format!("{}{path}", self.base)).timeout(self.timeout);
+        let mut request = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .timeout(self.timeout);
         if let KeyHeader::Header(name, key) = &self.key
             && !key.is_empty()
         {
             request = request.header(*name, key.expose());
         }
-        let response = request.send().await.map_err(|e| Sent::Failed(classify(e)))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| Sent::Failed(classify(e)))?;
         let status = response.status();
         let retry_after = response
             .headers()
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, OffsetDateTime::now_utc()));
-        let body = response.bytes().await.map_err(|e| Sent::Failed(classify(e)))?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| Sent::Failed(classify(e)))?;
         if status.as_u16() == 429 {
-            return Err(Sent::RetryAfter(retry_after.unwrap_or(Duration::from_secs(60))));
+            return Err(Sent::RetryAfter(
+                retry_after.unwrap_or(Duration::from_secs(60)),
+            ));
         }
         if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<') {
-            return Err(Sent::Failed(MarketError::Html(format!("HTTP {}: {}", status.as_u16(), excerpt(&body)))));
+            return Err(Sent::Failed(MarketError::Html(format!(
+                "HTTP {}: {}",
+                status.as_u16(),
+                excerpt(&body)
+            ))));
         }
         let value: Result<Value, _> = serde_json::from_slice(&body);
         if !status.is_success() {
@@ -224,9 +258,14 @@ impl MarketHttp {
                 .ok()
                 .and_then(|v| v.get("error").and_then(|e| e.as_str().map(sanitize)))
                 .unwrap_or_else(|| excerpt(&body));
-            return Err(Sent::Failed(MarketError::Http { status: status.as_u16(), excerpt: message }));
+            return Err(Sent::Failed(MarketError::Http {
+                status: status.as_u16(),
+                excerpt: message,
+            }));
         }
-        let value = value.map_err(|e| Sent::Failed(MarketError::Malformed(format!("{e}: {}", excerpt(&body)))))?;
+        let value = value.map_err(|e| {
+            Sent::Failed(MarketError::Malformed(format!("{e}: {}", excerpt(&body))))
+        })?;
         if let Some(error) = value.get("error").and_then(Value::as_str) {
             return Err(Sent::Failed(MarketError::Provider(sanitize(error))));
         }
@@ -250,7 +289,10 @@ fn classify(e: reqwest::Error) -> MarketError {
 }
 
 fn excerpt(body: &[u8]) -> String {
-    let text: String = String::from_utf8_lossy(body).split_whitespace().collect::<Vec<_>>().join(" ");
+    let text: String = String::from_utf8_lossy(body)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     let cut: String = text.chars().take(80).collect();
     sanitize(&cut)
 }

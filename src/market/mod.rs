@@ -55,7 +55,13 @@ pub fn sources(config: &Config, clock: Arc<dyn Clock>) -> Vec<MarketSource> {
         MarketSource {
             name: SourceName::Coingecko,
             provider: Provider::CoinGecko(coingecko::CoinGecko {
-                http: MarketHttp::new(&m.coingecko_url, cg_key, COINGECKO_PER_MINUTE, timeout, clock.clone()),
+                http: MarketHttp::new(
+                    &m.coingecko_url,
+                    cg_key,
+                    COINGECKO_PER_MINUTE,
+                    timeout,
+                    clock.clone(),
+                ),
                 contract: contract.clone(),
                 pinned_id: config.token.coingecko_id.clone(),
                 peers: m.peers.clone(),
@@ -65,7 +71,13 @@ pub fn sources(config: &Config, clock: Arc<dyn Clock>) -> Vec<MarketSource> {
         MarketSource {
             name: SourceName::Coinpaprika,
             provider: Provider::CoinPaprika(coinpaprika::CoinPaprika {
-                http: MarketHttp::new(&m.coinpaprika_url, KeyHeader::None, COINPAPRIKA_PER_MINUTE, timeout, clock.clone()),
+                http: MarketHttp::new(
+                    &m.coinpaprika_url,
+                    KeyHeader::None,
+                    COINPAPRIKA_PER_MINUTE,
+                    timeout,
+                    clock.clone(),
+                ),
                 contract: contract.clone(),
                 pinned_id: config.token.coinpaprika_id.clone(),
                 peers: m.peers_coinpaprika.clone(),
@@ -75,7 +87,13 @@ pub fn sources(config: &Config, clock: Arc<dyn Clock>) -> Vec<MarketSource> {
         MarketSource {
             name: SourceName::Dexscreener,
             provider: Provider::DexScreener(dexscreener::DexScreener {
-                http: MarketHttp::new(&m.dexscreener_url, KeyHeader::None, DEXSCREENER_PER_MINUTE, timeout, clock),
+                http: MarketHttp::new(
+                    &m.dexscreener_url,
+                    KeyHeader::None,
+                    DEXSCREENER_PER_MINUTE,
+                    timeout,
+                    clock,
+                ),
                 contract,
             }),
             interval,
@@ -88,7 +106,10 @@ fn failed(source: SourceName, error: MarketError) -> Update {
     tracing::warn!(source = source.as_str(), %error, "market source failed");
     match error {
         MarketError::RateLimited { until } => Update::SourceRateLimited { source, until },
-        other => Update::SourceFailed { source, error: other.to_string() },
+        other => Update::SourceFailed {
+            source,
+            error: other.to_string(),
+        },
     }
 }
 
@@ -109,7 +130,10 @@ impl MarketSource {
         match &self.provider {
             Provider::CoinGecko(p) => match p.read().await {
                 Ok(read) => {
-                    out.push(Update::Market { source, quote: Box::new(read.quote) });
+                    out.push(Update::Market {
+                        source,
+                        quote: Box::new(read.quote),
+                    });
                     match read.venues {
                         Ok(venues) => out.push(Update::Venues { source, venues }),
                         Err(e) => tracing::warn!(%e, "CoinGecko tickers"),
@@ -127,7 +151,10 @@ impl MarketSource {
             },
             Provider::CoinPaprika(p) => match p.read().await {
                 Ok((quote, peers)) => {
-                    out.push(Update::Market { source, quote: Box::new(quote) });
+                    out.push(Update::Market {
+                        source,
+                        quote: Box::new(quote),
+                    });
                     match peers {
                         Ok(peers) => out.push(Update::Peers { source, peers }),
                         Err(e) => tracing::warn!(%e, "CoinPaprika peers"),
@@ -137,7 +164,10 @@ impl MarketSource {
             },
             Provider::DexScreener(p) => match p.read().await {
                 Ok((quote, venues)) => {
-                    out.push(Update::Market { source, quote: Box::new(quote) });
+                    out.push(Update::Market {
+                        source,
+                        quote: Box::new(quote),
+                    });
                     out.push(Update::Venues { source, venues });
                 }
                 Err(e) => out.push(failed(source, e)),

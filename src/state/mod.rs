@@ -232,7 +232,8 @@ impl AppState {
             Update::PriceChart { source, points } => {
                 // The provider's chart and local observations, merged by time.
                 let history = self.price_history.entry(source).or_default();
-                let mut merged: Vec<(OffsetDateTime, f64)> = history.iter().copied().chain(points).collect();
+                let mut merged: Vec<(OffsetDateTime, f64)> =
+                    history.iter().copied().chain(points).collect();
                 merged.sort_by_key(|(at, _)| *at);
                 merged.dedup_by_key(|(at, _)| *at);
                 let skip = merged.len().saturating_sub(PRICE_HISTORY_LEN);

@@ -30,13 +30,25 @@ pub enum Update {
         quote: Box<MarketQuote>,
     },
     /// A source asked us to wait (429), or its request budget is spent, until `until`.
-    SourceRateLimited { source: SourceName, until: OffsetDateTime },
+    SourceRateLimited {
+        source: SourceName,
+        until: OffsetDateTime,
+    },
     /// Peer coins' figures from one provider.
-    Peers { source: SourceName, peers: Vec<Peer> },
+    Peers {
+        source: SourceName,
+        peers: Vec<Peer>,
+    },
     /// Where the coin trades, per one provider.
-    Venues { source: SourceName, venues: Vec<MarketVenue> },
+    Venues {
+        source: SourceName,
+        venues: Vec<MarketVenue>,
+    },
     /// A provider's price history (oldest first), merged with local observations.
-    PriceChart { source: SourceName, points: Vec<(OffsetDateTime, f64)> },
+    PriceChart {
+        source: SourceName,
+        points: Vec<(OffsetDateTime, f64)>,
+    },
     /// An RPC endpoint answered another chain id and is refused for good.
     EndpointRefused {
         endpoint: String,

@@ -51,8 +51,13 @@ impl StatusBar<'_> {
             }
             SourceStatus::RateLimited { until } => {
                 let wait = (*until - app.now).whole_seconds();
-                let kept = since.map(|s| format!(" (data {})", age(s))).unwrap_or_default();
-                Span::styled(format!("{label} rate-limited {}{kept}", age(wait)), theme::warn())
+                let kept = since
+                    .map(|s| format!(" (data {})", age(s)))
+                    .unwrap_or_default();
+                Span::styled(
+                    format!("{label} rate-limited {}{kept}", age(wait)),
+                    theme::warn(),
+                )
             }
             SourceStatus::Unavailable { reason } => Span::styled(
                 format!("{label} – {}", fit(&safe(reason), 16)),
