@@ -91,7 +91,12 @@ async fn snapshot_json_shows_true_figures_from_the_devnet() {
 
     // The market test server's three providers, side by side, disagreeing as POP's do.
     let market = &json["market"];
-    let names: Vec<&str> = market["sources"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = market["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["coingecko", "coinpaprika", "dexscreener"]);
     for s in market["sources"].as_array().unwrap() {
         assert!(s["error"].is_null(), "{s}");
@@ -99,10 +104,27 @@ async fn snapshot_json_shows_true_figures_from_the_devnet() {
     }
     assert_eq!(market["sources"][0]["circulating_supply"], 0.0);
     assert_eq!(market["sources"][1]["circulating_supply"], 1.6e9);
-    let circulating = market["disagreements"].as_array().unwrap().iter().find(|d| d["figure"] == "circulating_supply").unwrap();
+    let circulating = market["disagreements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["figure"] == "circulating_supply")
+        .unwrap();
     assert_eq!(circulating["outliers"], serde_json::json!(["coingecko"]));
-    assert!(market["peers"].as_array().unwrap().iter().any(|p| p["symbol"] == "THETA"));
-    assert!(market["venues"].as_array().unwrap().iter().all(|v| v["exchange"] != "binance"));
+    assert!(
+        market["peers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["symbol"] == "THETA")
+    );
+    assert!(
+        market["venues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|v| v["exchange"] != "binance")
+    );
     // The paper value now comes from the first market source.
     assert_eq!(whale["value_source"], "coingecko");
 }
