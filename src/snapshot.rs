@@ -59,6 +59,38 @@ pub struct TokenJson {
     pub symbol: Option<String>,
     pub decimals: Option<u8>,
     pub total_supply_raw: Option<String>,
+    /// The token's latest Transfer of all (for dormancy), when the log scan found one.
+    pub last_transfer: Option<TransferJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TransferJson {
+    pub block: u64,
+    pub at: Option<String>,
+    pub tx: String,
+    pub from: String,
+    pub to: String,
+    pub amount_raw: String,
+    /// For a zero-value transfer: who sent the transaction.
+    pub tx_sender: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ApprovalJson {
+    pub spender: String,
+    pub allowance_raw: String,
+}
+
+fn transfer_json(t: &crate::state::transfers::TransferSeen) -> TransferJson {
+    TransferJson {
+        block: t.block,
+        at: t.time.map(rfc3339),
+        tx: t.tx.to_string(),
+        from: t.from.to_checksum(None),
+        to: t.to.to_checksum(None),
+        amount_raw: t.amount.to_string(),
+        tx_sender: t.tx_sender.map(|a| a.to_checksum(None)),
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -73,6 +105,10 @@ pub struct WalletJson {
     pub quotes: Vec<QuoteJson>,
     pub exit: Option<ExitJson>,
     pub sell_check: Option<SellCheckJson>,
+    pub last_in: Option<TransferJson>,
+    pub last_out: Option<TransferJson>,
+    /// Contracts that may still spend this wallet's POP (non-zero allowances).
+    pub approvals: Vec<ApprovalJson>,
 }
 
 #[derive(Debug, Serialize)]
@@ -369,6 +405,7 @@ pub fn to_json(state: &AppState, now: OffsetDateTime) -> SnapshotJson {
             symbol: t.symbol.as_deref().map(sanitize),
             decimals: t.decimals,
             total_supply_raw: t.total_supply_raw.map(|v| v.to_string()),
+            last_transfer: state.latest_transfer.as_ref().map(transfer_json),
         },
         eth_usd: state.eth_usd.as_ref().map(|e| EthUsdJson {
             price: e.price(),
@@ -398,7 +435,11 @@ pub fn to_json(state: &AppState, now: OffsetDateTime) -> SnapshotJson {
                 eth_wei: w.eth_wei.map(|v| v.to_string()),
                 value_usd: state.paper_value(w).map(|(v, _)| v),
                 value_source: state.paper_value(w).map(|(_, s)| s.to_owned()),
-                last_transfer_at: None,
+                last_transfer_at: w
+                    .history
+                    .as_ref()
+                    .and_then(|h| h.last_transfer_at())
+                    .map(rfc3339),
                 quotes: w
                     .quotes
                     .iter()
@@ -415,6 +456,25 @@ pub fn to_json(state: &AppState, now: OffsetDateTime) -> SnapshotJson {
                     ok: c.ok,
                     detail: sanitize(&c.detail),
                 }),
+                last_in: w
+                    .history
+                    .as_ref()
+                    .and_then(|h| h.last_in.as_ref())
+                    .map(transfer_json),
+                last_out: w
+                    .history
+                    .as_ref()
+                    .and_then(|h| h.last_out.as_ref())
+                    .map(transfer_json),
+                approvals: w
+                    .history
+                    .iter()
+                    .flat_map(|h| &h.approvals)
+                    .map(|(spender, value)| ApprovalJson {
+                        spender: spender.to_checksum(None),
+                        allowance_raw: value.to_string(),
+                    })
+                    .collect(),
             })
             .collect(),
         portfolio_exit: state.portfolio_exit.as_ref().map(|e| exit_json(state, e)),

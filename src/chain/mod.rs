@@ -2,6 +2,7 @@
 //! chain source that reads token facts, balances and the ETH/USD feed into `Update`s.
 
 pub mod exits;
+pub mod logs;
 pub mod multicall;
 pub mod pools;
 pub mod quote;

@@ -6,6 +6,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 
 use super::exits;
+use super::logs::LogScanner;
 use super::reader::ChainReader;
 use crate::config::Config;
 use crate::source::{Source, UpdateSender};
@@ -13,6 +14,7 @@ use crate::state::{SourceName, Update};
 
 pub struct ChainSource {
     reader: Arc<ChainReader>,
+    scanner: LogScanner,
     interval: Duration,
     /// Used when the token does not answer `decimals()`.
     expected_decimals: u8,
@@ -20,7 +22,15 @@ pub struct ChainSource {
 
 impl ChainSource {
     pub fn new(config: &Config) -> Self {
+        let contracts = config.chain.contracts.resolve();
         Self {
+            scanner: LogScanner::new(
+                config.token.address,
+                contracts.multicall3,
+                config.wallets.iter().map(|w| w.address).collect(),
+                config.chain.logs_chunk_blocks,
+                config.chain.scan_days,
+            ),
             reader: Arc::new(ChainReader::from_config(config)),
             interval: Duration::from_secs(config.refresh_secs),
             expected_decimals: config.token.expected_decimals,
@@ -56,8 +66,18 @@ impl Source for ChainSource {
                     let decimals = reading.token.decimals.unwrap_or(self.expected_decimals);
                     let mut exits = exits::compute(&reading, decimals);
                     self.reader.check_sells(&mut exits, reading.block).await;
+                    let block = reading.block;
                     let _ = out.send(Update::ChainRead(Box::new(reading)));
                     let _ = out.send(Update::Exits(Box::new(exits)));
+                    match self.scanner.scan(self.reader.rpc(), block).await {
+                        Ok(logs) => {
+                            tracing::debug!(block, get_logs = logs.get_logs_calls, "log scan");
+                            let _ = out.send(Update::Logs(Box::new(logs)));
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "log scan failed; it resumes next refresh")
+                        }
+                    }
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "chain refresh failed");

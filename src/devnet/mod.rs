@@ -141,6 +141,11 @@ impl Devnet {
         }
     }
 
+    /// Sets an address's ETH balance.
+    pub async fn fund(&self, who: Address, wei: U256) -> Result<(), DevnetError> {
+        self.client.set_balance(who, wei).await
+    }
+
     /// Mines `blocks` empty blocks.
     pub async fn mine(&self, blocks: u64) -> Result<(), DevnetError> {
         self.client

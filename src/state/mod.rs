@@ -5,6 +5,7 @@
 pub mod chain;
 pub mod exits;
 pub mod market;
+pub mod transfers;
 mod update;
 
 use std::collections::BTreeMap;
@@ -107,6 +108,8 @@ pub struct WalletState {
     /// Its best exit net of gas; `None` with no POP or no pool.
     pub exit: Option<Exit>,
     pub sell_check: Option<exits::SellCheck>,
+    /// Its Transfer and Approval history, once the logs are scanned.
+    pub history: Option<transfers::WalletHistory>,
 }
 
 /// How many price observations a source keeps for the sparkline (7 days at one a minute is
@@ -147,6 +150,10 @@ pub struct AppState {
     pub portfolio_exit: Option<Exit>,
     /// The latest figures of each market source.
     pub market: BTreeMap<SourceName, MarketQuote>,
+    /// The token's latest Transfer of all (for dormancy), once the logs are scanned.
+    pub latest_transfer: Option<transfers::TransferSeen>,
+    /// The last block the log scan processed.
+    pub logs_block: Option<u64>,
     /// Peer coins per source.
     pub peers: BTreeMap<SourceName, Vec<Peer>>,
     /// Where the coin trades, per source.
@@ -184,6 +191,7 @@ impl AppState {
                     quotes: Vec::new(),
                     exit: None,
                     sell_check: None,
+                    history: None,
                 })
                 .collect(),
             sources: SourceName::ALL
@@ -199,6 +207,8 @@ impl AppState {
             pools: Vec::new(),
             portfolio_exit: None,
             market: BTreeMap::new(),
+            latest_transfer: None,
+            logs_block: None,
             peers: BTreeMap::new(),
             venues: BTreeMap::new(),
             price_history: BTreeMap::new(),
@@ -220,6 +230,17 @@ impl AppState {
                 self.source_mut(source).status = SourceStatus::Unavailable { reason };
             }
             Update::ChainRead(reading) => self.apply_chain(*reading),
+            Update::Logs(reading) => {
+                self.logs_block = Some(reading.block);
+                if reading.latest_transfer.is_some() {
+                    self.latest_transfer = reading.latest_transfer;
+                }
+                for h in reading.wallets {
+                    if let Some(w) = self.wallets.iter_mut().find(|w| w.address == h.address) {
+                        w.history = Some(h);
+                    }
+                }
+            }
             Update::SourceRateLimited { source, until } => {
                 self.source_mut(source).status = SourceStatus::RateLimited { until };
             }

@@ -42,6 +42,10 @@ struct Shared {
     arrivals: Mutex<Vec<Instant>>,
     /// The last request line's path and query, to check what the client sent.
     paths: Mutex<Vec<String>>,
+    /// Limits like a public node's on eth_getLogs: (max blocks per range, max results).
+    logs_limit: Mutex<Option<(u64, usize)>>,
+    /// Every eth_getLogs range asked for, as (from, to).
+    log_ranges: Mutex<Vec<(u64, u64)>>,
     client: reqwest::Client,
 }
 
@@ -68,6 +72,8 @@ impl FaultProxy {
             counters: Counters::default(),
             arrivals: Mutex::new(Vec::new()),
             paths: Mutex::new(Vec::new()),
+            logs_limit: Mutex::new(None),
+            log_ranges: Mutex::new(Vec::new()),
             client: reqwest::Client::new(),
         });
         let s = shared.clone();
@@ -109,6 +115,16 @@ impl FaultProxy {
 
     pub fn paths(&self) -> Vec<String> {
         self.shared.paths.lock().unwrap().clone()
+    }
+
+    /// Refuse eth_getLogs ranges over `max_range` blocks and answers over `max_results` logs.
+    pub fn limit_logs(&self, max_range: u64, max_results: usize) {
+        *self.shared.logs_limit.lock().unwrap() = Some((max_range, max_results));
+    }
+
+    /// The eth_getLogs ranges asked for so far, refused ones included.
+    pub fn log_ranges(&self) -> Vec<(u64, u64)> {
+        self.shared.log_ranges.lock().unwrap().clone()
     }
 
     pub fn reset_counts(&self) {
@@ -182,6 +198,7 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
             .lock()
             .unwrap()
             .push(line.split_whitespace().nth(1).unwrap_or("").to_owned());
+        let request_body = body.clone();
         let calls = match serde_json::from_slice::<serde_json::Value>(&body) {
             Ok(serde_json::Value::Array(items)) => items.len() as u64,
             Ok(_) => 1,
@@ -205,7 +222,10 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
                     .send()
                     .await;
                 let Ok(answer) = answer else { return };
-                let bytes = answer.bytes().await.unwrap_or_default();
+                let mut bytes = answer.bytes().await.unwrap_or_default().to_vec();
+                if let Some(limited) = limit_logs(&shared, &request_body, &bytes) {
+                    bytes = limited;
+                }
                 if behaviour == Behaviour::Truncated {
                     let head = format!(
                         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
@@ -253,4 +273,58 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
             return;
         }
     }
+}
+
+fn quantity(v: &serde_json::Value) -> Option<u64> {
+    u64::from_str_radix(v.as_str()?.trim_start_matches("0x"), 16).ok()
+}
+
+/// Applies the getLogs limits to anvil's answer, item by item, as a public node would.
+fn limit_logs(shared: &Shared, request: &[u8], answer: &[u8]) -> Option<Vec<u8>> {
+    let request: serde_json::Value = serde_json::from_slice(request).ok()?;
+    let mut answer: serde_json::Value = serde_json::from_slice(answer).ok()?;
+    let requests: Vec<serde_json::Value> = match &request {
+        serde_json::Value::Array(items) => items.clone(),
+        one => vec![one.clone()],
+    };
+    let limit = *shared.logs_limit.lock().unwrap();
+    let items: Vec<&mut serde_json::Value> = match &mut answer {
+        serde_json::Value::Array(items) => items.iter_mut().collect(),
+        one => vec![one],
+    };
+    for item in items {
+        let Some(req) = requests.iter().find(|r| r["id"] == item["id"]) else {
+            continue;
+        };
+        if req["method"] != "eth_getLogs" {
+            continue;
+        }
+        let (from, to) = (
+            quantity(&req["params"][0]["fromBlock"])?,
+            quantity(&req["params"][0]["toBlock"])?,
+        );
+        shared.log_ranges.lock().unwrap().push((from, to));
+        let Some((max_range, max_results)) = limit else {
+            continue;
+        };
+        let error = if to - from + 1 > max_range {
+            Some(
+                serde_json::json!({"code": -32602, "message": format!("block range is too large: max {max_range} blocks")}),
+            )
+        } else if item["result"]
+            .as_array()
+            .is_some_and(|logs| logs.len() > max_results)
+        {
+            Some(
+                serde_json::json!({"code": -32005, "message": format!("query returned more than {max_results} results")}),
+            )
+        } else {
+            None
+        };
+        if let Some(error) = error {
+            let id = item["id"].clone();
+            *item = serde_json::json!({"jsonrpc": "2.0", "id": id, "error": error});
+        }
+    }
+    Some(answer.to_string().into_bytes())
 }

@@ -421,7 +421,15 @@ fn request_object(call: &RpcCall, id: u64) -> Value {
 
 /// -32005 ("limit exceeded", used for rate limits) anywhere in the answer: retry the request.
 fn rate_limit_in_body(value: &Value) -> Option<Fault> {
-    let is_limit = |v: &Value| v["error"]["code"].as_i64() == Some(-32005);
+    // -32005 also answers a getLogs query with too many results: that one is the caller's
+    // to split, not a reason to wait.
+    let is_limit = |v: &Value| {
+        let message = v["error"]["message"].as_str().unwrap_or("").to_lowercase();
+        v["error"]["code"].as_i64() == Some(-32005)
+            && !["result", "range", "block"]
+                .iter()
+                .any(|w| message.contains(w))
+    };
     let hit = match value {
         Value::Array(items) => items.iter().any(is_limit),
         other => is_limit(other),

@@ -1,0 +1,54 @@
+//! Transfer and Approval history as plain data: per wallet, its last moves and open approvals;
+//! for the token, its last Transfer at all.
+
+use alloy::primitives::{Address, B256, U256};
+use time::OffsetDateTime;
+
+/// One Transfer as a wallet saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferSeen {
+    pub block: u64,
+    pub time: Option<OffsetDateTime>,
+    pub tx: B256,
+    pub log_index: u64,
+    pub from: Address,
+    pub to: Address,
+    pub amount: U256,
+    /// For a zero-value transfer: who sent the transaction (a spoofed `transferFrom` is sent
+    /// by someone else than the `from` it names).
+    pub tx_sender: Option<Address>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WalletHistory {
+    pub address: Address,
+    pub last_in: Option<TransferSeen>,
+    pub last_out: Option<TransferSeen>,
+    /// Every transfer touching the wallet in the scanned window, oldest first.
+    pub transfers: Vec<TransferSeen>,
+    /// Spenders with a non-zero allowance right now, and that allowance.
+    pub approvals: Vec<(Address, U256)>,
+}
+
+impl WalletHistory {
+    /// The latest Transfer touching the wallet, in or out, zero-value ones included.
+    pub fn last_transfer_at(&self) -> Option<OffsetDateTime> {
+        [&self.last_in, &self.last_out]
+            .into_iter()
+            .flatten()
+            .max_by_key(|t| (t.block, t.log_index))
+            .and_then(|t| t.time)
+    }
+}
+
+/// What one log scan found.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LogReading {
+    /// The last block processed.
+    pub block: u64,
+    pub wallets: Vec<WalletHistory>,
+    /// The token's latest Transfer of all, if any in the scanned window.
+    pub latest_transfer: Option<TransferSeen>,
+    /// eth_getLogs calls this scan took (for tests and the debug log).
+    pub get_logs_calls: u64,
+}
