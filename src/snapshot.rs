@@ -39,7 +39,9 @@ pub struct SnapshotJson {
     pub portfolio_exit: Option<ExitJson>,
     pub pools: Vec<PoolJson>,
     pub market: MarketJson,
-    pub warnings: Vec<serde_json::Value>,
+    pub warnings: Vec<crate::flags::Warning>,
+    /// Rules whose inputs are unknown, and what they lack.
+    pub not_evaluated: Vec<crate::flags::NotEvaluated>,
     pub sources: Vec<SourceJson>,
 }
 
@@ -395,6 +397,7 @@ pub struct SourceJson {
 /// The PRODUCT.md JSON shape of a state, as observed at `now`.
 pub fn to_json(state: &AppState, now: OffsetDateTime) -> SnapshotJson {
     let t = &state.token;
+    let flags = crate::flags::evaluate(state, now, None);
     SnapshotJson {
         chain_id: state.chain_id,
         block: state.block.map(|b| b.number),
@@ -480,7 +483,8 @@ pub fn to_json(state: &AppState, now: OffsetDateTime) -> SnapshotJson {
         portfolio_exit: state.portfolio_exit.as_ref().map(|e| exit_json(state, e)),
         pools: state.pools.iter().map(|p| pool_json(state, p)).collect(),
         market: market_json(state),
-        warnings: Vec::new(),
+        warnings: flags.raised,
+        not_evaluated: flags.not_evaluated,
         sources: state
             .sources
             .iter()
@@ -584,6 +588,24 @@ pub fn to_table(state: &AppState, now: OffsetDateTime) -> String {
                     .unwrap_or_else(unknown),
             );
         }
+    }
+    let _ = writeln!(out);
+    if json.warnings.is_empty() {
+        let _ = writeln!(out, "warnings: none raised");
+    } else {
+        let _ = writeln!(out, "warnings");
+        for w in &json.warnings {
+            let _ = writeln!(
+                out,
+                "  {:<8} {:<18} {}",
+                format!("{:?}", w.severity).to_lowercase(),
+                w.id,
+                w.detail
+            );
+        }
+    }
+    for n in &json.not_evaluated {
+        let _ = writeln!(out, "  not evaluated: {} (no {})", n.id, n.missing);
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "sources");

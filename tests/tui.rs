@@ -117,6 +117,7 @@ fn fixture(token_name: &str) -> App {
     });
     app.now = NOW;
     app.next_refresh = Some(NOW + Duration::seconds(26));
+    app.evaluate_flags(NOW);
     app
 }
 
@@ -204,7 +205,7 @@ fn every_view_renders() {
     for (view, expected) in [
         (1, "CoinGecko"),
         (2, "Uniswap V2"),
-        (3, "Warnings"),
+        (3, "[thin_liquidity]"),
         (4, "totalSupply"),
         (5, "Peers"),
     ] {

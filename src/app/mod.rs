@@ -100,6 +100,9 @@ pub struct App {
     /// Set by `r`: the event loop wakes the sources.
     pub refresh_requested: bool,
     pub suspend_requested: bool,
+    /// The red flags, evaluated by the event loop after each change (hysteresis needs the
+    /// previous evaluation); widgets only read them.
+    pub flags: crate::flags::Flags,
 }
 
 impl App {
@@ -119,6 +122,7 @@ impl App {
             quit: false,
             refresh_requested: false,
             suspend_requested: false,
+            flags: crate::flags::Flags::default(),
         }
     }
 
@@ -234,6 +238,11 @@ impl App {
             }
             Action::Suspend => self.suspend_requested = true,
         }
+    }
+
+    /// Evaluates the red flags at `now`, remembering the last evaluation.
+    pub fn evaluate_flags(&mut self, now: OffsetDateTime) {
+        self.flags = crate::flags::evaluate(&self.state, now, Some(&self.flags));
     }
 
     /// Applies a data update; keeps a selection when wallets exist.

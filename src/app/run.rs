@@ -162,6 +162,7 @@ async fn event_loop(
         }
         if dirty {
             app.now = OffsetDateTime::now_utc();
+            app.evaluate_flags(app.now);
             terminal.draw(|f| crate::ui::draw(f, app))?;
             drawn_second = app.now.unix_timestamp();
         }

@@ -1,8 +1,94 @@
-//! Red flags: pure functions from the app state to warnings. (The rules come with the flags
-//! issue; the disagreement table they and the market view share is here.)
+//! Red flags: every rule of PRODUCT.md as a pure function from the app state to warnings, each
+//! with its severity, a title, a detail with the numbers, its subject, and its evidence (every
+//! figure used, with its source and observed time). A rule whose inputs are unknown raises
+//! nothing and is listed as not evaluated, with the missing source named.
+//!
+//! Hysteresis: a raised flag whose figure hovers at its threshold does not flicker. Once
+//! raised, a "below the minimum" flag clears only when the figure is 5% above the minimum, and
+//! an "above the maximum" flag only when it is 5% below the maximum.
+
+mod rules;
+
+use serde::Serialize;
+use time::OffsetDateTime;
 
 use crate::market::disagreement::{Disagreement, compare};
 use crate::state::{AppState, SourceName};
+
+pub use rules::RULE_IDS;
+
+/// The margin of the hysteresis, as a fraction of the threshold.
+pub const HYSTERESIS: f64 = 0.05;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Critical,
+    Warning,
+    Info,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evidence {
+    pub source: String,
+    pub figure: String,
+    pub value: String,
+    pub observed_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Subject {
+    pub kind: &'static str,
+    pub id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Warning {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub title: String,
+    pub detail: String,
+    pub subject: Option<Subject>,
+    pub evidence: Vec<Evidence>,
+}
+
+/// A rule that could not be evaluated, and what it lacks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotEvaluated {
+    pub id: &'static str,
+    pub missing: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Flags {
+    /// Most severe first, then by id and subject.
+    pub raised: Vec<Warning>,
+    pub not_evaluated: Vec<NotEvaluated>,
+}
+
+impl Flags {
+    /// Whether `id` was raised for `subject` (for hysteresis).
+    pub fn was_raised(&self, id: &str, subject: Option<&str>) -> bool {
+        self.raised
+            .iter()
+            .any(|w| w.id == id && w.subject.as_ref().map(|s| s.id.as_str()) == subject)
+    }
+}
+
+/// Evaluates every rule at `now`; `previous` gives the hysteresis its memory.
+pub fn evaluate(state: &AppState, now: OffsetDateTime, previous: Option<&Flags>) -> Flags {
+    let empty = Flags::default();
+    let mut flags = rules::all(state, now, previous.unwrap_or(&empty));
+    flags.raised.sort_by(|a, b| {
+        (a.severity, a.id, a.subject.as_ref().map(|s| s.id.clone())).cmp(&(
+            b.severity,
+            b.id,
+            b.subject.as_ref().map(|s| s.id.clone()),
+        ))
+    });
+    flags.not_evaluated.sort_by_key(|n| n.id);
+    flags
+}
 
 const MARKET: [SourceName; 3] = [
     SourceName::Coingecko,

@@ -131,9 +131,18 @@ pub struct RefusedEndpoint {
     pub got: u64,
 }
 
+/// Config facts the red-flag rules need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleSettings {
+    pub thresholds: crate::config::Thresholds,
+    pub refresh_secs: u64,
+    pub market_refresh_secs: u64,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppState {
     pub chain_id: u64,
+    pub rules: RuleSettings,
     pub token: TokenState,
     pub wallets: Vec<WalletState>,
     pub sources: BTreeMap<SourceName, SourceState>,
@@ -169,6 +178,11 @@ impl AppState {
         let t = &config.token;
         Self {
             chain_id: config.chain.chain_id,
+            rules: RuleSettings {
+                thresholds: config.thresholds.clone(),
+                refresh_secs: config.refresh_secs,
+                market_refresh_secs: config.market_refresh_secs,
+            },
             token: TokenState {
                 address: t.address,
                 expected_name: t.expected_name.clone(),

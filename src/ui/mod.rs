@@ -19,7 +19,7 @@ pub use detail::WalletDetail;
 pub use help::HelpOverlay;
 pub use side::SidePanel;
 pub use status::StatusBar;
-pub use views::{ContractView, LiquidityView, MarketView, NotYet};
+pub use views::{ContractView, LiquidityView, MarketView, NotYet, WarningsView};
 pub use wallets::WalletsTable;
 
 use crate::app::{App, Overlay, VIEWS};

@@ -100,12 +100,42 @@ impl Widget for SidePanel<'_> {
                 .render(chart, buf),
         }
 
-        Paragraph::new(Line::styled(
-            "red flags are not evaluated by this version yet",
-            theme::dim(),
-        ))
-        .wrap(Wrap { trim: true })
-        .block(Block::new().borders(Borders::ALL).title(" Warnings "))
-        .render(warnings, buf);
+        let lines: Vec<Line> = if app.flags.raised.is_empty() {
+            vec![Line::styled("none raised", theme::dim())]
+        } else {
+            app.flags
+                .raised
+                .iter()
+                .map(|w| {
+                    Line::styled(
+                        format!("{} {}", severity_mark(w.severity), w.title),
+                        severity_style(w.severity),
+                    )
+                })
+                .collect()
+        };
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .block(Block::new().borders(Borders::ALL).title(format!(
+                " Warnings ({}) · 4 for detail ",
+                app.flags.raised.len()
+            )))
+            .render(warnings, buf);
+    }
+}
+
+pub fn severity_mark(s: crate::flags::Severity) -> &'static str {
+    match s {
+        crate::flags::Severity::Critical => "!!",
+        crate::flags::Severity::Warning => "! ",
+        crate::flags::Severity::Info => "i ",
+    }
+}
+
+pub fn severity_style(s: crate::flags::Severity) -> ratatui::style::Style {
+    match s {
+        crate::flags::Severity::Critical => theme::bad(),
+        crate::flags::Severity::Warning => theme::warn(),
+        crate::flags::Severity::Info => theme::dim(),
     }
 }

@@ -198,3 +198,56 @@ impl Widget for NotYet {
             .render(area, buf);
     }
 }
+
+pub struct WarningsView<'a>(pub &'a App);
+
+impl Widget for WarningsView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        use super::side::{severity_mark, severity_style};
+        let app = self.0;
+        let mut lines: Vec<Line> = Vec::new();
+        if app.flags.raised.is_empty() {
+            lines.push(Line::styled("No red flag is raised.", theme::dim()));
+        }
+        for w in &app.flags.raised {
+            lines.push(Line::styled(
+                format!("{} {} [{}]", severity_mark(w.severity), w.title, w.id),
+                severity_style(w.severity),
+            ));
+            lines.push(Line::raw(format!("   {}", safe(&w.detail))));
+            for e in &w.evidence {
+                let age = e.observed_at.as_deref().unwrap_or("time unknown");
+                lines.push(Line::styled(
+                    format!(
+                        "     {}: {} = {} ({age})",
+                        safe(&e.source),
+                        safe(&e.figure),
+                        safe(&e.value)
+                    ),
+                    theme::dim(),
+                ));
+            }
+        }
+        if !app.flags.not_evaluated.is_empty() {
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                "Not evaluated (inputs unknown):",
+                theme::header(),
+            ));
+            for n in &app.flags.not_evaluated {
+                lines.push(Line::styled(
+                    format!("   {}: no {}", n.id, safe(&n.missing)),
+                    theme::dim(),
+                ));
+            }
+        }
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(
+                Block::new()
+                    .borders(Borders::ALL)
+                    .title(" Warnings · most severe first, with their evidence "),
+            )
+            .render(area, buf);
+    }
+}

@@ -102,7 +102,13 @@ impl Widget for WalletsTable<'_> {
                     Cell::from(impact),
                     Cell::from(private(masked, eth)),
                     Cell::from(gas).style(gas_style),
-                    Cell::from(UNKNOWN),
+                    Cell::from(
+                        w.history
+                            .as_ref()
+                            .and_then(|h| h.last_transfer_at())
+                            .map(|at| crate::format::age((app.now - at).whole_seconds()))
+                            .unwrap_or_else(|| UNKNOWN.to_owned()),
+                    ),
                 ])
             })
             .collect();

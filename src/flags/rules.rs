@@ -1,0 +1,891 @@
+//! The rules, one function each. Each reads the state, and either raises warnings, raises
+//! nothing, or reports what it lacks.
+
+use alloy::primitives::{Address, U256};
+use time::OffsetDateTime;
+
+use super::{Evidence, Flags, HYSTERESIS, NotEvaluated, Severity, Subject, Warning};
+use crate::format::{pct, rfc3339, sanitize, usd};
+use crate::state::{AppState, SourceName, SourceStatus, WalletState};
+
+/// Every rule's stable id, in PRODUCT.md's order.
+pub const RULE_IDS: [&str; 19] = [
+    "no_pool",
+    "thin_liquidity",
+    "high_price_impact",
+    "exit_below_gas",
+    "no_gas",
+    "cannot_sell",
+    "open_approval",
+    "low_volume",
+    "supply_mismatch",
+    "deep_drawdown",
+    "tiny_market_cap",
+    "no_major_listing",
+    "dormant_contract",
+    "no_development",
+    "price_divergence",
+    "contract_mismatch",
+    "address_poisoning",
+    "source_failing",
+    "wrong_chain",
+];
+
+struct Ctx<'a> {
+    state: &'a AppState,
+    now: OffsetDateTime,
+    previous: &'a Flags,
+    out: Flags,
+}
+
+fn ev(
+    source: &str,
+    figure: &str,
+    value: impl Into<String>,
+    at: Option<OffsetDateTime>,
+) -> Evidence {
+    Evidence {
+        source: source.to_owned(),
+        figure: figure.to_owned(),
+        value: value.into(),
+        observed_at: at.map(rfc3339),
+    }
+}
+
+fn wallet_subject(w: &WalletState) -> Subject {
+    Subject {
+        kind: "wallet",
+        id: w.address.to_checksum(None),
+    }
+}
+
+impl Ctx<'_> {
+    fn raise(
+        &mut self,
+        id: &'static str,
+        severity: Severity,
+        title: &str,
+        detail: String,
+        subject: Option<Subject>,
+        evidence: Vec<Evidence>,
+    ) {
+        self.out.raised.push(Warning {
+            id,
+            severity,
+            title: title.to_owned(),
+            detail: sanitize(&detail),
+            subject,
+            evidence,
+        });
+    }
+
+    fn missing(&mut self, id: &'static str, missing: &str) {
+        self.out.not_evaluated.push(NotEvaluated {
+            id,
+            missing: missing.to_owned(),
+        });
+    }
+
+    /// `value < min`, with hysteresis: once raised, clears only at `min × (1 + margin)`.
+    fn below(&self, id: &str, subject: Option<&str>, value: f64, min: f64) -> bool {
+        let limit = if self.previous.was_raised(id, subject) {
+            min * (1.0 + HYSTERESIS)
+        } else {
+            min
+        };
+        value < limit
+    }
+
+    /// `value > max`, with hysteresis: once raised, clears only at `max × (1 − margin)`.
+    fn above(&self, id: &str, subject: Option<&str>, value: f64, max: f64) -> bool {
+        let limit = if self.previous.was_raised(id, subject) {
+            max * (1.0 - HYSTERESIS)
+        } else {
+            max
+        };
+        value > limit
+    }
+
+    fn chain_at(&self) -> Option<OffsetDateTime> {
+        self.state
+            .sources
+            .get(&SourceName::Chain)
+            .and_then(|s| s.last_ok_at)
+    }
+
+    fn chain_read(&self) -> bool {
+        self.state.chain_read()
+    }
+
+    fn exits_known(&self) -> bool {
+        self.chain_read() && self.state.gas_price_wei.is_some()
+    }
+}
+
+pub fn all(state: &AppState, now: OffsetDateTime, previous: &Flags) -> Flags {
+    let mut c = Ctx {
+        state,
+        now,
+        previous,
+        out: Flags::default(),
+    };
+    no_pool(&mut c);
+    thin_liquidity(&mut c);
+    wallet_exits(&mut c);
+    cannot_sell(&mut c);
+    open_approval(&mut c);
+    low_volume(&mut c);
+    supply_mismatch(&mut c);
+    deep_drawdown(&mut c);
+    tiny_market_cap(&mut c);
+    no_major_listing(&mut c);
+    dormant_contract(&mut c);
+    no_development(&mut c);
+    price_divergence(&mut c);
+    contract_mismatch(&mut c);
+    address_poisoning(&mut c);
+    source_failing(&mut c);
+    wrong_chain(&mut c);
+    c.out
+}
+
+fn no_pool(c: &mut Ctx) {
+    if !c.exits_known() {
+        return c.missing("no_pool", "chain (pools not read yet)");
+    }
+    if c.state.pools.is_empty() {
+        let at = c.chain_at();
+        c.raise(
+            "no_pool",
+            Severity::Critical,
+            "No pool to sell into",
+            "No POP/WETH pool exists in Uniswap V1, V2, V3 or SushiSwap: there is no on-chain exit.".into(),
+            Some(Subject { kind: "token", id: c.state.token.address.to_checksum(None) }),
+            vec![ev("chain", "pools found", "0", at)],
+        );
+    }
+}
+
+/// The deepest pool's liquidity in USD (both sides at spot: twice its ETH).
+fn deepest_liquidity_usd(state: &AppState) -> Option<(f64, &crate::state::exits::PoolState)> {
+    let eth_usd = state.eth_usd.as_ref()?.price();
+    let pool = state.pools.iter().max_by_key(|p| p.weth_reserve_wei)?;
+    Some((
+        2.0 * f64::from(pool.weth_reserve_wei) / 1e18 * eth_usd,
+        pool,
+    ))
+}
+
+fn thin_liquidity(c: &mut Ctx) {
+    let min = c.state.rules.thresholds.min_liquidity_usd;
+    if !c.exits_known() {
+        return c.missing("thin_liquidity", "chain (pools not read yet)");
+    }
+    let Some((liquidity, pool)) = deepest_liquidity_usd(c.state) else {
+        return c.missing(
+            "thin_liquidity",
+            if c.state.eth_usd.is_none() {
+                "chainlink (ETH/USD)"
+            } else {
+                "a pool"
+            },
+        );
+    };
+    if c.below("thin_liquidity", None, liquidity, min) {
+        let at = c.chain_at();
+        let feed_at = c.state.eth_usd.as_ref().map(|e| e.updated_at);
+        c.raise(
+            "thin_liquidity",
+            Severity::Warning,
+            "Thin liquidity",
+            format!(
+                "The deepest pool ({}) holds {} of liquidity, below the {} threshold.",
+                pool.venue.label(),
+                usd(liquidity),
+                usd(min)
+            ),
+            Some(Subject {
+                kind: "pool",
+                id: pool.address.to_checksum(None),
+            }),
+            vec![
+                ev(
+                    "chain",
+                    "pool ETH reserve (wei)",
+                    pool.weth_reserve_wei.to_string(),
+                    at,
+                ),
+                ev(
+                    "chainlink",
+                    "ETH/USD",
+                    format!(
+                        "{:.2}",
+                        c.state
+                            .eth_usd
+                            .as_ref()
+                            .map(|e| e.price())
+                            .unwrap_or_default()
+                    ),
+                    feed_at,
+                ),
+                ev("chain", "liquidity (USD)", format!("{liquidity:.2}"), at),
+            ],
+        );
+    }
+}
+
+/// high_price_impact, exit_below_gas and no_gas: per wallet, from its exit.
+fn wallet_exits(c: &mut Ctx) {
+    if !c.exits_known() {
+        for id in ["high_price_impact", "exit_below_gas", "no_gas"] {
+            c.missing(id, "chain (exits not computed yet)");
+        }
+        return;
+    }
+    let max_impact = c.state.rules.thresholds.max_price_impact_pct;
+    let at = c.chain_at();
+    let gas_price = c.state.gas_price_wei.unwrap_or_default();
+    for w in &c.state.wallets {
+        let Some(exit) = &w.exit else { continue };
+        let subject = wallet_subject(w);
+        let sid = subject.id.clone();
+        let label = sanitize(&w.label);
+        if c.above(
+            "high_price_impact",
+            Some(&sid),
+            exit.price_impact_pct,
+            max_impact,
+        ) {
+            c.raise(
+                "high_price_impact",
+                Severity::Warning,
+                "Selling moves the price a lot",
+                format!(
+                    "Selling all of {label}'s POP would move the price by {} (threshold {}).",
+                    pct(exit.price_impact_pct),
+                    pct(max_impact)
+                ),
+                Some(subject.clone()),
+                vec![
+                    ev(
+                        "chain",
+                        "POP balance (raw)",
+                        w.pop_raw.unwrap_or_default().to_string(),
+                        at,
+                    ),
+                    ev(
+                        "chain",
+                        "exit price impact (%)",
+                        format!("{:.2}", exit.price_impact_pct),
+                        at,
+                    ),
+                    ev("chain", "exit venue", exit.venue_name(), at),
+                ],
+            );
+        }
+        let net = exit.net_eth_wei();
+        if net.is_negative() {
+            c.raise(
+                "exit_below_gas",
+                Severity::Critical,
+                "Selling costs more than it brings",
+                format!(
+                    "{label}'s POP would fetch {} ETH, less than the {} ETH of gas to sell it.",
+                    crate::format::token_amount(exit.eth_out_wei, 18, 12),
+                    crate::format::token_amount(exit.gas_cost_wei, 18, 8)
+                ),
+                Some(subject.clone()),
+                vec![
+                    ev(
+                        "chain",
+                        "exit gross (wei)",
+                        exit.eth_out_wei.to_string(),
+                        at,
+                    ),
+                    ev("chain", "gas cost (wei)", exit.gas_cost_wei.to_string(), at),
+                    ev("chain", "gas price (wei)", gas_price.to_string(), at),
+                ],
+            );
+        }
+        if let Some(eth) = w.eth_wei
+            && w.pop_raw.is_some_and(|p| !p.is_zero())
+            && eth < exit.gas_cost_wei
+        {
+            c.raise(
+                "no_gas",
+                Severity::Warning,
+                "Not enough ETH to pay for a sale",
+                format!(
+                    "{label} holds {} ETH, less than the {} ETH of gas its exit costs: it must first get ETH to sell.",
+                    crate::format::token_amount(eth, 18, 8),
+                    crate::format::token_amount(exit.gas_cost_wei, 18, 8)
+                ),
+                Some(subject),
+                vec![ev("chain", "ETH balance (wei)", eth.to_string(), at), ev("chain", "exit gas cost (wei)", exit.gas_cost_wei.to_string(), at)],
+            );
+        }
+    }
+}
+
+fn cannot_sell(c: &mut Ctx) {
+    if !c.exits_known() {
+        return c.missing("cannot_sell", "chain (sell checks not run yet)");
+    }
+    let at = c.chain_at();
+    for w in &c.state.wallets {
+        if let Some(check) = w.sell_check.as_ref().filter(|c| !c.ok) {
+            c.raise(
+                "cannot_sell",
+                Severity::Critical,
+                "A sale fails in simulation",
+                format!(
+                    "Selling {}'s POP through its exit fails: {}",
+                    sanitize(&w.label),
+                    check.detail
+                ),
+                Some(wallet_subject(w)),
+                vec![ev("chain", "simulated sale", check.detail.clone(), at)],
+            );
+        }
+    }
+}
+
+fn open_approval(c: &mut Ctx) {
+    if c.state.logs_block.is_none() {
+        return c.missing("open_approval", "chain (Approval logs not scanned yet)");
+    }
+    let at = c.chain_at();
+    for w in &c.state.wallets {
+        let Some(h) = &w.history else { continue };
+        for (spender, allowance) in &h.approvals {
+            c.raise(
+                "open_approval",
+                Severity::Warning,
+                "A contract may still spend this wallet's POP",
+                format!(
+                    "{} allows {} to spend {} raw POP.",
+                    sanitize(&w.label),
+                    spender.to_checksum(None),
+                    allowance
+                ),
+                Some(wallet_subject(w)),
+                vec![
+                    ev("chain", "allowance (raw)", allowance.to_string(), at),
+                    ev("chain", "spender", spender.to_checksum(None), at),
+                ],
+            );
+        }
+    }
+}
+
+fn market_values(
+    c: &Ctx,
+    f: fn(&crate::state::market::MarketQuote) -> Option<f64>,
+) -> Vec<(SourceName, f64, Option<OffsetDateTime>)> {
+    super::MARKET
+        .iter()
+        .filter_map(|s| {
+            let q = c.state.market.get(s)?;
+            Some((*s, f(q)?, q.fetched_at))
+        })
+        .collect()
+}
+
+fn low_volume(c: &mut Ctx) {
+    let min = c.state.rules.thresholds.min_volume_24h_usd;
+    let volumes = market_values(c, |q| q.volume_24h_usd);
+    if volumes.is_empty() {
+        return c.missing(
+            "low_volume",
+            "coingecko, coinpaprika, dexscreener (no 24h volume)",
+        );
+    }
+    let highest = volumes.iter().map(|v| v.1).fold(f64::MIN, f64::max);
+    if c.below("low_volume", None, highest, min) {
+        c.raise(
+            "low_volume",
+            Severity::Warning,
+            "Almost no trading",
+            format!(
+                "24h volume is {} at most across sources, below the {} threshold.",
+                usd(highest),
+                usd(min)
+            ),
+            None,
+            volumes
+                .iter()
+                .map(|(s, v, at)| ev(s.as_str(), "24h volume (USD)", format!("{v:.2}"), *at))
+                .collect(),
+        );
+    }
+}
+
+fn supply_mismatch(c: &mut Ctx) {
+    let table = super::disagreements(c.state);
+    let relevant: Vec<_> = table
+        .iter()
+        .filter(|d| d.figure.ends_with("supply"))
+        .collect();
+    if relevant.iter().all(|d| d.values.len() < 2) {
+        return c.missing("supply_mismatch", "at least two sources of supply figures");
+    }
+    let disagreeing: Vec<_> = relevant
+        .iter()
+        .filter(|d| d.values.len() >= 2 && !d.outliers.is_empty())
+        .collect();
+    if !disagreeing.is_empty() {
+        let detail = disagreeing
+            .iter()
+            .map(|d| {
+                let values: Vec<String> = d
+                    .values
+                    .iter()
+                    .map(|(s, v)| format!("{s} {v:.0}"))
+                    .collect();
+                format!("{}: {}", d.figure.replace('_', " "), values.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let evidence = disagreeing
+            .iter()
+            .flat_map(|d| {
+                d.values
+                    .iter()
+                    .map(move |(s, v)| ev(s, d.figure, format!("{v:.0}"), None))
+            })
+            .collect();
+        c.raise(
+            "supply_mismatch",
+            Severity::Warning,
+            "Sources disagree on the supply",
+            format!("{detail}."),
+            None,
+            evidence,
+        );
+    }
+}
+
+fn deep_drawdown(c: &mut Ctx) {
+    let max = c.state.rules.thresholds.max_drawdown_pct;
+    let drawdowns = market_values(c, |q| q.ath_change_pct);
+    if drawdowns.is_empty() {
+        return c.missing("deep_drawdown", "coingecko, coinpaprika (no all-time high)");
+    }
+    let deepest = drawdowns.iter().map(|d| -d.1).fold(f64::MIN, f64::max);
+    if c.above("deep_drawdown", None, deepest, max) {
+        c.raise(
+            "deep_drawdown",
+            Severity::Warning,
+            "Far below its all-time high",
+            format!(
+                "The price is {deepest:.2}% below its all-time high (threshold {}).",
+                pct(max)
+            ),
+            None,
+            drawdowns
+                .iter()
+                .map(|(s, v, at)| ev(s.as_str(), "change from ATH (%)", format!("{v:.2}"), *at))
+                .collect(),
+        );
+    }
+}
+
+fn tiny_market_cap(c: &mut Ctx) {
+    let min = c.state.rules.thresholds.min_market_cap_usd;
+    // A market cap of 0 means the provider does not know the circulating supply.
+    let caps: Vec<_> = market_values(c, |q| q.market_cap_usd)
+        .into_iter()
+        .filter(|v| v.1 > 0.0)
+        .collect();
+    if caps.is_empty() {
+        return c.missing("tiny_market_cap", "a non-zero market cap from any source");
+    }
+    let highest = caps.iter().map(|v| v.1).fold(f64::MIN, f64::max);
+    if c.below("tiny_market_cap", None, highest, min) {
+        c.raise(
+            "tiny_market_cap",
+            Severity::Warning,
+            "A tiny market cap",
+            format!(
+                "Market cap is {} at most, below the {} threshold.",
+                usd(highest),
+                usd(min)
+            ),
+            None,
+            caps.iter()
+                .map(|(s, v, at)| ev(s.as_str(), "market cap (USD)", format!("{v:.2}"), *at))
+                .collect(),
+        );
+    }
+}
+
+fn no_major_listing(c: &mut Ctx) {
+    let Some(venues) = c.state.venues.get(&SourceName::Coingecko) else {
+        return c.missing("no_major_listing", "coingecko (tickers)");
+    };
+    let majors = &c.state.rules.thresholds.major_exchanges;
+    if !venues.iter().any(|v| majors.contains(&v.exchange)) {
+        let at = c
+            .state
+            .market
+            .get(&SourceName::Coingecko)
+            .and_then(|q| q.fetched_at);
+        let found: Vec<String> = venues.iter().map(|v| sanitize(&v.exchange)).collect();
+        c.raise(
+            "no_major_listing",
+            Severity::Warning,
+            "No major exchange lists it",
+            format!(
+                "None of {} trades POP; it trades only on: {}.",
+                majors.join(", "),
+                if found.is_empty() {
+                    "nowhere".to_owned()
+                } else {
+                    found.join(", ")
+                }
+            ),
+            None,
+            vec![ev("coingecko", "exchanges", found.join(", "), at)],
+        );
+    }
+}
+
+fn dormant_contract(c: &mut Ctx) {
+    let days = c.state.rules.thresholds.dormant_days;
+    let (Some(_), Some(block)) = (c.state.logs_block, c.state.block) else {
+        return c.missing("dormant_contract", "chain (Transfer logs not scanned yet)");
+    };
+    // Chain time, so that an idle chain's clock decides, not the machine's.
+    let now = block.time;
+    let last = c.state.latest_transfer.as_ref();
+    let age_days = last.and_then(|t| t.time).map(|t| (now - t).whole_days());
+    let dormant = match age_days {
+        Some(age) => age >= days as i64,
+        // Nothing in the whole scanned window (at least `scan_days`): dormant for that long.
+        None => last.is_none(),
+    };
+    if dormant {
+        c.raise(
+            "dormant_contract",
+            Severity::Warning,
+            "No transfers for a long time",
+            match age_days {
+                Some(age) => {
+                    format!("The token's last Transfer was {age} days ago (threshold {days} days).")
+                }
+                None => "No Transfer of the token in the scanned window.".to_owned(),
+            },
+            Some(Subject {
+                kind: "token",
+                id: c.state.token.address.to_checksum(None),
+            }),
+            vec![ev(
+                "chain",
+                "last Transfer",
+                last.map(|t| format!("block {} tx {}", t.block, t.tx))
+                    .unwrap_or_else(|| "none".into()),
+                last.and_then(|t| t.time),
+            )],
+        );
+    }
+}
+
+fn no_development(c: &mut Ctx) {
+    let Some(q) = c.state.market.get(&SourceName::Coingecko) else {
+        return c.missing("no_development", "coingecko (developer data)");
+    };
+    if q.dev_commits_4_weeks.is_none() && q.has_repository.is_none() {
+        return c.missing("no_development", "coingecko (developer data)");
+    }
+    let no_commits = q.dev_commits_4_weeks.is_some_and(|n| n == 0.0);
+    let no_repo = q.has_repository == Some(false);
+    if no_commits || no_repo {
+        c.raise(
+            "no_development",
+            Severity::Info,
+            "No visible development",
+            format!(
+                "CoinGecko reports {}{}.",
+                if no_repo {
+                    "no code repository"
+                } else {
+                    "a repository"
+                },
+                if no_commits {
+                    " and no commits in 4 weeks"
+                } else {
+                    ""
+                }
+            ),
+            None,
+            vec![
+                ev(
+                    "coingecko",
+                    "commits in 4 weeks",
+                    q.dev_commits_4_weeks
+                        .map(|n| n.to_string())
+                        .unwrap_or_else(|| "unknown".into()),
+                    q.fetched_at,
+                ),
+                ev(
+                    "coingecko",
+                    "repository listed",
+                    q.has_repository
+                        .map(|b| b.to_string())
+                        .unwrap_or_else(|| "unknown".into()),
+                    q.fetched_at,
+                ),
+            ],
+        );
+    }
+}
+
+fn price_divergence(c: &mut Ctx) {
+    let max = c.state.rules.thresholds.max_price_divergence_pct;
+    let Some(onchain) = c.state.onchain_price_usd() else {
+        return c.missing("price_divergence", "chain (a pool) and chainlink (ETH/USD)");
+    };
+    let prices = market_values(c, |q| q.price_usd);
+    if prices.is_empty() {
+        return c.missing(
+            "price_divergence",
+            "coingecko, coinpaprika, dexscreener (no price)",
+        );
+    }
+    let at = c.chain_at();
+    for (source, price, fetched) in prices {
+        let off = (price / onchain - 1.0).abs() * 100.0;
+        if c.above("price_divergence", Some(source.as_str()), off, max) {
+            c.raise(
+                "price_divergence",
+                Severity::Warning,
+                "An aggregator's price is far from the chain's",
+                format!(
+                    "{} says {}, the deepest pool {}: {} apart (threshold {}).",
+                    source.as_str(),
+                    usd(price),
+                    usd(onchain),
+                    pct(off),
+                    pct(max)
+                ),
+                Some(Subject {
+                    kind: "source",
+                    id: source.as_str().to_owned(),
+                }),
+                vec![
+                    ev(
+                        source.as_str(),
+                        "price (USD)",
+                        format!("{price:e}"),
+                        fetched,
+                    ),
+                    ev("chain", "pool spot price (USD)", format!("{onchain:e}"), at),
+                ],
+            );
+        }
+    }
+}
+
+fn contract_mismatch(c: &mut Ctx) {
+    let t = &c.state.token;
+    let at = c.chain_at();
+    let mut evidence = Vec::new();
+    let mut problems = Vec::new();
+    if c.chain_read() {
+        let checks: [(&str, Option<String>, String); 4] = [
+            ("name", t.name.clone(), t.expected_name.clone()),
+            ("symbol", t.symbol.clone(), t.expected_symbol.clone()),
+            (
+                "decimals",
+                t.decimals.map(|d| d.to_string()),
+                t.expected_decimals.to_string(),
+            ),
+            (
+                "totalSupply",
+                t.total_supply_raw.map(|v| v.to_string()),
+                t.expected_total_supply_raw
+                    .map(|v| v.to_string())
+                    .unwrap_or_default(),
+            ),
+        ];
+        for (figure, onchain, expected) in checks {
+            match onchain {
+                Some(v) if v != expected => {
+                    problems.push(format!(
+                        "{figure} is {} (expected {})",
+                        sanitize(&v),
+                        sanitize(&expected)
+                    ));
+                    evidence.push(ev("chain", figure, sanitize(&v), at));
+                }
+                None => {
+                    problems.push(format!("{figure} could not be read"));
+                    evidence.push(ev("chain", figure, "unreadable", at));
+                }
+                _ => {}
+            }
+        }
+    }
+    let mine = format!("{:#x}", t.address);
+    let mut listed = 0;
+    for source in super::MARKET {
+        if let Some(q) = c.state.market.get(&source)
+            && let Some(address) = &q.contract_address
+        {
+            listed += 1;
+            if !address.eq_ignore_ascii_case(&mine) {
+                problems.push(format!("{} lists {}", source.as_str(), sanitize(address)));
+                evidence.push(ev(
+                    source.as_str(),
+                    "contract address",
+                    sanitize(address),
+                    q.fetched_at,
+                ));
+            }
+        }
+    }
+    if !c.chain_read() && listed == 0 {
+        return c.missing("contract_mismatch", "chain and the market sources");
+    }
+    if !problems.is_empty() {
+        c.raise(
+            "contract_mismatch",
+            Severity::Critical,
+            "The contract is not what is expected",
+            format!("{}.", problems.join("; ")),
+            Some(Subject {
+                kind: "token",
+                id: t.address.to_checksum(None),
+            }),
+            evidence,
+        );
+    }
+}
+
+/// First and last 4 hex digits equal, addresses different.
+fn looks_like(a: Address, b: Address) -> bool {
+    if a == b {
+        return false;
+    }
+    let (x, y) = (format!("{a:x}"), format!("{b:x}"));
+    x[2..6] == y[2..6] && x[x.len() - 4..] == y[y.len() - 4..]
+}
+
+fn address_poisoning(c: &mut Ctx) {
+    if c.state.logs_block.is_none() {
+        return c.missing("address_poisoning", "chain (Transfer logs not scanned yet)");
+    }
+    let watched: Vec<Address> = c.state.wallets.iter().map(|w| w.address).collect();
+    for w in &c.state.wallets {
+        let Some(h) = &w.history else { continue };
+        let mut seen_before: Vec<Address> = watched
+            .iter()
+            .copied()
+            .filter(|a| *a != w.address)
+            .collect();
+        for t in &h.transfers {
+            let counterparty = if t.to == w.address { t.from } else { t.to };
+            if t.to == w.address
+                && let Some(lookalike_of) = seen_before
+                    .iter()
+                    .find(|known| looks_like(counterparty, **known))
+            {
+                c.raise(
+                    "address_poisoning",
+                    Severity::Critical,
+                    "A lookalike address sent tokens",
+                    format!(
+                        "{} received {} raw POP from {}, which looks like {} (same first and last 4 hex digits): do not copy it from history.",
+                        sanitize(&w.label),
+                        t.amount,
+                        counterparty.to_checksum(None),
+                        lookalike_of.to_checksum(None)
+                    ),
+                    Some(wallet_subject(w)),
+                    vec![
+                        ev("chain", "lookalike", counterparty.to_checksum(None), t.time),
+                        ev("chain", "known address", lookalike_of.to_checksum(None), t.time),
+                        ev("chain", "tx", t.tx.to_string(), t.time),
+                    ],
+                );
+            }
+            if t.from == w.address
+                && t.amount == U256::ZERO
+                && t.tx_sender.is_some_and(|s| s != w.address)
+            {
+                c.raise(
+                    "address_poisoning",
+                    Severity::Critical,
+                    "A zero-value transfer this wallet did not make",
+                    format!(
+                        "A 0 POP transfer from {} to {} was sent by {}, not by the wallet: a spoofed entry in its history.",
+                        sanitize(&w.label),
+                        t.to.to_checksum(None),
+                        t.tx_sender.map(|s| s.to_checksum(None)).unwrap_or_default()
+                    ),
+                    Some(wallet_subject(w)),
+                    vec![ev("chain", "tx", t.tx.to_string(), t.time), ev("chain", "recipient", t.to.to_checksum(None), t.time)],
+                );
+            }
+            if !seen_before.contains(&counterparty) {
+                seen_before.push(counterparty);
+            }
+        }
+    }
+}
+
+fn source_failing(c: &mut Ctx) {
+    for (name, state) in &c.state.sources {
+        let interval = match name {
+            SourceName::Chain | SourceName::Chainlink => c.state.rules.refresh_secs,
+            _ => c.state.rules.market_refresh_secs,
+        };
+        let age = state.last_ok_at.map(|t| (c.now - t).whole_seconds());
+        let reason = match &state.status {
+            SourceStatus::Failed { error } => Some(format!("failed: {}", sanitize(error))),
+            SourceStatus::RateLimited { until } => {
+                Some(format!("rate-limited until {}", rfc3339(*until)))
+            }
+            SourceStatus::Ok if age.is_some_and(|a| a > 2 * interval as i64) => Some(format!(
+                "its data is {}s old, over twice its {}s refresh",
+                age.unwrap_or_default(),
+                interval
+            )),
+            _ => None,
+        };
+        if let Some(reason) = reason {
+            c.raise(
+                "source_failing",
+                Severity::Warning,
+                "A source is failing",
+                format!("{} {reason}.", name.as_str()),
+                Some(Subject {
+                    kind: "source",
+                    id: name.as_str().to_owned(),
+                }),
+                vec![ev(name.as_str(), "state", reason.clone(), state.last_ok_at)],
+            );
+        }
+    }
+}
+
+fn wrong_chain(c: &mut Ctx) {
+    for r in &c.state.refused_endpoints {
+        c.raise(
+            "wrong_chain",
+            Severity::Critical,
+            "An RPC endpoint serves another chain",
+            format!(
+                "{} answered chain id {}, not {}: it is refused.",
+                sanitize(&r.endpoint),
+                r.got,
+                r.expected
+            ),
+            Some(Subject {
+                kind: "endpoint",
+                id: sanitize(&r.endpoint),
+            }),
+            vec![ev("chain", "eth_chainId", r.got.to_string(), None)],
+        );
+    }
+}
