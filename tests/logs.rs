@@ -258,10 +258,10 @@ async fn zero_value_transfers_are_recorded_with_their_sender() {
     let config = d.config().unwrap();
     let whale = d.wallet(Role::Whale).address;
     // A lookalike of the deployer (the whale sent it POP): same first and last 4 hex digits.
-    let real = format!("{:x}", d.deployer);
-    let lookalike: Address = format!("{}{}{}", &real[..6], "0".repeat(32), &real[38..])
-        .parse()
-        .unwrap();
+    let mut bytes = [0u8; 20];
+    bytes[..2].copy_from_slice(&d.deployer[..2]);
+    bytes[18..].copy_from_slice(&d.deployer[18..]);
+    let lookalike = Address::from(bytes);
     let attacker = Address::repeat_byte(0xaa);
     d.fund(attacker, U256::from(10u64).pow(U256::from(18)))
         .await

@@ -207,7 +207,7 @@ fn every_view_renders() {
         (2, "Uniswap V2"),
         (3, "[thin_liquidity]"),
         (4, "totalSupply"),
-        (5, "Peers"),
+        (5, "market cap"),
     ] {
         app.handle(Action::View(view));
         let screen = text(&render(&app, 150, 24));

@@ -191,7 +191,8 @@ fn thin_liquidity(c: &mut Ctx) {
             },
         );
     };
-    if c.below("thin_liquidity", None, liquidity, min) {
+    let pool_id = pool.address.to_checksum(None);
+    if c.below("thin_liquidity", Some(&pool_id), liquidity, min) {
         let at = c.chain_at();
         let feed_at = c.state.eth_usd.as_ref().map(|e| e.updated_at);
         c.raise(
@@ -762,13 +763,9 @@ fn contract_mismatch(c: &mut Ctx) {
     }
 }
 
-/// First and last 4 hex digits equal, addresses different.
-fn looks_like(a: Address, b: Address) -> bool {
-    if a == b {
-        return false;
-    }
-    let (x, y) = (format!("{a:x}"), format!("{b:x}"));
-    x[2..6] == y[2..6] && x[x.len() - 4..] == y[y.len() - 4..]
+/// First and last 4 hex digits (2 bytes each) equal, addresses different.
+pub fn looks_like(a: Address, b: Address) -> bool {
+    a != b && a[..2] == b[..2] && a[18..] == b[18..]
 }
 
 fn address_poisoning(c: &mut Ctx) {

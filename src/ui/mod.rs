@@ -19,7 +19,7 @@ pub use detail::WalletDetail;
 pub use help::HelpOverlay;
 pub use side::SidePanel;
 pub use status::StatusBar;
-pub use views::{ContractView, LiquidityView, MarketView, NotYet, WarningsView};
+pub use views::{ContractView, LiquidityView, MarketView, PeersView, WarningsView};
 pub use wallets::WalletsTable;
 
 use crate::app::{App, Overlay, VIEWS};
@@ -74,17 +74,9 @@ impl Widget for Screen<'_> {
             }
             1 => MarketView(app).render(body, buf),
             2 => LiquidityView(app).render(body, buf),
-            3 => NotYet(
-                "Warnings",
-                "Red flags are not evaluated by this version yet.",
-            )
-            .render(body, buf),
+            3 => WarningsView(app).render(body, buf),
             4 => ContractView(app).render(body, buf),
-            _ => NotYet(
-                "Peers",
-                "Peers (THETA, AUDIO) come with the market sources.",
-            )
-            .render(body, buf),
+            _ => PeersView(app).render(body, buf),
         }
         StatusBar(app).render(status, buf);
         match app.view.overlay {

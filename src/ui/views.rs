@@ -183,22 +183,6 @@ impl Widget for ContractView<'_> {
     }
 }
 
-/// A view this version cannot fill yet, saying so plainly.
-pub struct NotYet(pub &'static str, pub &'static str);
-
-impl Widget for NotYet {
-    fn render(self, area: Rect, buf: &mut Buffer) {
-        Paragraph::new(Line::styled(self.1, theme::dim()))
-            .wrap(Wrap { trim: true })
-            .block(
-                Block::new()
-                    .borders(Borders::ALL)
-                    .title(format!(" {} ", self.0)),
-            )
-            .render(area, buf);
-    }
-}
-
 pub struct WarningsView<'a>(pub &'a App);
 
 impl Widget for WarningsView<'_> {
@@ -249,5 +233,54 @@ impl Widget for WarningsView<'_> {
                     .title(" Warnings · most severe first, with their evidence "),
             )
             .render(area, buf);
+    }
+}
+
+pub struct PeersView<'a>(pub &'a App);
+
+impl Widget for PeersView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let state = &self.0.state;
+        let block = Block::new()
+            .borders(Borders::ALL)
+            .title(" Peers · POP beside Theta and Audius ");
+        let pop = state
+            .market
+            .get(&SourceName::Coingecko)
+            .or_else(|| state.market.get(&SourceName::Coinpaprika));
+        let mut rows = vec![Row::new([
+            Cell::from("POP"),
+            Cell::from(or_unknown(
+                pop.and_then(|q| q.market_cap_usd)
+                    .filter(|m| *m > 0.0)
+                    .map(usd),
+            )),
+            Cell::from(or_unknown(pop.and_then(|q| q.volume_24h_usd).map(usd))),
+            Cell::from(or_unknown(pop.and_then(|q| q.change_24h_pct).map(pct))),
+        ])];
+        let peers = state
+            .peers
+            .get(&SourceName::Coingecko)
+            .or_else(|| state.peers.get(&SourceName::Coinpaprika));
+        for p in peers.into_iter().flatten() {
+            rows.push(Row::new([
+                Cell::from(safe(p.symbol.as_deref().unwrap_or(&p.id))),
+                Cell::from(or_unknown(p.market_cap_usd.map(usd))),
+                Cell::from(or_unknown(p.volume_24h_usd.map(usd))),
+                Cell::from(or_unknown(p.change_24h_pct.map(pct))),
+            ]));
+        }
+        Table::new(
+            rows,
+            [
+                Constraint::Length(10),
+                Constraint::Length(14),
+                Constraint::Length(14),
+                Constraint::Length(10),
+            ],
+        )
+        .header(Row::new(["coin", "market cap", "volume 24h", "24h"]).style(theme::header()))
+        .block(block)
+        .render(area, buf);
     }
 }
