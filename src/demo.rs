@@ -15,6 +15,7 @@ use crate::source::{Source, UpdateSender};
 use crate::state::chain::{ChainReading, EthUsd, PoolReading, TokenFacts, WalletBalance};
 use crate::state::exits::Venue;
 use crate::state::market::MarketQuote;
+use crate::state::transfers::{LogReading, TransferSeen, WalletHistory};
 use crate::state::{SourceName, Update};
 
 const DECIMALS: u8 = 18;
@@ -191,6 +192,63 @@ impl DemoSource {
         }
     }
 
+    /// A simulated history: each wallet received its POP days to months ago; the whale moved
+    /// some out last week; the token's last Transfer is that one.
+    fn logs(&self, now: OffsetDateTime) -> LogReading {
+        let treasury = demo_address("treasury");
+        let mut latest = None;
+        let wallets = WALLETS
+            .iter()
+            .enumerate()
+            .map(|(i, (label, pop_hundredths, _))| {
+                let address = demo_address(label);
+                let seen =
+                    |days: i64, from: Address, to: Address, amount: U256, n: u64| TransferSeen {
+                        block: self.block - (days as u64) * 7_200 + n,
+                        time: Some(now - time::Duration::days(days)),
+                        tx: keccak256(format!("demo tx {label} {n}")),
+                        log_index: 0,
+                        from,
+                        to,
+                        amount,
+                        tx_sender: None,
+                    };
+                let received = seen(
+                    40 + 17 * i as i64,
+                    treasury,
+                    address,
+                    U256::from(*pop_hundredths) * unit() / U256::from(100),
+                    1,
+                );
+                let mut transfers = vec![received.clone()];
+                let mut last_out = None;
+                if i == 0 {
+                    let out = seen(6, address, treasury, U256::from(1_000_000u64) * unit(), 2);
+                    latest = Some(out.clone());
+                    last_out = Some(out.clone());
+                    transfers.push(out);
+                }
+                WalletHistory {
+                    address,
+                    last_in: (*pop_hundredths > 0).then_some(received),
+                    last_out,
+                    transfers: if *pop_hundredths > 0 {
+                        transfers
+                    } else {
+                        Vec::new()
+                    },
+                    approvals: Vec::new(),
+                }
+            })
+            .collect();
+        LogReading {
+            block: self.block,
+            wallets,
+            latest_transfer: latest,
+            get_logs_calls: 0,
+        }
+    }
+
     /// Three providers that disagree, as POP's do: CoinGecko with no circulating supply (so
     /// market cap 0), CoinPaprika with the full supply, DexScreener from the V2 pool.
     fn market(&mut self, price: f64, at: OffsetDateTime) -> Vec<(SourceName, MarketQuote)> {
@@ -284,8 +342,10 @@ impl Source for DemoSource {
             // The same exit computation as for a real chain reading.
             let reading = self.chain_reading(now);
             let exits = crate::chain::exits::compute(&reading, DECIMALS);
+            let logs = self.logs(now);
             let _ = out.send(Update::ChainRead(Box::new(reading)));
             let _ = out.send(Update::Exits(Box::new(exits)));
+            let _ = out.send(Update::Logs(Box::new(logs)));
             let price = self.onchain_price();
             for (source, quote) in self.market(price, now) {
                 let _ = out.send(Update::Market {

@@ -78,13 +78,22 @@ fn the_demo_navigates_helps_masks_and_quits_cleanly() {
 
     for (key, title) in [
         ("2", "one column per source"),
-        ("3", "every POP pool found"),
+        ("3", "its ladder and depth"),
+        ("4", "with their evidence"),
         ("5", "expected (config)"),
+        ("6", "beside Theta and Audius"),
         ("1", "portfolio exit"),
     ] {
         tmux.keys(&[key]);
         tmux.wait_text(title, WAIT);
     }
+    // The full chart, and back.
+    tmux.keys(&["c"]);
+    tmux.wait_text("POP price per source", WAIT);
+    tmux.keys(&["c"]);
+    tmux.wait_for("the chart to close", WAIT, |s| {
+        !s.contains("POP price per source")
+    });
     tmux.keys(&["q"]);
     assert_clean_exit(&tmux);
 }

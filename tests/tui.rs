@@ -349,3 +349,82 @@ fn a_hostile_token_name_reaches_neither_the_buffer_nor_the_terminal() {
         );
     }
 }
+
+#[test]
+fn every_panel_with_real_looking_state() {
+    let mut app = fixture("POP Network Token");
+    // The wallet detail, with history.
+    app.apply(Update::Logs(Box::new(
+        popwatch::state::transfers::LogReading {
+            block: 21_000_043,
+            wallets: vec![popwatch::state::transfers::WalletHistory {
+                address: Address::repeat_byte(0x11),
+                last_in: None,
+                last_out: None,
+                transfers: vec![popwatch::state::transfers::TransferSeen {
+                    block: 21_000_001,
+                    time: Some(NOW - Duration::days(12)),
+                    tx: alloy::primitives::B256::repeat_byte(0x77),
+                    log_index: 0,
+                    from: Address::repeat_byte(0x11),
+                    to: Address::repeat_byte(0x44),
+                    amount: e18(5),
+                    tx_sender: None,
+                }],
+                approvals: vec![(Address::repeat_byte(0x55), e18(1_000))],
+            }],
+            latest_transfer: None,
+            get_logs_calls: 1,
+        },
+    )));
+    app.evaluate_flags(NOW);
+    for (view, name) in [
+        (1, "market"),
+        (2, "liquidity"),
+        (3, "warnings"),
+        (4, "contract"),
+        (5, "peers"),
+    ] {
+        app.handle(Action::View(view));
+        insta::assert_snapshot!(format!("view_{name}"), text(&render(&app, 150, 34)));
+    }
+    app.handle(Action::View(0));
+    app.handle(Action::Top);
+    app.handle(Action::Open);
+    let detail = text(&render(&app, 150, 34));
+    assert!(
+        detail.contains("may spend") && detail.contains("OUT"),
+        "{detail}"
+    );
+    insta::assert_snapshot!("wallet_detail", detail);
+    app.handle(Action::Back);
+    app.handle(Action::Chart);
+    let chart = text(&render(&app, 150, 34));
+    assert!(
+        chart.contains("POP price per source") && chart.contains("-7d"),
+        "{chart}"
+    );
+    insta::assert_snapshot!("chart", chart);
+}
+
+#[test]
+fn every_view_with_no_data_at_all_shows_unknowns_not_zeros() {
+    let config = Config {
+        wallets: vec![wallet("Whale", 0x11)],
+        ..Config::default()
+    };
+    let mut app = App::new(AppState::new(&config), NOW);
+    app.evaluate_flags(NOW);
+    for view in 0..6 {
+        app.handle(Action::View(view));
+        let screen = text(&render(&app, 150, 34));
+        assert!(
+            !screen.contains("$0.0") && !screen.contains("NaN"),
+            "view {view}: {screen}"
+        );
+        insta::assert_snapshot!(format!("empty_view_{view}"), screen);
+    }
+    app.handle(Action::View(3));
+    let warnings = text(&render(&app, 150, 34));
+    assert!(warnings.contains("Not evaluated"), "{warnings}");
+}

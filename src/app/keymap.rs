@@ -24,6 +24,7 @@ pub enum Action {
     PrevView,
     View(usize),
     Suspend,
+    Chart,
 }
 
 /// A key as the keymap writes it.
@@ -171,6 +172,11 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[Key::Char('6')],
         action: Action::View(5),
         help: "Peers view",
+    },
+    Binding {
+        keys: &[Key::Char('c')],
+        action: Action::Chart,
+        help: "chart: 7 days of prices, portfolio value",
     },
     Binding {
         keys: &[Key::Char('r')],

@@ -55,6 +55,8 @@ pub enum Overlay {
     Help,
     /// The detail of the selected wallet.
     Detail,
+    /// The full chart.
+    Chart,
 }
 
 /// What the user is looking at; never data.
@@ -237,6 +239,12 @@ impl App {
                 }
             }
             Action::Suspend => self.suspend_requested = true,
+            Action::Chart => {
+                self.view.overlay = match self.view.overlay {
+                    Some(Overlay::Chart) => None,
+                    _ => Some(Overlay::Chart),
+                }
+            }
         }
     }
 

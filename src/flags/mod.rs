@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 use crate::market::disagreement::{Disagreement, compare};
 use crate::state::{AppState, SourceName};
 
-pub use rules::RULE_IDS;
+pub use rules::{RULE_IDS, looks_like};
 
 /// The margin of the hysteresis, as a fraction of the threshold.
 pub const HYSTERESIS: f64 = 0.05;

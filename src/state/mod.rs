@@ -167,6 +167,8 @@ pub struct AppState {
     pub peers: BTreeMap<SourceName, Vec<Peer>>,
     /// Where the coin trades, per source.
     pub venues: BTreeMap<SourceName, Vec<MarketVenue>>,
+    /// The portfolio's paper value and exit value (USD) at each chain refresh, oldest first.
+    pub portfolio_history: std::collections::VecDeque<(OffsetDateTime, Option<f64>, Option<f64>)>,
     /// Observed prices per source, oldest first, for sparklines.
     pub price_history: BTreeMap<SourceName, std::collections::VecDeque<(OffsetDateTime, f64)>>,
 }
@@ -225,6 +227,7 @@ impl AppState {
             logs_block: None,
             peers: BTreeMap::new(),
             venues: BTreeMap::new(),
+            portfolio_history: std::collections::VecDeque::new(),
             price_history: BTreeMap::new(),
         }
     }
@@ -311,6 +314,7 @@ impl AppState {
         if self.block.is_some_and(|b| b.number > r.block) {
             return;
         }
+        let at = self.block.map(|b| b.time);
         self.gas_price_wei = Some(r.gas_price_wei);
         self.pools = r.pools;
         self.portfolio_exit = r.portfolio_exit;
@@ -326,6 +330,28 @@ impl AppState {
                     w.exit = None;
                     w.sell_check = None;
                 }
+            }
+        }
+        // One point of the portfolio chart per chain refresh.
+        if let Some(at) = at {
+            let paper: Option<f64> = self
+                .wallets
+                .iter()
+                .map(|w| self.paper_value(w).map(|(v, _)| v))
+                .sum();
+            let exit = self
+                .portfolio_exit
+                .as_ref()
+                .and_then(|e| self.wei_usd(e.net_eth_wei()));
+            if self
+                .portfolio_history
+                .back()
+                .is_none_or(|(last, _, _)| *last < at)
+            {
+                self.portfolio_history.push_back((at, paper, exit));
+            }
+            while self.portfolio_history.len() > PRICE_HISTORY_LEN {
+                self.portfolio_history.pop_front();
             }
         }
     }

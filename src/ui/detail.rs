@@ -119,6 +119,83 @@ impl Widget for WalletDetail<'_> {
                 theme::dim(),
             )),
         }
+        match &w.sell_check {
+            Some(check) if check.ok => lines.push(Line::styled(
+                format!("  sell check: {}", safe(&check.detail)),
+                theme::ok(),
+            )),
+            Some(check) => lines.push(Line::styled(
+                format!("  sell check FAILED: {}", safe(&check.detail)),
+                theme::bad(),
+            )),
+            None => lines.push(Line::styled("  sell check: not run", theme::dim())),
+        }
+        lines.push(Line::raw(""));
+        match &w.history {
+            Some(h) => {
+                lines.push(Line::styled(
+                    "Recent transfers (newest first)",
+                    theme::header(),
+                ));
+                let known: Vec<alloy::primitives::Address> =
+                    app.state.wallets.iter().map(|x| x.address).collect();
+                for t in h.transfers.iter().rev().take(6) {
+                    let incoming = t.to == w.address;
+                    let other = if incoming { t.from } else { t.to };
+                    let lookalike = known
+                        .iter()
+                        .chain(
+                            h.transfers
+                                .iter()
+                                .map(|x| if x.to == w.address { &x.from } else { &x.to }),
+                        )
+                        .any(|k| crate::flags::looks_like(other, *k));
+                    let when = t
+                        .time
+                        .map(|at| {
+                            format!("{} ago", crate::format::age((app.now - at).whole_seconds()))
+                        })
+                        .unwrap_or_else(|| "time unknown".into());
+                    let spoof = match t.tx_sender {
+                        Some(sender) if t.amount.is_zero() && sender != w.address && !incoming => {
+                            format!("  sent by {} (not this wallet)", sender.to_checksum(None))
+                        }
+                        _ => String::new(),
+                    };
+                    let text = format!(
+                        "  {} {} POP {} {}  {when}  tx {}{spoof}",
+                        if incoming { "IN " } else { "OUT" },
+                        hide(token_amount(t.amount, decimals, 2)),
+                        if incoming { "from" } else { "to" },
+                        other.to_checksum(None),
+                        &t.tx.to_string()[..12],
+                    );
+                    lines.push(if lookalike || !spoof.is_empty() {
+                        Line::styled(format!("{text}  LOOKALIKE"), theme::bad())
+                    } else {
+                        Line::raw(text)
+                    });
+                }
+                if h.transfers.is_empty() {
+                    lines.push(Line::styled("  none in the scanned window", theme::dim()));
+                }
+                lines.push(Line::styled("Open approvals", theme::header()));
+                if h.approvals.is_empty() {
+                    lines.push(Line::styled("  none", theme::dim()));
+                }
+                for (spender, allowance) in &h.approvals {
+                    lines.push(Line::styled(
+                        format!(
+                            "  {} may spend {} POP",
+                            spender.to_checksum(None),
+                            token_amount(*allowance, decimals, 2)
+                        ),
+                        theme::warn(),
+                    ));
+                }
+            }
+            None => lines.push(Line::styled("Transfers: not scanned yet", theme::dim())),
+        }
         lines.push(Line::raw(""));
         let link = if app.state.chain_id == 1 {
             format!(

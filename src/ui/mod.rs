@@ -1,5 +1,6 @@
 //! Drawing: every widget only reads the `App`. One file per widget.
 
+mod chart;
 mod detail;
 mod help;
 mod side;
@@ -82,6 +83,7 @@ impl Widget for Screen<'_> {
         match app.view.overlay {
             Some(Overlay::Help) => HelpOverlay.render(body, buf),
             Some(Overlay::Detail) => WalletDetail(app).render(body, buf),
+            Some(Overlay::Chart) => chart::ChartView(app).render(body, buf),
             None => {}
         }
     }

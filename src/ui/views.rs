@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Widget, Wrap};
 
-use super::text::{or_unknown, safe};
+use super::text::{fit, or_unknown, safe};
 use super::theme;
 use crate::app::App;
 use crate::format::{pct, token_amount, usd};
@@ -19,65 +19,158 @@ const MARKET_SOURCES: [SourceName; 3] = [
 
 pub struct MarketView<'a>(pub &'a App);
 
+type Figure = fn(&crate::state::market::MarketQuote) -> Option<String>;
+
 impl Widget for MarketView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let app = self.0;
-        type Figure = fn(&crate::state::market::MarketQuote) -> Option<String>;
-        let figures: [(&str, Figure); 9] = [
-            ("price", |q| q.price_usd.map(usd)),
-            ("24h change", |q| q.change_24h_pct.map(pct)),
-            ("market cap", |q| q.market_cap_usd.map(usd)),
-            ("FDV", |q| q.fdv_usd.map(usd)),
-            ("volume 24h", |q| q.volume_24h_usd.map(usd)),
-            ("rank", |q| q.rank.map(|r| r.to_string())),
-            ("ATH", |q| q.ath_usd.map(usd)),
-            ("circulating", |q| {
+        let state = &app.state;
+        let [table_area, venues_area] =
+            ratatui::layout::Layout::vertical([Constraint::Length(13), Constraint::Min(3)])
+                .areas(area);
+        let disagreements = crate::flags::disagreements(state);
+        let spread_of = |figure: &str| {
+            disagreements
+                .iter()
+                .find(|d| d.figure == figure)
+                .map(|d| (d.spread, d.outliers.clone()))
+        };
+        let figures: [(&str, Option<&str>, Figure); 9] = [
+            ("price", Some("price_usd"), |q| q.price_usd.map(usd)),
+            ("24h change", None, |q| q.change_24h_pct.map(pct)),
+            ("market cap", Some("market_cap_usd"), |q| {
+                q.market_cap_usd.map(usd)
+            }),
+            ("FDV", None, |q| q.fdv_usd.map(usd)),
+            ("volume 24h", None, |q| q.volume_24h_usd.map(usd)),
+            ("rank", None, |q| q.rank.map(|r| r.to_string())),
+            ("ATH / drawdown", None, |q| {
+                q.ath_usd.map(|a| {
+                    format!(
+                        "{} / {}",
+                        usd(a),
+                        q.ath_change_pct.map(pct).unwrap_or_default()
+                    )
+                })
+            }),
+            ("circulating", Some("circulating_supply"), |q| {
                 q.circulating_supply.map(|v| format!("{v:.0}"))
             }),
-            ("total supply", |q| {
+            ("total supply", Some("total_supply"), |q| {
                 q.total_supply.map(|v| format!("{v:.0}"))
             }),
         ];
-        let rows = figures.iter().map(|(name, f)| {
+        let rows = figures.iter().map(|(name, key, f)| {
+            let (spread, outliers) = key.and_then(spread_of).unwrap_or((None, Vec::new()));
             let mut cells = vec![Cell::from(*name)];
-            cells.extend(
-                MARKET_SOURCES
-                    .iter()
-                    .map(|s| Cell::from(or_unknown(app.state.market.get(s).and_then(f)))),
+            for s in MARKET_SOURCES {
+                let style = if outliers.iter().any(|o| o == s.as_str()) {
+                    theme::bad()
+                } else {
+                    ratatui::style::Style::new()
+                };
+                cells.push(Cell::from(or_unknown(state.market.get(&s).and_then(f))).style(style));
+            }
+            let onchain_style = if outliers.iter().any(|o| o == "onchain") {
+                theme::bad()
+            } else {
+                ratatui::style::Style::new()
+            };
+            cells.push(
+                Cell::from(match *name {
+                    "price" => or_unknown(state.onchain_price_usd().map(usd)),
+                    "total supply" => or_unknown(
+                        state
+                            .token
+                            .total_supply_raw
+                            .zip(state.token.decimals)
+                            .map(|(s, d)| token_amount(s, d, 0)),
+                    ),
+                    _ => "—".to_owned(),
+                })
+                .style(onchain_style),
             );
-            cells.push(Cell::from(match *name {
-                "price" => or_unknown(app.state.onchain_price_usd().map(usd)),
-                "total supply" => or_unknown(
-                    app.state
-                        .token
-                        .total_supply_raw
-                        .zip(app.state.token.decimals)
-                        .map(|(s, d)| token_amount(s, d, 0)),
-                ),
-                _ => "—".to_owned(),
+            cells.push(Cell::from(match (spread, outliers.is_empty()) {
+                (Some(x), _) if x > 1.0001 => format!("×{x:.2}"),
+                (_, false) => "disagree".to_owned(),
+                _ => String::new(),
             }));
             Row::new(cells)
         });
         Table::new(
             rows,
             [
-                Constraint::Length(13),
-                Constraint::Length(14),
-                Constraint::Length(14),
-                Constraint::Length(14),
+                Constraint::Length(15),
                 Constraint::Length(16),
+                Constraint::Length(16),
+                Constraint::Length(16),
+                Constraint::Length(16),
+                Constraint::Length(9),
             ],
         )
         .header(
-            Row::new(["", "CoinGecko", "CoinPaprika", "DexScreener", "on-chain"])
-                .style(theme::header()),
+            Row::new([
+                "",
+                "CoinGecko",
+                "CoinPaprika",
+                "DexScreener",
+                "on-chain",
+                "spread",
+            ])
+            .style(theme::header()),
         )
         .block(
             Block::new()
                 .borders(Borders::ALL)
-                .title(" Market · one column per source, disagreements visible "),
+                .title(" Market · one column per source; disagreements in red "),
         )
-        .render(area, buf);
+        .render(table_area, buf);
+
+        let majors = &state.rules.thresholds.major_exchanges;
+        let mut lines: Vec<Line> = Vec::new();
+        for (source, venues) in &state.venues {
+            for v in venues {
+                lines.push(Line::raw(format!(
+                    "{:<12} {:<14} {:<24} vol {}  {}{}",
+                    source.as_str(),
+                    fit(&safe(&v.exchange), 14),
+                    fit(&safe(&v.pair), 24),
+                    or_unknown(v.volume_24h_usd.map(usd)),
+                    v.last_traded_at
+                        .map(|at| format!(
+                            "last trade {} ago",
+                            crate::format::age((app.now - at).whole_seconds())
+                        ))
+                        .unwrap_or_default(),
+                    if v.is_stale { "  STALE" } else { "" }
+                )));
+            }
+        }
+        if lines.is_empty() {
+            lines.push(Line::styled("no venue known", theme::dim()));
+        }
+        let listed: Vec<&String> = majors
+            .iter()
+            .filter(|m| state.venues.values().flatten().any(|v| &v.exchange == *m))
+            .collect();
+        let absent: Vec<&str> = majors
+            .iter()
+            .filter(|m| !listed.contains(m))
+            .map(String::as_str)
+            .collect();
+        if !absent.is_empty() {
+            lines.push(Line::styled(
+                format!("absent from the majors: {}", absent.join(", ")),
+                theme::warn(),
+            ));
+        }
+        Paragraph::new(lines)
+            .block(
+                Block::new()
+                    .borders(Borders::ALL)
+                    .title(" Where POP trades "),
+            )
+            .render(venues_area, buf);
     }
 }
 
@@ -86,44 +179,86 @@ pub struct LiquidityView<'a>(pub &'a App);
 impl Widget for LiquidityView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let app = self.0;
-        let decimals = app
-            .state
+        let state = &app.state;
+        let decimals = state
             .token
             .decimals
-            .unwrap_or(app.state.token.expected_decimals);
+            .unwrap_or(state.token.expected_decimals);
         let block = Block::new()
             .borders(Borders::ALL)
-            .title(" Liquidity · every POP pool found ");
-        if app.state.pools.is_empty() {
-            Paragraph::new("No pool known: none found yet, or pools are not read by this version.")
-                .block(block)
-                .render(area, buf);
+            .title(" Liquidity · every POP pool, its ladder and depth ");
+        if state.pools.is_empty() {
+            Paragraph::new(
+                "No pool known: none found (yet). Without a pool there is no on-chain exit.",
+            )
+            .block(block)
+            .render(area, buf);
             return;
         }
-        let rows = app.state.pools.iter().map(|p| {
-            Row::new([
-                Cell::from(p.venue.label()),
-                Cell::from(pct(f64::from(p.fee_ppm) / 10_000.0)),
-                Cell::from(p.address.to_checksum(None)),
-                Cell::from(token_amount(p.pop_reserve_raw, decimals, 0)),
-                Cell::from(token_amount(p.weth_reserve_wei, 18, 4)),
-            ])
-        });
-        Table::new(
-            rows,
-            [
-                Constraint::Length(11),
-                Constraint::Length(6),
-                Constraint::Length(43),
-                Constraint::Length(16),
-                Constraint::Length(12),
-            ],
-        )
-        .header(
-            Row::new(["venue", "fee", "pool", "POP reserve", "ETH reserve"]).style(theme::header()),
-        )
-        .block(block)
-        .render(area, buf);
+        let eth_usd = state.eth_usd.as_ref().map(|e| e.price());
+        let unit = 10f64.powi(i32::from(decimals));
+        let mut lines: Vec<Line> = Vec::new();
+        for p in &state.pools {
+            let liquidity = eth_usd.map(|u| 2.0 * f64::from(p.weth_reserve_wei) / 1e18 * u);
+            let price = eth_usd.map(|u| p.spot_weth_per_pop * unit / 1e18 * u);
+            lines.push(Line::styled(
+                format!(
+                    "{} {}  {}  reserves {} POP / {} ETH  liquidity {}  spot {}",
+                    p.venue.label(),
+                    pct(f64::from(p.fee_ppm) / 10_000.0),
+                    p.address.to_checksum(None),
+                    crate::format::compact_amount(p.pop_reserve_raw, decimals),
+                    token_amount(p.weth_reserve_wei, 18, 4),
+                    or_unknown(liquidity.map(usd)),
+                    or_unknown(price.map(usd)),
+                ),
+                theme::header(),
+            ));
+            let ladder: Vec<String> = p
+                .ladder
+                .iter()
+                .map(|l| {
+                    let marked = state.wallets.iter().any(|w| w.pop_raw == Some(l.pop_raw));
+                    format!(
+                        "{}{} → {}",
+                        if marked { "*" } else { "" },
+                        crate::format::compact_amount(l.pop_raw, decimals),
+                        match (l.eth_out_wei, l.price_impact_pct) {
+                            (Some(out), Some(i)) =>
+                                format!("{} ETH ({})", token_amount(out, 18, 4), pct(i)),
+                            _ => "cannot absorb".to_owned(),
+                        }
+                    )
+                })
+                .collect();
+            lines.push(Line::raw(format!("  ladder: {}", ladder.join("  "))));
+            let depth: Vec<String> = p
+                .sellable_within
+                .iter()
+                .map(|(pct_max, amount)| {
+                    let n = amount.map(|a| crate::format::compact_amount(a, decimals)).unwrap_or_else(|| "0".into());
+                    // Which watched wallets could sell their whole balance within this impact.
+                    let fits = state
+                        .wallets
+                        .iter()
+                        .filter(|w| matches!((w.pop_raw, amount), (Some(b), Some(a)) if !b.is_zero() && b <= *a))
+                        .count();
+                    format!("≤{pct_max}%: {n} ({fits} wallets fit)")
+                })
+                .collect();
+            lines.push(Line::raw(format!(
+                "  sellable within: {}",
+                depth.join("  ")
+            )));
+        }
+        lines.push(Line::styled(
+            "  * a watched wallet's whole balance",
+            theme::dim(),
+        ));
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block)
+            .render(area, buf);
     }
 }
 
@@ -165,15 +300,56 @@ impl Widget for ContractView<'_> {
                     .unwrap_or_default(),
             ),
         ];
+        let mut rows = rows.to_vec();
+        let mine = format!("{:#x}", t.address);
+        for source in MARKET_SOURCES {
+            let listed = self
+                .0
+                .state
+                .market
+                .get(&source)
+                .and_then(|q| q.contract_address.clone());
+            let style = match &listed {
+                Some(a) if !a.eq_ignore_ascii_case(&mine) => theme::bad(),
+                Some(_) => theme::ok(),
+                None => theme::dim(),
+            };
+            rows.push(Row::new([
+                Cell::from(format!("{} lists", source.as_str())),
+                Cell::from(or_unknown(listed.map(|a| safe(&a)))).style(style),
+                Cell::from(mine.clone()),
+            ]));
+        }
+        let last = self.0.state.latest_transfer.as_ref();
+        rows.push(Row::new([
+            Cell::from("last Transfer"),
+            Cell::from(match last {
+                Some(l) => format!(
+                    "block {} · {}",
+                    l.block,
+                    l.time
+                        .map(|at| format!(
+                            "{} ago",
+                            crate::format::age((self.0.now - at).whole_seconds())
+                        ))
+                        .unwrap_or_else(|| "time unknown".into())
+                ),
+                None if self.0.state.logs_block.is_some() => {
+                    "none in the scanned window".to_owned()
+                }
+                None => "—".to_owned(),
+            }),
+            Cell::from(""),
+        ]));
         Table::new(
             rows,
             [
-                Constraint::Length(12),
-                Constraint::Length(30),
-                Constraint::Length(30),
+                Constraint::Length(18),
+                Constraint::Length(44),
+                Constraint::Length(44),
             ],
         )
-        .header(Row::new(["", "on-chain", "expected (config)"]).style(theme::header()))
+        .header(Row::new(["", "on-chain / listed", "expected (config)"]).style(theme::header()))
         .block(
             Block::new()
                 .borders(Borders::ALL)
@@ -200,7 +376,18 @@ impl Widget for WarningsView<'_> {
             ));
             lines.push(Line::raw(format!("   {}", safe(&w.detail))));
             for e in &w.evidence {
-                let age = e.observed_at.as_deref().unwrap_or("time unknown");
+                let age = e
+                    .observed_at
+                    .as_deref()
+                    .and_then(|t| {
+                        time::OffsetDateTime::parse(
+                            t,
+                            &time::format_description::well_known::Rfc3339,
+                        )
+                        .ok()
+                    })
+                    .map(|at| format!("{} ago", crate::format::age((app.now - at).whole_seconds())))
+                    .unwrap_or_else(|| "time unknown".to_owned());
                 lines.push(Line::styled(
                     format!(
                         "     {}: {} = {} ({age})",

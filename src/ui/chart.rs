@@ -1,0 +1,167 @@
+//! The full chart (`c`): 7 days of POP's price per source, and the portfolio's paper and exit
+//! value over the refreshes seen, with axes, labels and the time range.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::symbols::Marker;
+use ratatui::text::Line;
+use ratatui::widgets::{Axis, Block, Borders, Chart, Clear, Dataset, GraphType, Paragraph, Widget};
+
+use super::theme;
+use crate::app::App;
+use crate::format::usd;
+use crate::state::SourceName;
+
+pub struct ChartView<'a>(pub &'a App);
+
+const SOURCE_COLORS: [(SourceName, Color); 3] = [
+    (SourceName::Coingecko, Color::Green),
+    (SourceName::Coinpaprika, Color::Cyan),
+    (SourceName::Dexscreener, Color::Magenta),
+];
+
+/// Hours before `now` (negative) for each point.
+fn hours(app: &App, at: time::OffsetDateTime) -> f64 {
+    (at - app.now).as_seconds_f64() / 3600.0
+}
+
+fn bounds(values: impl Iterator<Item = f64>) -> Option<[f64; 2]> {
+    let (lo, hi) = values.fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    (lo <= hi).then(|| {
+        if lo == hi {
+            [lo * 0.9, hi * 1.1 + f64::EPSILON]
+        } else {
+            [lo, hi]
+        }
+    })
+}
+
+fn y_labels(b: [f64; 2]) -> Vec<Line<'static>> {
+    vec![
+        Line::raw(usd(b[0])),
+        Line::raw(usd((b[0] + b[1]) / 2.0)),
+        Line::raw(usd(b[1])),
+    ]
+}
+
+impl Widget for ChartView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let app = self.0;
+        Clear.render(area, buf);
+        let [top, bottom] =
+            Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
+        let x = [-168.0, 0.0];
+        let x_labels = vec![Line::raw("-7d"), Line::raw("-3.5d"), Line::raw("now")];
+
+        let series: Vec<(SourceName, Color, Vec<(f64, f64)>)> = SOURCE_COLORS
+            .iter()
+            .filter_map(|(s, c)| {
+                let points: Vec<(f64, f64)> = app
+                    .state
+                    .price_history
+                    .get(s)?
+                    .iter()
+                    .map(|(at, p)| (hours(app, *at), *p))
+                    .filter(|(h, _)| *h >= -168.0)
+                    .collect();
+                (!points.is_empty()).then_some((*s, *c, points))
+            })
+            .collect();
+        match bounds(
+            series
+                .iter()
+                .flat_map(|(_, _, p)| p.iter().map(|(_, v)| *v)),
+        ) {
+            Some(y) => {
+                let datasets = series
+                    .iter()
+                    .map(|(s, c, points)| {
+                        Dataset::default()
+                            .name(s.as_str())
+                            .marker(Marker::Braille)
+                            .graph_type(GraphType::Line)
+                            .style(Style::new().fg(*c))
+                            .data(points)
+                    })
+                    .collect();
+                Chart::new(datasets)
+                    .block(
+                        Block::new()
+                            .borders(Borders::ALL)
+                            .title(" POP price per source · last 7 days · c closes "),
+                    )
+                    .x_axis(
+                        Axis::default()
+                            .title("time")
+                            .bounds(x)
+                            .labels(x_labels.clone()),
+                    )
+                    .y_axis(Axis::default().title("USD").bounds(y).labels(y_labels(y)))
+                    .render(top, buf);
+            }
+            None => Paragraph::new(Line::styled("no price history yet", theme::dim()))
+                .block(
+                    Block::new()
+                        .borders(Borders::ALL)
+                        .title(" POP price per source · c closes "),
+                )
+                .render(top, buf),
+        }
+
+        let paper: Vec<(f64, f64)> = app
+            .state
+            .portfolio_history
+            .iter()
+            .filter_map(|(at, p, _)| Some((hours(app, *at), (*p)?)))
+            .collect();
+        let exit: Vec<(f64, f64)> = app
+            .state
+            .portfolio_history
+            .iter()
+            .filter_map(|(at, _, e)| Some((hours(app, *at), (*e)?)))
+            .collect();
+        let start = paper
+            .iter()
+            .chain(&exit)
+            .map(|(h, _)| *h)
+            .fold(0.0, f64::min)
+            .min(-1.0 / 60.0);
+        match bounds(paper.iter().chain(&exit).map(|(_, v)| *v)) {
+            Some(y) if !app.view.privacy => {
+                let datasets = vec![
+                    Dataset::default()
+                        .name("paper")
+                        .marker(Marker::Braille)
+                        .graph_type(GraphType::Line)
+                        .style(Style::new().fg(Color::Yellow))
+                        .data(&paper),
+                    Dataset::default()
+                        .name("exit (net)")
+                        .marker(Marker::Braille)
+                        .graph_type(GraphType::Line)
+                        .style(Style::new().fg(Color::Red))
+                        .data(&exit),
+                ];
+                Chart::new(datasets)
+                    .block(Block::new().borders(Borders::ALL).title(
+                        " Portfolio: paper value vs what a sale would fetch (this session) ",
+                    ))
+                    .x_axis(
+                        Axis::default()
+                            .title("hours")
+                            .bounds([start, 0.0])
+                            .labels(vec![Line::raw(format!("{start:.1}h")), Line::raw("now")]),
+                    )
+                    .y_axis(Axis::default().title("USD").bounds(y).labels(y_labels(y)))
+                    .render(bottom, buf);
+            }
+            Some(_) => Paragraph::new("hidden (privacy)")
+                .block(Block::new().borders(Borders::ALL).title(" Portfolio "))
+                .render(bottom, buf),
+            None => Paragraph::new(Line::styled("no portfolio values yet", theme::dim()))
+                .block(Block::new().borders(Borders::ALL).title(" Portfolio "))
+                .render(bottom, buf),
+        }
+    }
+}
