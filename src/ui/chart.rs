@@ -15,6 +15,9 @@ use crate::state::SourceName;
 
 pub struct ChartView<'a>(pub &'a App);
 
+/// One source's line: its name, colour and (hours before now, price) points.
+type Series = (SourceName, Color, Vec<(f64, f64)>);
+
 const SOURCE_COLORS: [(SourceName, Color); 3] = [
     (SourceName::Coingecko, Color::Green),
     (SourceName::Coinpaprika, Color::Cyan),
@@ -28,13 +31,13 @@ fn hours(app: &App, at: time::OffsetDateTime) -> f64 {
 
 fn bounds(values: impl Iterator<Item = f64>) -> Option<[f64; 2]> {
     let (lo, hi) = values.fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    (lo <= hi).then(|| {
-        if lo == hi {
-            [lo * 0.9, hi * 1.1 + f64::EPSILON]
-        } else {
-            [lo, hi]
-        }
-    })
+    if lo > hi {
+        None
+    } else if lo == hi {
+        Some([lo * 0.9, hi * 1.1 + f64::EPSILON])
+    } else {
+        Some([lo, hi])
+    }
 }
 
 fn y_labels(b: [f64; 2]) -> Vec<Line<'static>> {
@@ -54,7 +57,7 @@ impl Widget for ChartView<'_> {
         let x = [-168.0, 0.0];
         let x_labels = vec![Line::raw("-7d"), Line::raw("-3.5d"), Line::raw("now")];
 
-        let series: Vec<(SourceName, Color, Vec<(f64, f64)>)> = SOURCE_COLORS
+        let series: Vec<Series> = SOURCE_COLORS
             .iter()
             .filter_map(|(s, c)| {
                 let points: Vec<(f64, f64)> = app
