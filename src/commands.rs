@@ -38,16 +38,51 @@ pub fn run(cli: Cli) -> CommandResult {
         Some(Command::Config(ConfigCommand::Check)) => config_check(flag),
         Some(Command::Config(ConfigCommand::Path)) => config_path(flag),
         Some(Command::Snapshot { json }) => snapshot(flag, json),
-        Some(Command::Events) => not_built("popwatch events (history and alerts)"),
-        Some(Command::History { .. }) => not_built("popwatch history (history and alerts)"),
+        Some(Command::Events) => events(flag),
+        Some(Command::History { days, csv }) => history(flag, days, csv),
         None => tui(flag, cli.demo),
     }
 }
 
-fn not_built(what: &str) -> CommandResult {
-    Err(CommandError::Runtime(format!(
-        "{what} is not built yet in this version of popwatch"
-    )))
+fn data_dir() -> Result<std::path::PathBuf, CommandError> {
+    crate::dirs::data_dir().ok_or_else(|| {
+        CommandError::Runtime(format!(
+            "no data directory; set {}",
+            crate::dirs::DATA_DIR_ENV
+        ))
+    })
+}
+
+/// `popwatch events`: the refresh loop without the TUI, one JSON object per event and line.
+fn events(flag: Option<&Path>) -> CommandResult {
+    let loaded = config::load(flag)?;
+    let _log = crate::logging::init()
+        .map_err(|e| eprintln!("logging disabled: {e}"))
+        .ok();
+    let dir = data_dir()?;
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(|e| CommandError::Runtime(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(crate::history::run_events(loaded.config, dir));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `popwatch history`: the recorded portfolio and prices as a table or CSV.
+fn history(flag: Option<&Path>, days: u32, csv: bool) -> CommandResult {
+    config::load(flag)?;
+    let dir = data_dir()?;
+    let store =
+        crate::history::Store::open_in(&dir).map_err(|e| CommandError::Runtime(e.to_string()))?;
+    let since = time::OffsetDateTime::now_utc() - time::Duration::days(i64::from(days));
+    let rows = store
+        .observations(since)
+        .map_err(|e| CommandError::Runtime(e.to_string()))?;
+    let text = crate::history::history_table(&rows, csv);
+    let mut stdout = std::io::stdout().lock();
+    match write!(stdout, "{text}") {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::from(1)),
+        Err(e) => Err(CommandError::Runtime(format!("cannot write: {e}"))),
+        Ok(()) => Ok(ExitCode::SUCCESS),
+    }
 }
 
 fn tui(flag: Option<&Path>, demo: bool) -> CommandResult {

@@ -16,6 +16,7 @@ pub mod dirs;
 pub mod flags;
 pub mod format;
 pub mod fsutil;
+pub mod history;
 pub mod logging;
 pub mod market;
 pub mod snapshot;

@@ -135,6 +135,7 @@ pub struct RefusedEndpoint {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleSettings {
     pub thresholds: crate::config::Thresholds,
+    pub alert_price_move_pct: f64,
     pub refresh_secs: u64,
     pub market_refresh_secs: u64,
 }
@@ -182,6 +183,7 @@ impl AppState {
             chain_id: config.chain.chain_id,
             rules: RuleSettings {
                 thresholds: config.thresholds.clone(),
+                alert_price_move_pct: config.alert_price_move_pct,
                 refresh_secs: config.refresh_secs,
                 market_refresh_secs: config.market_refresh_secs,
             },

@@ -1,0 +1,305 @@
+//! Changes between two consecutive states, as events: a pure diff. The same diff feeds the
+//! alerts panel, `popwatch events` and the store.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use crate::flags::Flags;
+use crate::format::rfc3339;
+use crate::state::{AppState, SourceStatus};
+
+/// A reserve move that counts as a pool change.
+pub const POOL_MOVE_PCT: f64 = 1.0;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    pub ts: String,
+    pub kind: &'static str,
+    /// Unique per event, so two processes writing the same store never double it.
+    #[serde(skip)]
+    pub key: String,
+    #[serde(flatten)]
+    pub fields: Value,
+}
+
+impl Event {
+    fn new(now: OffsetDateTime, kind: &'static str, key: String, fields: Value) -> Self {
+        Self {
+            ts: rfc3339(now),
+            kind,
+            key,
+            fields,
+        }
+    }
+
+    pub fn json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// One line for people.
+    pub fn summary(&self) -> String {
+        let f = &self.fields;
+        let s = |k: &str| f[k].as_str().unwrap_or("").to_owned();
+        crate::format::sanitize(&match self.kind {
+            "transfer_in" => format!(
+                "{} received {} raw POP from {}",
+                s("wallet_label"),
+                s("amount_raw"),
+                s("counterparty")
+            ),
+            "transfer_out" => format!(
+                "{} sent {} raw POP to {}",
+                s("wallet_label"),
+                s("amount_raw"),
+                s("counterparty")
+            ),
+            "transfers_backfilled" => {
+                format!("{} earlier transfers found in the first scan", f["count"])
+            }
+            "pool_changed" => format!("{} pool {} {}", s("venue"), s("pool"), s("change")),
+            "price_move" => format!(
+                "{} price moved {:.1}% within an hour",
+                s("source"),
+                f["change_pct"].as_f64().unwrap_or(0.0)
+            ),
+            "flag_raised" => format!("raised: {} {}", s("id"), s("detail")),
+            "flag_cleared" => format!("cleared: {} {}", s("id"), s("subject")),
+            "source_state" => format!("{} {}", s("source"), s("state")),
+            other => other.to_owned(),
+        })
+    }
+}
+
+/// Everything that changed from `prev` to `next`.
+pub fn diff(
+    prev: &AppState,
+    next: &AppState,
+    prev_flags: &Flags,
+    next_flags: &Flags,
+    now: OffsetDateTime,
+) -> Vec<Event> {
+    let mut events = Vec::new();
+    transfers(prev, next, now, &mut events);
+    pools(prev, next, now, &mut events);
+    price_move(next, now, &mut events);
+    flags(prev_flags, next_flags, now, &mut events);
+    sources(prev, next, now, &mut events);
+    events
+}
+
+fn transfers(prev: &AppState, next: &AppState, now: OffsetDateTime, out: &mut Vec<Event>) {
+    for w in &next.wallets {
+        let Some(h) = &w.history else { continue };
+        let before = prev
+            .wallets
+            .iter()
+            .find(|p| p.address == w.address)
+            .and_then(|p| p.history.as_ref());
+        let Some(before) = before else {
+            // The first scan's backfill: one summary, not a flood.
+            if !h.transfers.is_empty() {
+                out.push(Event::new(
+                    now,
+                    "transfers_backfilled",
+                    format!("backfill:{:#x}:{}", w.address, next.logs_block.unwrap_or_default()),
+                    json!({"wallet": w.address.to_checksum(None), "wallet_label": w.label, "count": h.transfers.len()}),
+                ));
+            }
+            continue;
+        };
+        let known: BTreeSet<_> = before
+            .transfers
+            .iter()
+            .map(|t| (t.tx, t.log_index))
+            .collect();
+        for t in h
+            .transfers
+            .iter()
+            .filter(|t| !known.contains(&(t.tx, t.log_index)))
+        {
+            let incoming = t.to == w.address;
+            out.push(Event::new(
+                now,
+                if incoming {
+                    "transfer_in"
+                } else {
+                    "transfer_out"
+                },
+                format!("transfer:{}:{}:{:#x}", t.tx, t.log_index, w.address),
+                json!({
+                    "wallet": w.address.to_checksum(None),
+                    "wallet_label": w.label,
+                    "amount_raw": t.amount.to_string(),
+                    "counterparty": (if incoming { t.from } else { t.to }).to_checksum(None),
+                    "tx": t.tx.to_string(),
+                    "block": t.block,
+                    "at": t.time.map(rfc3339),
+                }),
+            ));
+        }
+    }
+}
+
+fn moved_pct(a: alloy::primitives::U256, b: alloy::primitives::U256) -> f64 {
+    let (a, b) = (f64::from(a), f64::from(b));
+    if a == 0.0 {
+        if b == 0.0 { 0.0 } else { 100.0 }
+    } else {
+        ((b - a) / a * 100.0).abs()
+    }
+}
+
+fn pools(prev: &AppState, next: &AppState, now: OffsetDateTime, out: &mut Vec<Event>) {
+    // Only once the chain has been read twice: the first read "creates" nothing.
+    if prev.pools.is_empty() && prev.gas_price_wei.is_none() {
+        return;
+    }
+    let block = next.block.map(|b| b.number).unwrap_or_default();
+    let mut push = |venue: &str, pool: String, change: String| {
+        out.push(Event::new(
+            now,
+            "pool_changed",
+            format!("pool:{pool}:{block}"),
+            json!({"venue": venue, "pool": pool, "change": change}),
+        ));
+    };
+    for p in &next.pools {
+        match prev.pools.iter().find(|q| q.address == p.address) {
+            None => push(
+                p.venue.as_str(),
+                p.address.to_checksum(None),
+                "created".into(),
+            ),
+            Some(q) => {
+                let moved = moved_pct(q.pop_reserve_raw, p.pop_reserve_raw)
+                    .max(moved_pct(q.weth_reserve_wei, p.weth_reserve_wei));
+                if p.weth_reserve_wei.is_zero() && !q.weth_reserve_wei.is_zero() {
+                    push(
+                        p.venue.as_str(),
+                        p.address.to_checksum(None),
+                        "drained".into(),
+                    );
+                } else if moved > POOL_MOVE_PCT {
+                    push(
+                        p.venue.as_str(),
+                        p.address.to_checksum(None),
+                        format!("reserves moved {moved:.1}%"),
+                    );
+                }
+            }
+        }
+    }
+    for q in &prev.pools {
+        if next.gas_price_wei.is_some() && !next.pools.iter().any(|p| p.address == q.address) {
+            push(
+                q.venue.as_str(),
+                q.address.to_checksum(None),
+                "drained".into(),
+            );
+        }
+    }
+}
+
+/// A price that moved more than `alert_price_move_pct` within the last hour, per source.
+fn price_move(next: &AppState, now: OffsetDateTime, out: &mut Vec<Event>) {
+    let threshold = next.rules.alert_price_move_pct;
+    for (source, history) in &next.price_history {
+        let Some(&(latest_at, latest)) = history.back() else {
+            continue;
+        };
+        let Some(&(_, hour_ago)) = history
+            .iter()
+            .find(|(at, _)| latest_at - *at <= time::Duration::hours(1))
+        else {
+            continue;
+        };
+        if hour_ago <= 0.0 {
+            continue;
+        }
+        let change = (latest / hour_ago - 1.0) * 100.0;
+        if change.abs() > threshold {
+            let hour = latest_at.unix_timestamp() / 3600;
+            out.push(Event::new(
+                now,
+                "price_move",
+                format!("price:{}:{hour}", source.as_str()),
+                json!({"source": source.as_str(), "change_pct": change, "from_usd": hour_ago, "to_usd": latest, "at": rfc3339(latest_at)}),
+            ));
+        }
+    }
+}
+
+fn flags(prev: &Flags, next: &Flags, now: OffsetDateTime, out: &mut Vec<Event>) {
+    let key = |w: &crate::flags::Warning| {
+        (
+            w.id,
+            w.subject.as_ref().map(|s| s.id.clone()).unwrap_or_default(),
+        )
+    };
+    let before: BTreeSet<_> = prev.raised.iter().map(key).collect();
+    let after: BTreeSet<_> = next.raised.iter().map(key).collect();
+    for w in &next.raised {
+        if !before.contains(&key(w)) {
+            out.push(Event::new(
+                now,
+                "flag_raised",
+                format!("flag_raised:{}:{}:{}", w.id, key(w).1, now.unix_timestamp()),
+                json!({"id": w.id, "severity": w.severity, "subject": key(w).1, "detail": w.detail}),
+            ));
+        }
+    }
+    for w in &prev.raised {
+        if !after.contains(&key(w)) {
+            out.push(Event::new(
+                now,
+                "flag_cleared",
+                format!(
+                    "flag_cleared:{}:{}:{}",
+                    w.id,
+                    key(w).1,
+                    now.unix_timestamp()
+                ),
+                json!({"id": w.id, "subject": key(w).1}),
+            ));
+        }
+    }
+}
+
+fn sources(prev: &AppState, next: &AppState, now: OffsetDateTime, out: &mut Vec<Event>) {
+    let ok = |s: &SourceStatus| matches!(s, SourceStatus::Ok);
+    let failing = |s: &SourceStatus| {
+        matches!(
+            s,
+            SourceStatus::Failed { .. } | SourceStatus::RateLimited { .. }
+        )
+    };
+    for (name, state) in &next.sources {
+        let Some(before) = prev.sources.get(name) else {
+            continue;
+        };
+        let change = if failing(&state.status) && !failing(&before.status) {
+            Some(match &state.status {
+                SourceStatus::Failed { error } => format!("failed: {error}"),
+                SourceStatus::RateLimited { until } => {
+                    format!("rate-limited until {}", rfc3339(*until))
+                }
+                _ => unreachable!("failing"),
+            })
+        } else if ok(&state.status) && failing(&before.status) {
+            Some("recovered".to_owned())
+        } else {
+            None
+        };
+        if let Some(change) = change {
+            out.push(Event::new(
+                now,
+                "source_state",
+                format!("source:{}:{}", name.as_str(), now.unix_timestamp()),
+                json!({"source": name.as_str(), "state": change}),
+            ));
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! The history: one SQLite file in the data directory (WAL, so the TUI and `popwatch events`
+//! can share it), migrated by `user_version`. Each refresh records, in one transaction, only the
+//! values that moved; events are stored with a unique key, so two writers never double one.
+//! Old rows are pruned past `history_days`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use time::OffsetDateTime;
+
+use super::events::Event;
+use crate::state::AppState;
+
+pub const FILE_NAME: &str = "history.sqlite3";
+/// The schema version this build writes.
+const SCHEMA_VERSION: i64 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error("history database {}: {source}", path.display())]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("history database {} is unreadable ({reason}); it was moved aside to {}", path.display(), moved_to.display())]
+    Corrupt {
+        path: PathBuf,
+        moved_to: PathBuf,
+        reason: String,
+    },
+    #[error("cannot create {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    /// The last recorded value of each series, so only moves are written.
+    last: HashMap<String, f64>,
+}
+
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version < 1 {
+        conn.execute_batch(
+            "BEGIN;
+             CREATE TABLE IF NOT EXISTS observations (
+                 ts INTEGER NOT NULL, series TEXT NOT NULL, value REAL NOT NULL,
+                 PRIMARY KEY (series, ts));
+             CREATE INDEX IF NOT EXISTS observations_ts ON observations (ts);
+             CREATE TABLE IF NOT EXISTS events (
+                 id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, kind TEXT NOT NULL,
+                 key TEXT NOT NULL UNIQUE, json TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             PRAGMA user_version = 1;
+             COMMIT;",
+        )?;
+    }
+    debug_assert_eq!(SCHEMA_VERSION, 1);
+    Ok(())
+}
+
+impl Store {
+    /// The store in `dir` (created if missing).
+    pub fn open_in(dir: &Path) -> Result<Self, HistoryError> {
+        std::fs::create_dir_all(dir).map_err(|source| HistoryError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        Self::open(&dir.join(FILE_NAME))
+    }
+
+    pub fn open(path: &Path) -> Result<Self, HistoryError> {
+        let sqlite = |source| HistoryError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
+        let opened = Connection::open(path).and_then(|conn| {
+            conn.busy_timeout(Duration::from_secs(5))?;
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+            if check != "ok" {
+                return Err(rusqlite::Error::InvalidQuery);
+            }
+            migrate(&conn)?;
+            Ok(conn)
+        });
+        let conn = match opened {
+            Ok(conn) => conn,
+            Err(e @ (rusqlite::Error::SqliteFailure(_, _) | rusqlite::Error::InvalidQuery))
+                if !matches!(&e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DatabaseBusy || f.code == rusqlite::ErrorCode::DatabaseLocked) =>
+            {
+                // Unreadable: keep the file for the user, start no history this run.
+                let moved_to = path.with_extension(format!(
+                    "corrupt-{}",
+                    OffsetDateTime::now_utc().unix_timestamp()
+                ));
+                std::fs::rename(path, &moved_to).map_err(|source| HistoryError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                return Err(HistoryError::Corrupt {
+                    path: path.to_path_buf(),
+                    moved_to,
+                    reason: e.to_string(),
+                });
+            }
+            Err(e) => return Err(sqlite(e)),
+        };
+        let mut last = HashMap::new();
+        {
+            let mut stmt = conn
+                .prepare("SELECT series, value FROM observations o WHERE ts = (SELECT MAX(ts) FROM observations WHERE series = o.series)")
+                .map_err(sqlite)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, f64>(1)?)))
+                .map_err(sqlite)?;
+            for row in rows.flatten() {
+                last.insert(row.0, row.1);
+            }
+        }
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+            last,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, source: rusqlite::Error) -> HistoryError {
+        HistoryError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// The values a state shows, by series name.
+    pub fn values(state: &AppState) -> Vec<(String, f64)> {
+        let mut out = Vec::new();
+        let paper: Option<f64> = state
+            .wallets
+            .iter()
+            .map(|w| state.paper_value(w).map(|(v, _)| v))
+            .sum();
+        if let Some(paper) = paper {
+            out.push(("portfolio:paper".to_owned(), paper));
+        }
+        if let Some(exit) = state
+            .portfolio_exit
+            .as_ref()
+            .and_then(|e| state.wei_usd(e.net_eth_wei()))
+        {
+            out.push(("portfolio:exit".to_owned(), exit));
+        }
+        for (source, q) in &state.market {
+            if let Some(p) = q.price_usd {
+                out.push((format!("price:{}", source.as_str()), p));
+            }
+        }
+        if let Some(p) = state.onchain_price_usd() {
+            out.push(("price:onchain".to_owned(), p));
+        }
+        let decimals = state
+            .token
+            .decimals
+            .unwrap_or(state.token.expected_decimals);
+        for w in &state.wallets {
+            if let Some(pop) = w.pop_raw {
+                out.push((
+                    format!("balance:{:#x}", w.address),
+                    f64::from(pop) / 10f64.powi(i32::from(decimals)),
+                ));
+            }
+        }
+        for p in &state.pools {
+            out.push((
+                format!("pool:{:#x}:pop", p.address),
+                f64::from(p.pop_reserve_raw) / 10f64.powi(i32::from(decimals)),
+            ));
+            out.push((
+                format!("pool:{:#x}:eth", p.address),
+                f64::from(p.weth_reserve_wei) / 1e18,
+            ));
+        }
+        out
+    }
+
+    /// Records what moved since the last recorded values, and `events`, in one transaction.
+    pub fn record(
+        &mut self,
+        state: &AppState,
+        events: &[Event],
+        now: OffsetDateTime,
+    ) -> Result<usize, HistoryError> {
+        let ts = now.unix_timestamp();
+        let moved: Vec<(String, f64)> = Self::values(state)
+            .into_iter()
+            .filter(|(series, value)| {
+                self.last
+                    .get(series)
+                    .is_none_or(|last| (last - value).abs() > f64::EPSILON * value.abs().max(1.0))
+            })
+            .collect();
+        let tx = self.conn.transaction().map_err(|e| HistoryError::Sqlite {
+            path: self.path.clone(),
+            source: e,
+        })?;
+        let mut written = 0;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO observations (ts, series, value) VALUES (?1, ?2, ?3)",
+                )
+                .map_err(|e| HistoryError::Sqlite {
+                    path: self.path.clone(),
+                    source: e,
+                })?;
+            for (series, value) in &moved {
+                written += insert.execute(params![ts, series, value]).map_err(|e| {
+                    HistoryError::Sqlite {
+                        path: self.path.clone(),
+                        source: e,
+                    }
+                })?;
+            }
+            let mut event = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO events (ts, kind, key, json) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(|e| HistoryError::Sqlite {
+                    path: self.path.clone(),
+                    source: e,
+                })?;
+            for e in events {
+                written += event
+                    .execute(params![ts, e.kind, e.key, e.json()])
+                    .map_err(|e| HistoryError::Sqlite {
+                        path: self.path.clone(),
+                        source: e,
+                    })?;
+            }
+            if let Some(block) = state.logs_block {
+                tx.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('logs_block', ?1)",
+                    params![block.to_string()],
+                )
+                .map_err(|e| HistoryError::Sqlite {
+                    path: self.path.clone(),
+                    source: e,
+                })?;
+            }
+        }
+        tx.commit().map_err(|e| self.err(e))?;
+        for (series, value) in moved {
+            self.last.insert(series, value);
+        }
+        Ok(written)
+    }
+
+    /// Deletes observations and events older than `days` before `now`; returns rows deleted.
+    pub fn prune(&mut self, days: u64, now: OffsetDateTime) -> Result<usize, HistoryError> {
+        let cutoff = now.unix_timestamp() - (days as i64) * 86_400;
+        let a = self
+            .conn
+            .execute("DELETE FROM observations WHERE ts < ?1", params![cutoff])
+            .map_err(|e| self.err(e))?;
+        let b = self
+            .conn
+            .execute("DELETE FROM events WHERE ts < ?1", params![cutoff])
+            .map_err(|e| self.err(e))?;
+        Ok(a + b)
+    }
+
+    /// (ts, series, value) since `since`, oldest first.
+    pub fn observations(
+        &self,
+        since: OffsetDateTime,
+    ) -> Result<Vec<(i64, String, f64)>, HistoryError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT ts, series, value FROM observations WHERE ts >= ?1 ORDER BY ts, series",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![since.unix_timestamp()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .map_err(|e| self.err(e))?;
+        Ok(rows.flatten().collect())
+    }
+
+    /// Stored events since `since`, oldest first, as their JSON.
+    pub fn events(&self, since: OffsetDateTime) -> Result<Vec<(i64, String)>, HistoryError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT ts, json FROM events WHERE ts >= ?1 ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![since.unix_timestamp()], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(|e| self.err(e))?;
+        Ok(rows.flatten().collect())
+    }
+
+    /// The last block the log scan processed, as persisted.
+    pub fn logs_block(&self) -> Option<u64> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = 'logs_block'", [], |r| {
+                r.get::<_, String>(0)
+            })
+            .optional()
+            .ok()
+            .flatten()
+            .and_then(|v| v.parse().ok())
+    }
+}
