@@ -87,6 +87,13 @@ fn the_demo_navigates_helps_masks_and_quits_cleanly() {
         tmux.keys(&[key]);
         tmux.wait_text(title, WAIT);
     }
+    // The alerts feed: what changed since the start, unseen ones counted; A marks them seen.
+    tmux.keys(&["a"]);
+    tmux.wait_text("Alerts ·", WAIT);
+    tmux.keys(&["A"]);
+    tmux.wait_text("0 unseen", WAIT);
+    tmux.keys(&["a"]);
+    tmux.wait_for("the alerts to close", WAIT, |s| !s.contains("Alerts ·"));
     // The full chart, and back.
     tmux.keys(&["c"]);
     tmux.wait_text("POP price per source", WAIT);

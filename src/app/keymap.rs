@@ -25,6 +25,8 @@ pub enum Action {
     View(usize),
     Suspend,
     Chart,
+    Alerts,
+    MarkAlertsSeen,
 }
 
 /// A key as the keymap writes it.
@@ -172,6 +174,16 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[Key::Char('6')],
         action: Action::View(5),
         help: "Peers view",
+    },
+    Binding {
+        keys: &[Key::Char('a')],
+        action: Action::Alerts,
+        help: "alerts: what changed, newest first",
+    },
+    Binding {
+        keys: &[Key::Char('A')],
+        action: Action::MarkAlertsSeen,
+        help: "mark every alert seen",
     },
     Binding {
         keys: &[Key::Char('c')],

@@ -57,6 +57,8 @@ pub enum Overlay {
     Detail,
     /// The full chart.
     Chart,
+    /// The alerts feed.
+    Alerts,
 }
 
 /// What the user is looking at; never data.
@@ -105,6 +107,8 @@ pub struct App {
     /// The red flags, evaluated by the event loop after each change (hysteresis needs the
     /// previous evaluation); widgets only read them.
     pub flags: crate::flags::Flags,
+    /// Events seen this session, newest first, with whether the user has seen them.
+    pub alerts: Vec<(crate::history::Event, bool)>,
 }
 
 impl App {
@@ -125,6 +129,7 @@ impl App {
             refresh_requested: false,
             suspend_requested: false,
             flags: crate::flags::Flags::default(),
+            alerts: Vec::new(),
         }
     }
 
@@ -239,6 +244,17 @@ impl App {
                 }
             }
             Action::Suspend => self.suspend_requested = true,
+            Action::Alerts => {
+                self.view.overlay = match self.view.overlay {
+                    Some(Overlay::Alerts) => None,
+                    _ => Some(Overlay::Alerts),
+                };
+                if self.view.overlay.is_none() {
+                    // Closing the feed marks what was shown as seen.
+                    self.alerts.iter_mut().for_each(|a| a.1 = true);
+                }
+            }
+            Action::MarkAlertsSeen => self.alerts.iter_mut().for_each(|a| a.1 = true),
             Action::Chart => {
                 self.view.overlay = match self.view.overlay {
                     Some(Overlay::Chart) => None,
@@ -246,6 +262,19 @@ impl App {
                 }
             }
         }
+    }
+
+    /// Unseen alerts.
+    pub fn unseen_alerts(&self) -> usize {
+        self.alerts.iter().filter(|a| !a.1).count()
+    }
+
+    /// Adds new events to the feed, newest first (at most 500 kept).
+    pub fn push_alerts(&mut self, events: Vec<crate::history::Event>) {
+        for e in events {
+            self.alerts.insert(0, (e, false));
+        }
+        self.alerts.truncate(500);
     }
 
     /// Evaluates the red flags at `now`, remembering the last evaluation.

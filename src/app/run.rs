@@ -33,6 +33,24 @@ const TICK: Duration = Duration::from_millis(250);
 /// Runs the terminal app until the user quits. `demo` swaps the sources for the simulated one.
 pub async fn run(config: Config, sources: Vec<Box<dyn Source>>, demo: bool) -> io::Result<()> {
     let mut app = App::new(AppState::new(&config), OffsetDateTime::now_utc());
+    // The history: never in the demo (simulated figures must not mix with real ones).
+    let mut writer = None;
+    if !demo && let Some(dir) = crate::dirs::data_dir() {
+        match crate::history::Store::open_in(&dir) {
+            Ok(store) => {
+                for update in crate::history::recorded_updates(&store, app.now) {
+                    app.apply(update);
+                }
+                writer = Some(crate::history::spawn_writer(store, config.history_days));
+            }
+            Err(e) => tracing::warn!(error = %e, "running without history"),
+        }
+    }
+    let alerts = AlertSettings {
+        bell: config.alert_bell,
+        command: config.alert_command.clone(),
+        writer,
+    };
     app.demo = demo;
     app.refresh_secs = config.refresh_secs;
     app.market_refresh_secs = config.market_refresh_secs;
@@ -51,7 +69,7 @@ pub async fn run(config: Config, sources: Vec<Box<dyn Source>>, demo: bool) -> i
 
     let mut terminal = ratatui::try_init()?;
     let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture);
-    let result = event_loop(&mut terminal, &mut app, &mut rx, &wake).await;
+    let result = event_loop(&mut terminal, &mut app, &mut rx, &wake, &alerts).await;
     let _ = crossterm::execute!(io::stdout(), crossterm::event::DisableMouseCapture);
     ratatui::restore();
     for task in tasks {
@@ -93,12 +111,24 @@ fn spawn_source(
     })
 }
 
+/// What happens with each change: the bell, the alert command, the history writer.
+struct AlertSettings {
+    bell: bool,
+    command: String,
+    writer: Option<std::sync::mpsc::Sender<(AppState, Vec<crate::history::Event>, OffsetDateTime)>>,
+}
+
 async fn event_loop(
     terminal: &mut DefaultTerminal,
     app: &mut App,
     rx: &mut mpsc::UnboundedReceiver<Event>,
     wake: &Notify,
+    alerts: &AlertSettings,
 ) -> io::Result<()> {
+    // The state the last diff saw; updates since then are diffed together on the next tick,
+    // so a refresh's several updates make one set of events.
+    let mut seen = app.state.clone();
+    let mut changed = false;
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -111,6 +141,7 @@ async fn event_loop(
             Some(event) = rx.recv() => event,
             _ = tick.tick() => Event::Tick,
         };
+        let is_tick = matches!(event, Event::Tick);
         let mut dirty = match event {
             Event::Tick => {
                 app.now = OffsetDateTime::now_utc();
@@ -140,6 +171,7 @@ async fn event_loop(
             Event::Input(_) => false,
             Event::Update(update) => {
                 app.apply(update);
+                changed = true;
                 true
             }
             Event::NextRefresh(SourceName::Chain, at) => {
@@ -160,9 +192,35 @@ async fn event_loop(
             suspend(terminal)?;
             dirty = true;
         }
+        // Flags and events once per tick, over every update since the last: a refresh's
+        // several updates are judged together, so nothing flickers between them.
+        if is_tick && (changed || dirty) {
+            let previous_flags = app.flags.clone();
+            app.evaluate_flags(app.now);
+            let events =
+                crate::history::diff(&seen, &app.state, &previous_flags, &app.flags, app.now);
+            if !events.is_empty() {
+                if alerts.bell {
+                    let _ = io::stdout().write_all(b"\x07");
+                }
+                for e in &events {
+                    crate::history::run_alert_command(&alerts.command, e);
+                }
+            }
+            if changed {
+                if let Some(writer) = &alerts.writer {
+                    let _ = writer.send((app.state.clone(), events.clone(), app.now));
+                }
+                seen = app.state.clone();
+                changed = false;
+            }
+            if previous_flags != app.flags || !events.is_empty() {
+                dirty = true;
+            }
+            app.push_alerts(events);
+        }
         if dirty {
             app.now = OffsetDateTime::now_utc();
-            app.evaluate_flags(app.now);
             terminal.draw(|f| crate::ui::draw(f, app))?;
             drawn_second = app.now.unix_timestamp();
         }

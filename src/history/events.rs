@@ -57,7 +57,11 @@ impl Event {
                 s("counterparty")
             ),
             "transfers_backfilled" => {
-                format!("{} earlier transfers found in the first scan", f["count"])
+                format!(
+                    "{}: {} earlier transfers found by the first scan",
+                    s("wallet_label"),
+                    f["count"]
+                )
             }
             "pool_changed" => format!("{} pool {} {}", s("venue"), s("pool"), s("change")),
             "price_move" => format!(

@@ -195,3 +195,71 @@ pub async fn run_events(config: crate::config::Config, data_dir: std::path::Path
         }
     }
 }
+
+/// The updates that put the last week of recorded prices and portfolio values back into a
+/// fresh state, so charts survive restarts.
+pub fn recorded_updates(store: &Store, now: time::OffsetDateTime) -> Vec<crate::state::Update> {
+    use crate::state::{SourceName, Update};
+    let Ok(rows) = store.observations(now - time::Duration::days(7)) else {
+        return Vec::new();
+    };
+    let mut updates = Vec::new();
+    for source in [
+        SourceName::Coingecko,
+        SourceName::Coinpaprika,
+        SourceName::Dexscreener,
+    ] {
+        let series = format!("price:{}", source.as_str());
+        let points: Vec<_> = rows
+            .iter()
+            .filter(|(_, s, _)| *s == series)
+            .filter_map(|(ts, _, v)| {
+                Some((time::OffsetDateTime::from_unix_timestamp(*ts).ok()?, *v))
+            })
+            .collect();
+        if !points.is_empty() {
+            updates.push(Update::PriceChart { source, points });
+        }
+    }
+    let mut portfolio: std::collections::BTreeMap<i64, (Option<f64>, Option<f64>)> =
+        Default::default();
+    for (ts, series, value) in &rows {
+        match series.as_str() {
+            "portfolio:paper" => portfolio.entry(*ts).or_default().0 = Some(*value),
+            "portfolio:exit" => portfolio.entry(*ts).or_default().1 = Some(*value),
+            _ => {}
+        }
+    }
+    let points: Vec<_> = portfolio
+        .into_iter()
+        .filter_map(|(ts, (p, e))| {
+            Some((time::OffsetDateTime::from_unix_timestamp(ts).ok()?, p, e))
+        })
+        .collect();
+    if !points.is_empty() {
+        updates.push(Update::PortfolioHistory(points));
+    }
+    updates
+}
+
+/// A thread that owns the store and writes what it is sent, so writes never block the UI.
+pub fn spawn_writer(
+    mut store: Store,
+    history_days: u64,
+) -> std::sync::mpsc::Sender<(crate::state::AppState, Vec<Event>, time::OffsetDateTime)> {
+    let (tx, rx) =
+        std::sync::mpsc::channel::<(crate::state::AppState, Vec<Event>, time::OffsetDateTime)>();
+    std::thread::spawn(move || {
+        let mut last_prune: Option<time::OffsetDateTime> = None;
+        while let Ok((state, events, now)) = rx.recv() {
+            if let Err(e) = store.record(&state, &events, now) {
+                tracing::warn!(error = %e, "history write failed");
+            }
+            if last_prune.is_none_or(|t| now - t > time::Duration::hours(1)) {
+                let _ = store.prune(history_days, now);
+                last_prune = Some(now);
+            }
+        }
+    });
+    tx
+}

@@ -249,6 +249,16 @@ impl AppState {
                 self.source_mut(source).status = SourceStatus::Unavailable { reason };
             }
             Update::ChainRead(reading) => self.apply_chain(*reading),
+            Update::PortfolioHistory(points) => {
+                let mut merged: Vec<_> = points
+                    .into_iter()
+                    .chain(self.portfolio_history.drain(..))
+                    .collect();
+                merged.sort_by_key(|(at, _, _)| *at);
+                merged.dedup_by_key(|(at, _, _)| *at);
+                let skip = merged.len().saturating_sub(PRICE_HISTORY_LEN);
+                self.portfolio_history = merged.into_iter().skip(skip).collect();
+            }
             Update::Logs(reading) => {
                 self.logs_block = Some(reading.block);
                 if reading.latest_transfer.is_some() {

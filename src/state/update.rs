@@ -29,6 +29,8 @@ pub enum Update {
         source: SourceName,
         quote: Box<MarketQuote>,
     },
+    /// Portfolio values recorded by earlier runs (from the history store), oldest first.
+    PortfolioHistory(Vec<(OffsetDateTime, Option<f64>, Option<f64>)>),
     /// Transfer and Approval history from the log scan.
     Logs(Box<super::transfers::LogReading>),
     /// A source asked us to wait (429), or its request budget is spent, until `until`.

@@ -1,5 +1,6 @@
 //! Drawing: every widget only reads the `App`. One file per widget.
 
+mod alerts;
 mod chart;
 mod detail;
 mod help;
@@ -84,6 +85,7 @@ impl Widget for Screen<'_> {
             Some(Overlay::Help) => HelpOverlay.render(body, buf),
             Some(Overlay::Detail) => WalletDetail(app).render(body, buf),
             Some(Overlay::Chart) => chart::ChartView(app).render(body, buf),
+            Some(Overlay::Alerts) => alerts::AlertsView(app).render(body, buf),
             None => {}
         }
     }
@@ -118,6 +120,10 @@ impl Widget for Header<'_> {
         }
         if app.view.privacy {
             spans.push(Span::styled("  privacy on", theme::warn()));
+        }
+        let unseen = app.unseen_alerts();
+        if unseen > 0 {
+            spans.push(Span::styled(format!("  ● {unseen} new (a)"), theme::warn()));
         }
         Paragraph::new(Line::from(spans)).render(area, buf);
     }
