@@ -348,21 +348,54 @@ fn snapshot_with_a_bad_config_exits_2() {
 }
 
 #[test]
-fn commands_not_built_yet_say_so_with_exit_1() {
+fn history_on_an_empty_data_dir_says_so_and_the_csv_has_its_header() {
     let home = TempDir::new().unwrap();
-    for args in [
-        &["events"][..],
-        &["history"],
-        &["history", "--days", "3", "--csv"],
-    ] {
-        let out = popwatch(home.path()).args(args).output().unwrap();
-        assert_eq!(out.status.code(), Some(1), "{args:?}");
-        assert!(
-            stderr(&out).contains("not built yet"),
-            "{args:?}: {}",
-            stderr(&out)
-        );
+    let out = popwatch(home.path())
+        .env("POPWATCH_DATA_DIR", home.path().join("data"))
+        .arg("history")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("nothing recorded"),
+        "{}",
+        stdout(&out)
+    );
+    let out = popwatch(home.path())
+        .env("POPWATCH_DATA_DIR", home.path().join("data"))
+        .args(["history", "--csv", "--days", "3"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&out),
+        "time,portfolio_paper_usd,portfolio_exit_usd,price_coingecko_usd,price_coinpaprika_usd,price_dexscreener_usd,price_onchain_usd\n"
+    );
+}
+
+#[test]
+fn events_streams_json_lines_and_stops_cleanly_on_sigterm() {
+    let home = TempDir::new().unwrap();
+    let config = offline_config(home.path());
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("popwatch"))
+        .args(["events", "--config"])
+        .arg(&config)
+        .env("POPWATCH_DATA_DIR", home.path().join("data"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    let text = String::from_utf8_lossy(&out.stdout);
+    // Nothing answers: the sources' failures are the events.
+    assert!(text.lines().count() >= 1, "{text}");
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(v["ts"].is_string() && v["kind"].is_string(), "{line}");
     }
+    assert!(text.contains("\"source_state\""), "{text}");
 }
 
 #[test]
