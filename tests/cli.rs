@@ -376,7 +376,7 @@ fn history_on_an_empty_data_dir_says_so_and_the_csv_has_its_header() {
 fn events_streams_json_lines_and_stops_cleanly_on_sigterm() {
     let home = TempDir::new().unwrap();
     let config = offline_config(home.path());
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("popwatch"))
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("popwatch"))
         .args(["events", "--config"])
         .arg(&config)
         .env("POPWATCH_DATA_DIR", home.path().join("data"))
