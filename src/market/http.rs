@@ -10,7 +10,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::budget::Budget;
-use crate::chain::rpc::parse_retry_after;
+use crate::chain::rpc::{excerpt, looks_html, retry_after_header};
 use crate::config::Secret;
 use crate::format::sanitize;
 
@@ -231,11 +231,7 @@ impl MarketHttp {
             .await
             .map_err(|e| Sent::Failed(classify(e)))?;
         let status = response.status();
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, OffsetDateTime::now_utc()));
+        let retry_after = retry_after_header(response.headers());
         let body = response
             .bytes()
             .await
@@ -245,7 +241,7 @@ impl MarketHttp {
                 retry_after.unwrap_or(Duration::from_secs(60)),
             ));
         }
-        if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<') {
+        if looks_html(&body) {
             return Err(Sent::Failed(MarketError::Html(format!(
                 "HTTP {}: {}",
                 status.as_u16(),
@@ -286,13 +282,4 @@ fn classify(e: reqwest::Error) -> MarketError {
     } else {
         MarketError::Malformed(sanitize(&e.without_url().to_string()))
     }
-}
-
-fn excerpt(body: &[u8]) -> String {
-    let text: String = String::from_utf8_lossy(body)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let cut: String = text.chars().take(80).collect();
-    sanitize(&cut)
 }

@@ -69,6 +69,14 @@ pub fn parse_retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
     })
 }
 
+/// The `Retry-After` header of a response, in either form, from now.
+pub fn retry_after_header(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, OffsetDateTime::now_utc()))
+}
+
 /// POSTs `body` and returns the response body if it is JSON-looking and the status is 2xx.
 pub async fn post_json(
     client: &reqwest::Client,
@@ -85,11 +93,7 @@ pub async fn post_json(
         .await
         .map_err(|e| classify_reqwest(e, timeout))?;
     let status = response.status();
-    let retry_after = response
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| parse_retry_after(v, OffsetDateTime::now_utc()));
+    let retry_after = retry_after_header(response.headers());
     let body = response
         .bytes()
         .await
@@ -120,7 +124,8 @@ pub async fn post_json(
     Ok(body)
 }
 
-fn looks_html(body: &[u8]) -> bool {
+/// Whether a body is an HTML page (a gateway's error page, a Cloudflare challenge).
+pub fn looks_html(body: &[u8]) -> bool {
     body.iter()
         .find(|b| !b.is_ascii_whitespace())
         .is_some_and(|&b| b == b'<')

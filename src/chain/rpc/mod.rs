@@ -8,4 +8,4 @@ pub use client::{
     AllFailed, CallError, CallResult, EndpointStatus, Refusal, RpcCall, RpcClient, StatsSnapshot,
     parse_quantity,
 };
-pub use http::{Fault, parse_retry_after};
+pub use http::{Fault, excerpt, looks_html, parse_retry_after, retry_after_header};
