@@ -50,7 +50,7 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
         conn.execute_batch(
             "BEGIN;
              CREATE TABLE IF NOT EXISTS observations (
-                 ts INTEGER NOT NULL, series TEXT NOT NULL, value REAL NOT NULL,
+                 ts INTEGER NOT NULL, series TEXT NOT NULL, value REAL NOT NULL, raw TEXT,
                  PRIMARY KEY (series, ts));
              CREATE INDEX IF NOT EXISTS observations_ts ON observations (ts);
              CREATE TABLE IF NOT EXISTS events (
@@ -143,31 +143,32 @@ impl Store {
         }
     }
 
-    /// The values a state shows, by series name.
-    pub fn values(state: &AppState) -> Vec<(String, f64)> {
-        let mut out = Vec::new();
+    /// The values a state shows, by series name: a display value (USD, or whole tokens for
+    /// charts) and, for token amounts, the exact raw integer, which is what is kept.
+    pub fn values(state: &AppState) -> Vec<(String, f64, Option<String>)> {
+        let mut out: Vec<(String, f64, Option<String>)> = Vec::new();
         let paper: Option<f64> = state
             .wallets
             .iter()
             .map(|w| state.paper_value(w).map(|(v, _)| v))
             .sum();
         if let Some(paper) = paper {
-            out.push(("portfolio:paper".to_owned(), paper));
+            out.push(("portfolio:paper".to_owned(), paper, None));
         }
         if let Some(exit) = state
             .portfolio_exit
             .as_ref()
             .and_then(|e| state.wei_usd(e.net_eth_wei()))
         {
-            out.push(("portfolio:exit".to_owned(), exit));
+            out.push(("portfolio:exit".to_owned(), exit, None));
         }
         for (source, q) in &state.market {
             if let Some(p) = q.price_usd {
-                out.push((format!("price:{}", source.as_str()), p));
+                out.push((format!("price:{}", source.as_str()), p, None));
             }
         }
         if let Some(p) = state.onchain_price_usd() {
-            out.push(("price:onchain".to_owned(), p));
+            out.push(("price:onchain".to_owned(), p, None));
         }
         let decimals = state
             .token
@@ -178,6 +179,7 @@ impl Store {
                 out.push((
                     format!("balance:{:#x}", w.address),
                     f64::from(pop) / 10f64.powi(i32::from(decimals)),
+                    Some(pop.to_string()),
                 ));
             }
         }
@@ -185,10 +187,12 @@ impl Store {
             out.push((
                 format!("pool:{:#x}:pop", p.address),
                 f64::from(p.pop_reserve_raw) / 10f64.powi(i32::from(decimals)),
+                Some(p.pop_reserve_raw.to_string()),
             ));
             out.push((
                 format!("pool:{:#x}:eth", p.address),
                 f64::from(p.weth_reserve_wei) / 1e18,
+                Some(p.weth_reserve_wei.to_string()),
             ));
         }
         out
@@ -202,9 +206,9 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<usize, HistoryError> {
         let ts = now.unix_timestamp();
-        let moved: Vec<(String, f64)> = Self::values(state)
+        let moved: Vec<(String, f64, Option<String>)> = Self::values(state)
             .into_iter()
-            .filter(|(series, value)| {
+            .filter(|(series, value, _)| {
                 self.last
                     .get(series)
                     .is_none_or(|last| (last - value).abs() > f64::EPSILON * value.abs().max(1.0))
@@ -218,19 +222,19 @@ impl Store {
         {
             let mut insert = tx
                 .prepare_cached(
-                    "INSERT OR REPLACE INTO observations (ts, series, value) VALUES (?1, ?2, ?3)",
+                    "INSERT OR REPLACE INTO observations (ts, series, value, raw) VALUES (?1, ?2, ?3, ?4)",
                 )
                 .map_err(|e| HistoryError::Sqlite {
                     path: self.path.clone(),
                     source: e,
                 })?;
-            for (series, value) in &moved {
-                written += insert.execute(params![ts, series, value]).map_err(|e| {
-                    HistoryError::Sqlite {
+            for (series, value, raw) in &moved {
+                written += insert
+                    .execute(params![ts, series, value, raw])
+                    .map_err(|e| HistoryError::Sqlite {
                         path: self.path.clone(),
                         source: e,
-                    }
-                })?;
+                    })?;
             }
             let mut event = tx
                 .prepare_cached(
@@ -260,7 +264,7 @@ impl Store {
             }
         }
         tx.commit().map_err(|e| self.err(e))?;
-        for (series, value) in moved {
+        for (series, value, _) in moved {
             self.last.insert(series, value);
         }
         Ok(written)
