@@ -114,6 +114,52 @@ fn retention_deletes_exactly_what_is_older_than_the_window() {
 }
 
 #[test]
+fn old_detail_is_thinned_to_the_last_value_of_each_hour() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut store = Store::open_in(dir.path()).unwrap();
+    let mut state = AppState::new(&Config::default());
+    // Two days of a price moving every 10 minutes.
+    let start = NOW - time::Duration::days(2);
+    for i in 0..(2 * 24 * 6) {
+        let at = start + time::Duration::minutes(10 * i);
+        state.apply(priced(0.00001 + i as f64 * 1e-9, at));
+        store.record(&state, &[], at).unwrap();
+    }
+    let count = |store: &Store, from: OffsetDateTime, to: OffsetDateTime| {
+        store
+            .observations(from)
+            .unwrap()
+            .into_iter()
+            .filter(|(ts, s, _)| s == "price:coingecko" && *ts < to.unix_timestamp())
+            .count()
+    };
+    let day_ago = NOW - time::Duration::days(1);
+    assert_eq!(count(&store, start, day_ago), 144);
+    store.thin(NOW).unwrap();
+    assert_eq!(
+        count(&store, start, day_ago),
+        24,
+        "one row an hour before the last day"
+    );
+    assert_eq!(
+        count(&store, day_ago, NOW),
+        144,
+        "full detail for the last day"
+    );
+    // The hour's last value is the one kept.
+    let kept = store
+        .observations(start)
+        .unwrap()
+        .into_iter()
+        .find(|(_, s, _)| s == "price:coingecko")
+        .unwrap();
+    assert_eq!(
+        kept.0,
+        (start + time::Duration::minutes(50)).unix_timestamp()
+    );
+}
+
+#[test]
 fn a_corrupt_database_is_moved_aside_not_deleted() {
     let dir = tempfile::TempDir::new().unwrap();
     let path = dir.path().join(history::store::FILE_NAME);

@@ -186,6 +186,7 @@ pub async fn run_events(config: crate::config::Config, data_dir: std::path::Path
             }
             if last_prune.is_none_or(|t: time::OffsetDateTime| now - t > time::Duration::hours(1)) {
                 let _ = s.prune(config.history_days, now);
+                let _ = s.thin(now);
                 last_prune = Some(now);
             }
         }
@@ -257,6 +258,7 @@ pub fn spawn_writer(
             }
             if last_prune.is_none_or(|t| now - t > time::Duration::hours(1)) {
                 let _ = store.prune(history_days, now);
+                let _ = store.thin(now);
                 last_prune = Some(now);
             }
         }

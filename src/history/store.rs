@@ -284,6 +284,21 @@ impl Store {
         Ok(a + b)
     }
 
+    /// Keeps full detail for the last day and, before that, the last row of each series in
+    /// each hour; returns rows deleted. Events are never thinned.
+    pub fn thin(&mut self, now: OffsetDateTime) -> Result<usize, HistoryError> {
+        let day_ago = now.unix_timestamp() - 86_400;
+        self.conn
+            .execute(
+                "DELETE FROM observations WHERE ts < ?1 AND rowid NOT IN (
+                     SELECT rowid FROM observations o WHERE ts < ?1 AND ts = (
+                         SELECT MAX(ts) FROM observations
+                         WHERE series = o.series AND ts / 3600 = o.ts / 3600))",
+                params![day_ago],
+            )
+            .map_err(|e| self.err(e))
+    }
+
     /// (ts, series, value) since `since`, oldest first.
     pub fn observations(
         &self,
