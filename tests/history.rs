@@ -410,3 +410,57 @@ async fn kill_9_during_writes_leaves_a_database_that_opens_and_the_csv_parses() 
         }
     }
 }
+
+#[test]
+fn a_restart_opens_on_the_last_recorded_figures_marked_with_their_age() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let wallet = Address::repeat_byte(0x11);
+    let config = Config {
+        wallets: vec![popwatch::config::WalletConfig {
+            label: "w".into(),
+            address: wallet,
+        }],
+        ..Config::default()
+    };
+    let recorded_at = NOW - time::Duration::hours(3);
+    {
+        let mut state = AppState::new(&config);
+        state.wallets[0].pop_raw = Some(U256::from(123_456_789_000_000_000_000u128));
+        state.apply(priced(0.0000123, recorded_at));
+        Store::open_in(dir.path())
+            .unwrap()
+            .record(&state, &[], recorded_at)
+            .unwrap();
+    }
+    let store = Store::open_in(dir.path()).unwrap();
+    let mut fresh = AppState::new(&config);
+    fresh.apply(history::restored_update(&store).expect("something was recorded"));
+    assert_eq!(
+        fresh.wallets[0].pop_raw,
+        Some(U256::from(123_456_789_000_000_000_000u128)),
+        "exact, from the raw column"
+    );
+    assert_eq!(
+        fresh.market[&SourceName::Coingecko].price_usd,
+        Some(0.0000123)
+    );
+    // Shown with their age: the sources say when the figures are from, so they read as stale.
+    assert_eq!(
+        fresh.sources[&SourceName::Coingecko].last_ok_at,
+        Some(recorded_at)
+    );
+    let flags = popwatch::flags::evaluate(&fresh, NOW, None);
+    assert!(
+        flags
+            .raised
+            .iter()
+            .any(|w| w.id == "source_failing" && w.detail.contains("old")),
+        "{:?}",
+        flags.raised
+    );
+    // A fresh read is never overwritten by a restored figure.
+    let mut read = AppState::new(&config);
+    read.wallets[0].pop_raw = Some(U256::from(1u8));
+    read.apply(history::restored_update(&store).unwrap());
+    assert_eq!(read.wallets[0].pop_raw, Some(U256::from(1u8)));
+}

@@ -38,7 +38,11 @@ pub async fn run(config: Config, sources: Vec<Box<dyn Source>>, demo: bool) -> i
     if !demo && let Some(dir) = crate::dirs::data_dir() {
         match crate::history::Store::open_in(&dir) {
             Ok(store) => {
-                for update in crate::history::recorded_updates(&store, app.now) {
+                // Open on the last recorded figures (shown stale, with their age) and charts.
+                for update in crate::history::restored_update(&store)
+                    .into_iter()
+                    .chain(crate::history::recorded_updates(&store, app.now))
+                {
                     app.apply(update);
                 }
                 writer = Some(crate::history::spawn_writer(store, config.history_days));

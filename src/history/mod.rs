@@ -243,6 +243,34 @@ pub fn recorded_updates(store: &Store, now: time::OffsetDateTime) -> Vec<crate::
     updates
 }
 
+/// The last recorded balances and prices, as one update (for the app to open on).
+pub fn restored_update(store: &Store) -> Option<crate::state::Update> {
+    use crate::state::{SourceName, Update};
+    let rows = store.latest().ok()?;
+    let at = |ts: i64| time::OffsetDateTime::from_unix_timestamp(ts).ok();
+    let balances: Vec<_> = rows
+        .iter()
+        .filter_map(|(series, ts, _, raw)| {
+            let address = series.strip_prefix("balance:")?.parse().ok()?;
+            let pop = raw.as_deref()?.parse().ok()?;
+            Some((address, pop, at(*ts)?))
+        })
+        .collect();
+    let prices: Vec<_> = [
+        SourceName::Coingecko,
+        SourceName::Coinpaprika,
+        SourceName::Dexscreener,
+    ]
+    .into_iter()
+    .filter_map(|source| {
+        let series = format!("price:{}", source.as_str());
+        let (_, ts, value, _) = rows.iter().find(|r| r.0 == series)?;
+        Some((source, *value, at(*ts)?))
+    })
+    .collect();
+    (!balances.is_empty() || !prices.is_empty()).then_some(Update::Restored { balances, prices })
+}
+
 /// A thread that owns the store and writes what it is sent, so writes never block the UI.
 pub fn spawn_writer(
     mut store: Store,

@@ -14,6 +14,9 @@ use super::events::Event;
 use crate::state::AppState;
 
 pub const FILE_NAME: &str = "history.sqlite3";
+
+/// One recorded observation: (series, unix time, display value, exact raw integer if any).
+pub type Row = (String, i64, f64, Option<String>);
 /// The schema version this build writes.
 const SCHEMA_VERSION: i64 = 1;
 
@@ -328,6 +331,21 @@ impl Store {
             .query_map(params![since.unix_timestamp()], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })
+            .map_err(|e| self.err(e))?;
+        Ok(rows.flatten().collect())
+    }
+
+    /// The latest recorded row of every series.
+    pub fn latest(&self) -> Result<Vec<Row>, HistoryError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT series, ts, value, raw FROM observations o
+                 WHERE ts = (SELECT MAX(ts) FROM observations WHERE series = o.series)",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
             .map_err(|e| self.err(e))?;
         Ok(rows.flatten().collect())
     }

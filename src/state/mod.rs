@@ -249,6 +249,45 @@ impl AppState {
                 self.source_mut(source).status = SourceStatus::Unavailable { reason };
             }
             Update::ChainRead(reading) => self.apply_chain(*reading),
+            Update::Restored { balances, prices } => {
+                // Only where nothing fresher is known: a restored figure never overwrites a read.
+                let mut latest_balance = None;
+                for (address, pop, at) in balances {
+                    if let Some(w) = self
+                        .wallets
+                        .iter_mut()
+                        .find(|w| w.address == address && w.pop_raw.is_none())
+                    {
+                        w.pop_raw = Some(pop);
+                        latest_balance = latest_balance.max(Some(at));
+                    }
+                }
+                if let Some(at) = latest_balance {
+                    let chain = self.source_mut(SourceName::Chain);
+                    if chain.last_ok_at.is_none() {
+                        chain.status = SourceStatus::Ok;
+                        chain.last_ok_at = Some(at);
+                    }
+                }
+                for (source, price, at) in prices {
+                    if self.market.contains_key(&source) {
+                        continue;
+                    }
+                    self.market.insert(
+                        source,
+                        MarketQuote {
+                            price_usd: Some(price),
+                            fetched_at: Some(at),
+                            ..MarketQuote::default()
+                        },
+                    );
+                    let state = self.source_mut(source);
+                    if state.last_ok_at.is_none() {
+                        state.status = SourceStatus::Ok;
+                        state.last_ok_at = Some(at);
+                    }
+                }
+            }
             Update::PortfolioHistory(points) => {
                 let mut merged: Vec<_> = points
                     .into_iter()

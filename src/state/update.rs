@@ -29,6 +29,16 @@ pub enum Update {
         source: SourceName,
         quote: Box<MarketQuote>,
     },
+    /// The last figures an earlier run recorded, shown (stale, with their age) until the
+    /// sources answer: wallets' POP balances and each source's price, each with its time.
+    Restored {
+        balances: Vec<(
+            alloy::primitives::Address,
+            alloy::primitives::U256,
+            OffsetDateTime,
+        )>,
+        prices: Vec<(SourceName, f64, OffsetDateTime)>,
+    },
     /// Portfolio values recorded by earlier runs (from the history store), oldest first.
     PortfolioHistory(Vec<(OffsetDateTime, Option<f64>, Option<f64>)>),
     /// Transfer and Approval history from the log scan.
