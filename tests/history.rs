@@ -464,3 +464,86 @@ fn a_restart_opens_on_the_last_recorded_figures_marked_with_their_age() {
     read.apply(history::restored_update(&store).unwrap());
     assert_eq!(read.wallets[0].pop_raw, Some(U256::from(1u8)));
 }
+
+/// Runs `popwatch events` until `until` holds for a line (or 20 s pass), then stops it with
+/// SIGTERM; returns the lines.
+fn events_until(
+    config: &std::path::Path,
+    data: &std::path::Path,
+    until: impl Fn(&serde_json::Value) -> bool,
+) -> Vec<serde_json::Value> {
+    let mut child = popwatch_events(config, data);
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<serde_json::Value>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(serde_json::from_str(&line).unwrap());
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut lines = Vec::new();
+    while Instant::now() < deadline {
+        if let Ok(v) = rx.recv_timeout(Duration::from_millis(200)) {
+            let done = until(&v);
+            lines.push(v);
+            if done {
+                break;
+            }
+        }
+    }
+    // One more refresh, so the run records its last block.
+    std::thread::sleep(Duration::from_millis(1500));
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    assert!(child.wait().unwrap().success());
+    lines
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil: run the README test command"]
+async fn transfers_made_while_away_are_reported_at_the_next_start() {
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let dir = tempfile::TempDir::new().unwrap();
+    let config = dir.path().join("c.toml");
+    std::fs::write(
+        &config,
+        d.config_toml()
+            .replace("refresh_secs = 5", "refresh_secs = 1"),
+    )
+    .unwrap();
+    // The very first run: the history is summarised, no transfer events.
+    let first = events_until(&config, dir.path(), |e| e["kind"] == "transfers_backfilled");
+    assert!(
+        first
+            .iter()
+            .all(|e| e["kind"] != "transfer_in" && e["kind"] != "transfer_out"),
+        "{first:?}"
+    );
+    // While popwatch is not running, the whale pays the empty wallet.
+    let (whale, empty) = (d.wallet(Role::Whale).address, d.wallet(Role::Empty).address);
+    let receipt = d
+        .exec(
+            whale,
+            d.contracts.pop,
+            IERC20::transferCall {
+                to: empty,
+                value: U256::from(4242u64),
+            },
+        )
+        .await
+        .unwrap();
+    let second = events_until(&config, dir.path(), |e| e["kind"] == "transfer_in");
+    let inbound = second
+        .iter()
+        .find(|e| e["kind"] == "transfer_in")
+        .expect("the transfer made while away");
+    assert_eq!(inbound["amount_raw"], "4242");
+    assert_eq!(inbound["tx"], receipt.transaction_hash.to_string());
+    // Only that one: older transfers stay summarised.
+    assert_eq!(
+        second
+            .iter()
+            .filter(|e| e["kind"] == "transfer_in" || e["kind"] == "transfer_out")
+            .count(),
+        2
+    );
+}

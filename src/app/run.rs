@@ -38,9 +38,11 @@ pub async fn run(config: Config, sources: Vec<Box<dyn Source>>, demo: bool) -> i
     if !demo && let Some(dir) = crate::dirs::data_dir() {
         match crate::history::Store::open_in(&dir) {
             Ok(store) => {
-                // Open on the last recorded figures (shown stale, with their age) and charts.
+                // Open on the last recorded figures (shown stale, with their age) and charts, and
+                // report the transfers since the last block an earlier run processed.
                 for update in crate::history::restored_update(&store)
                     .into_iter()
+                    .chain(store.logs_block().map(crate::state::Update::ResumeFrom))
                     .chain(crate::history::recorded_updates(&store, app.now))
                 {
                     app.apply(update);

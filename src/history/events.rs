@@ -102,23 +102,28 @@ fn transfers(prev: &AppState, next: &AppState, now: OffsetDateTime, out: &mut Ve
             .iter()
             .find(|p| p.address == w.address)
             .and_then(|p| p.history.as_ref());
-        let Some(before) = before else {
-            // The first scan's backfill: one summary, not a flood.
-            if !h.transfers.is_empty() {
-                out.push(Event::new(
-                    now,
-                    "transfers_backfilled",
-                    format!("backfill:{:#x}:{}", w.address, next.logs_block.unwrap_or_default()),
-                    json!({"wallet": w.address.to_checksum(None), "wallet_label": w.label, "count": h.transfers.len()}),
-                ));
+        let known: BTreeSet<_> = match before {
+            Some(before) => before
+                .transfers
+                .iter()
+                .map(|t| (t.tx, t.log_index))
+                .collect(),
+            None => {
+                // The first scan of this run: what happened after the last block an earlier run
+                // processed is news ("while you were away"); the rest is backfill, summarised.
+                let resume = next.resume_block.unwrap_or(u64::MAX);
+                let old: Vec<_> = h.transfers.iter().filter(|t| t.block <= resume).collect();
+                if !old.is_empty() {
+                    out.push(Event::new(
+                        now,
+                        "transfers_backfilled",
+                        format!("backfill:{:#x}:{}", w.address, next.logs_block.unwrap_or_default()),
+                        json!({"wallet": w.address.to_checksum(None), "wallet_label": w.label, "count": old.len()}),
+                    ));
+                }
+                old.iter().map(|t| (t.tx, t.log_index)).collect()
             }
-            continue;
         };
-        let known: BTreeSet<_> = before
-            .transfers
-            .iter()
-            .map(|t| (t.tx, t.log_index))
-            .collect();
         for t in h
             .transfers
             .iter()

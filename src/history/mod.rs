@@ -133,6 +133,9 @@ pub async fn run_events(config: crate::config::Config, data_dir: std::path::Path
     };
     let mut sources = sources_for(&config);
     let mut state = AppState::new(&config);
+    if let Some(block) = store.as_ref().and_then(Store::logs_block) {
+        state.apply(crate::state::Update::ResumeFrom(block));
+    }
     for update in unavailable_updates(&sources) {
         state.apply(update);
     }

@@ -164,6 +164,8 @@ pub struct AppState {
     pub latest_transfer: Option<transfers::TransferSeen>,
     /// The last block the log scan processed.
     pub logs_block: Option<u64>,
+    /// The last block an earlier run processed (from the history), if any.
+    pub resume_block: Option<u64>,
     /// Peer coins per source.
     pub peers: BTreeMap<SourceName, Vec<Peer>>,
     /// Where the coin trades, per source.
@@ -227,6 +229,7 @@ impl AppState {
             market: BTreeMap::new(),
             latest_transfer: None,
             logs_block: None,
+            resume_block: None,
             peers: BTreeMap::new(),
             venues: BTreeMap::new(),
             portfolio_history: std::collections::VecDeque::new(),
@@ -288,6 +291,7 @@ impl AppState {
                     }
                 }
             }
+            Update::ResumeFrom(block) => self.resume_block = Some(block),
             Update::PortfolioHistory(points) => {
                 let mut merged: Vec<_> = points
                     .into_iter()

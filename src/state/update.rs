@@ -39,6 +39,9 @@ pub enum Update {
         )>,
         prices: Vec<(SourceName, f64, OffsetDateTime)>,
     },
+    /// The last block an earlier run's log scan processed: transfers after it happened while
+    /// popwatch was not looking, and are reported one by one.
+    ResumeFrom(u64),
     /// Portfolio values recorded by earlier runs (from the history store), oldest first.
     PortfolioHistory(Vec<(OffsetDateTime, Option<f64>, Option<f64>)>),
     /// Transfer and Approval history from the log scan.
