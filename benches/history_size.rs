@@ -46,7 +46,7 @@ fn main() {
             }),
         });
         // About five transfers a day among the watched wallets.
-        if step % 17 == 0 {
+        if step.is_multiple_of(17) {
             let i = (step as usize * 31) % wallets;
             state.wallets[i].pop_raw = state.wallets[i].pop_raw.map(|p| p + U256::from(step));
         }
