@@ -547,3 +547,112 @@ async fn transfers_made_while_away_are_reported_at_the_next_start() {
         2
     );
 }
+
+#[test]
+fn a_drained_or_new_pool_is_an_event() {
+    use popwatch::state::exits::{PoolState, Venue};
+    let pool = |weth: u64| PoolState {
+        venue: Venue::UniswapV2,
+        address: Address::repeat_byte(0x99),
+        fee_ppm: 3000,
+        pop_reserve_raw: U256::from(1_000u64),
+        weth_reserve_wei: U256::from(weth),
+        spot_weth_per_pop: 0.0,
+        ladder: Vec::new(),
+        sellable_within: Vec::new(),
+    };
+    let mut prev = AppState::new(&Config::default());
+    prev.gas_price_wei = Some(U256::from(1u8));
+    let mut created = prev.clone();
+    created.pools = vec![pool(500)];
+    let events = history::diff(&prev, &created, &Flags::default(), &Flags::default(), NOW);
+    assert_eq!(
+        events
+            .iter()
+            .find(|e| e.kind == "pool_changed")
+            .unwrap()
+            .fields["change"],
+        "created"
+    );
+    let mut drained = created.clone();
+    drained.pools = vec![pool(0)];
+    let events = history::diff(
+        &created,
+        &drained,
+        &Flags::default(),
+        &Flags::default(),
+        NOW,
+    );
+    assert_eq!(
+        events
+            .iter()
+            .find(|e| e.kind == "pool_changed")
+            .unwrap()
+            .fields["change"],
+        "drained"
+    );
+    let mut gone = created.clone();
+    gone.pools.clear();
+    let events = history::diff(&created, &gone, &Flags::default(), &Flags::default(), NOW);
+    assert_eq!(
+        events
+            .iter()
+            .find(|e| e.kind == "pool_changed")
+            .unwrap()
+            .fields["change"],
+        "drained"
+    );
+    // Under 1% is no change.
+    let mut nudged = created.clone();
+    nudged.pools = vec![pool(504)];
+    assert!(
+        history::diff(&created, &nudged, &Flags::default(), &Flags::default(), NOW)
+            .iter()
+            .all(|e| e.kind != "pool_changed")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil: run the README test command"]
+async fn two_writers_share_one_history_file() {
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let dir = tempfile::TempDir::new().unwrap();
+    let config = dir.path().join("c.toml");
+    std::fs::write(
+        &config,
+        d.config_toml()
+            .replace("refresh_secs = 5", "refresh_secs = 1"),
+    )
+    .unwrap();
+    // Two processes (as the app and `popwatch events` would be) on the same file.
+    let a = popwatch_events(&config, dir.path());
+    let b = popwatch_events(&config, dir.path());
+    std::thread::sleep(Duration::from_millis(1500));
+    d.exec(
+        d.wallet(Role::Whale).address,
+        d.contracts.pop,
+        IERC20::transferCall {
+            to: d.wallet(Role::Empty).address,
+            value: U256::from(99u64),
+        },
+    )
+    .await
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    for child in [a, b] {
+        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+    }
+    let store = Store::open_in(dir.path()).unwrap();
+    let events = store.events(NOW - time::Duration::days(1)).unwrap();
+    // Both saw the transfer; it is stored once per wallet side.
+    let transfers = events
+        .iter()
+        .filter(|(_, json)| json.contains("\"amount_raw\":\"99\""))
+        .count();
+    assert_eq!(
+        transfers, 2,
+        "one transfer_out and one transfer_in, not doubled"
+    );
+}
