@@ -207,6 +207,18 @@ fn price_moves_and_pool_changes_are_events() {
     );
 }
 
+/// The child's stdout, one parsed JSON object a line, on a channel.
+fn json_lines(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<serde_json::Value> {
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(serde_json::from_str(&line).expect("every line is one JSON object"));
+        }
+    });
+    rx
+}
+
 fn popwatch_events(config: &std::path::Path, data: &std::path::Path) -> std::process::Child {
     Command::new(env!("CARGO_BIN_EXE_popwatch"))
         .args(["events", "--config"])
@@ -231,13 +243,7 @@ async fn a_transfer_made_on_chain_streams_as_events_within_two_refreshes() {
     )
     .unwrap();
     let mut child = popwatch_events(&config, dir.path());
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<serde_json::Value>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(serde_json::from_str(&line).expect("every line is one JSON object"));
-        }
-    });
+    let rx = json_lines(&mut child);
     // The first refresh: the backfill in one line per wallet, not a flood of transfers.
     let first = rx.recv_timeout(Duration::from_secs(20)).unwrap();
     assert!(first["ts"].is_string() && first["kind"].is_string());
@@ -473,13 +479,7 @@ fn events_until(
     until: impl Fn(&serde_json::Value) -> bool,
 ) -> Vec<serde_json::Value> {
     let mut child = popwatch_events(config, data);
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<serde_json::Value>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(serde_json::from_str(&line).unwrap());
-        }
-    });
+    let rx = json_lines(&mut child);
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut lines = Vec::new();
     while Instant::now() < deadline {

@@ -239,7 +239,11 @@ async fn a_second_refresh_scans_only_new_blocks() {
     scan.scan(&client, first_head).await.unwrap();
     let first_ranges = proxy.log_ranges().len();
     d.mine(5).await.unwrap();
+    proxy.reset_counts();
     scan.scan(&client, head(&d).await).await.unwrap();
+    // One request for the new range's logs, one for the approver's allowance: the chain's
+    // first block is not asked again.
+    assert_eq!(proxy.http_requests(), 2, "requests of the second scan");
     let second: Vec<(u64, u64)> = proxy.log_ranges()[first_ranges..].to_vec();
     assert!(!second.is_empty());
     for (from, _) in &second {

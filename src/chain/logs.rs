@@ -64,6 +64,8 @@ pub struct LogScanner {
     /// Senders of zero-value transfers' transactions, fetched once.
     senders: HashMap<B256, Address>,
     times: HashMap<u64, OffsetDateTime>,
+    /// The chain's first block number, read once.
+    earliest: Option<u64>,
 }
 
 impl LogScanner {
@@ -87,6 +89,7 @@ impl LogScanner {
             latest: None,
             senders: HashMap::new(),
             times: HashMap::new(),
+            earliest: None,
         }
     }
 
@@ -190,7 +193,11 @@ impl LogScanner {
         Ok(self.reading(head, &allowances, calls_made))
     }
 
-    async fn earliest_block(&self, rpc: &RpcClient) -> Result<u64, ChainError> {
+    /// The chain's first block number (read once: it never changes).
+    async fn earliest_block(&mut self, rpc: &RpcClient) -> Result<u64, ChainError> {
+        if let Some(earliest) = self.earliest {
+            return Ok(earliest);
+        }
         let (answers, _) = rpc
             .call_many(
                 &[RpcCall::new(
@@ -200,11 +207,13 @@ impl LogScanner {
                 &HashSet::new(),
             )
             .await?;
-        Ok(answers[0]
+        let earliest = answers[0]
             .as_ref()
             .ok()
             .and_then(|b| parse_quantity(&b["number"]))
-            .unwrap_or(0))
+            .unwrap_or(0);
+        self.earliest = Some(earliest);
+        Ok(earliest)
     }
 
     fn decode_transfer(&self, log: &Value) -> Option<TransferSeen> {

@@ -150,9 +150,9 @@ mod tests {
         U256::from(n) * U256::from(10u64).pow(U256::from(18))
     }
 
-    #[test]
-    fn a_whale_splits_across_two_thin_pools() {
-        let pools = [
+    /// 300M POP / 1 ETH and 150M POP / 0.5 ETH, 150k gas a leg.
+    fn two_thin_pools() -> [Cp; 2] {
+        [
             Cp {
                 pop: e18(300_000_000),
                 eth: e18(1),
@@ -163,7 +163,12 @@ mod tests {
                 eth: e18(1) / U256::from(2),
                 gas: 150_000,
             },
-        ];
+        ]
+    }
+
+    #[test]
+    fn a_whale_splits_across_two_thin_pools() {
+        let pools = two_thin_pools();
         let split = best_split(e18(200_000_000), &pools, U256::from(20_000_000_000u64)).unwrap();
         assert_eq!(split.legs.len(), 2, "{split:?}");
         let total: U256 = split.legs.iter().map(|l| l.1).sum();
@@ -177,18 +182,7 @@ mod tests {
 
     #[test]
     fn dust_uses_one_pool_because_a_second_legs_gas_costs_more_than_it_gains() {
-        let pools = [
-            Cp {
-                pop: e18(300_000_000),
-                eth: e18(1),
-                gas: 150_000,
-            },
-            Cp {
-                pop: e18(150_000_000),
-                eth: e18(1) / U256::from(2),
-                gas: 150_000,
-            },
-        ];
+        let pools = two_thin_pools();
         let split = best_split(e18(1), &pools, U256::from(20_000_000_000u64)).unwrap();
         assert_eq!(split.legs.len(), 1);
         assert!(split.net().is_negative(), "dust is worth less than gas");
