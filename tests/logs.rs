@@ -14,8 +14,8 @@ use popwatch::chain::rpc::RpcClient;
 use popwatch::config::{Config, RpcUrl};
 use popwatch::devnet::{Devnet, Role, Scenario};
 use popwatch::state::transfers::TransferSeen;
-use support::cast;
 use support::proxy::FaultProxy;
+use support::{cast_transfer_logs, hex_of};
 
 fn scanner(d: &Devnet, config: &Config) -> LogScanner {
     LogScanner::new(
@@ -101,38 +101,6 @@ async fn transfers_and_approvals_equal_cast_logs() {
         .unwrap();
     let age = time::OffsetDateTime::now_utc() - whale.last_transfer_at().unwrap();
     assert!((4..=6).contains(&age.whole_days()), "{age}");
-}
-
-fn hex_of(a: Address) -> String {
-    format!("{a:x}").trim_start_matches("0x").to_owned()
-}
-
-/// (tx hash, log index, from topic, to topic) of every Transfer log, by `cast logs`.
-fn cast_transfer_logs(d: &Devnet, token: &str) -> Vec<(String, u64, String, String)> {
-    let out = cast(&[
-        "logs",
-        "--from-block",
-        "0",
-        "--address",
-        token,
-        "--json",
-        "-r",
-        &d.url,
-        "Transfer(address indexed,address indexed,uint256)",
-    ]);
-    let logs: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
-    logs.iter()
-        .map(|l| {
-            let topic = |i: usize| l["topics"][i].as_str().unwrap().to_lowercase();
-            (
-                l["transactionHash"].as_str().unwrap().to_owned(),
-                u64::from_str_radix(l["logIndex"].as_str().unwrap().trim_start_matches("0x"), 16)
-                    .unwrap(),
-                topic(1),
-                topic(2),
-            )
-        })
-        .collect()
 }
 
 #[tokio::test]

@@ -75,7 +75,10 @@ impl Source for ChainSource {
                             let _ = out.send(Update::Logs(Box::new(logs)));
                         }
                         Err(e) => {
-                            tracing::warn!(error = %e, "log scan failed; it resumes next refresh")
+                            tracing::warn!(error = %e, "log scan failed; it resumes next refresh");
+                            let _ = out.send(Update::LogsFailed {
+                                error: e.to_string(),
+                            });
                         }
                     }
                 }

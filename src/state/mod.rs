@@ -164,6 +164,8 @@ pub struct AppState {
     pub latest_transfer: Option<transfers::TransferSeen>,
     /// The last block the log scan processed.
     pub logs_block: Option<u64>,
+    /// Why the last log scan failed, until one succeeds: the transfers shown are older.
+    pub logs_error: Option<String>,
     /// The last block an earlier run processed (from the history), if any.
     pub resume_block: Option<u64>,
     /// Peer coins per source.
@@ -229,6 +231,7 @@ impl AppState {
             market: BTreeMap::new(),
             latest_transfer: None,
             logs_block: None,
+            logs_error: None,
             resume_block: None,
             peers: BTreeMap::new(),
             venues: BTreeMap::new(),
@@ -302,7 +305,9 @@ impl AppState {
                 let skip = merged.len().saturating_sub(PRICE_HISTORY_LEN);
                 self.portfolio_history = merged.into_iter().skip(skip).collect();
             }
+            Update::LogsFailed { error } => self.logs_error = Some(error),
             Update::Logs(reading) => {
+                self.logs_error = None;
                 self.logs_block = Some(reading.block);
                 if reading.latest_transfer.is_some() {
                     self.latest_transfer = reading.latest_transfer;

@@ -46,6 +46,9 @@ pub enum Update {
     PortfolioHistory(Vec<(OffsetDateTime, Option<f64>, Option<f64>)>),
     /// Transfer and Approval history from the log scan.
     Logs(Box<super::transfers::LogReading>),
+    /// The log scan failed this refresh (the balances may still be current); it resumes
+    /// where it stopped at the next one.
+    LogsFailed { error: String },
     /// A source asked us to wait (429), or its request budget is spent, until `until`.
     SourceRateLimited {
         source: SourceName,

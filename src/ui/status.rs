@@ -96,6 +96,19 @@ impl Widget for StatusBar<'_> {
             spans.push(sep());
             spans.push(self.source_span(name));
         }
+        if let Some(error) = &app.state.logs_error {
+            // Balances can be current while the transfer history is not.
+            let scanned = app
+                .state
+                .logs_block
+                .map(|b| format!(" (to block {b})"))
+                .unwrap_or_default();
+            spans.push(sep());
+            spans.push(Span::styled(
+                format!("transfers ✗ {}{scanned}", fit(&safe(error), 30)),
+                theme::bad(),
+            ));
+        }
         if let Some(next) = app.next_refresh {
             spans.push(sep());
             spans.push(Span::raw(format!(

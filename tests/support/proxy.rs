@@ -25,6 +25,10 @@ pub enum Behaviour {
     Truncated,
     /// Accept the request and never answer.
     Hang,
+    /// Read the request, then reset the connection (TCP RST, no answer).
+    Reset,
+    /// Forward, but answer `eth_chainId` with this chain id: an endpoint of another chain.
+    WrongChain(u64),
 }
 
 #[derive(Debug, Default)]
@@ -47,6 +51,8 @@ struct Shared {
     /// Every eth_getLogs range asked for, as (from, to).
     log_ranges: Mutex<Vec<(u64, u64)>>,
     client: reqwest::Client,
+    /// The task serving each accepted connection.
+    connections: Mutex<Vec<tokio::task::AbortHandle>>,
 }
 
 pub struct FaultProxy {
@@ -57,13 +63,22 @@ pub struct FaultProxy {
 
 impl Drop for FaultProxy {
     fn drop(&mut self) {
+        // Gone means gone: kept-alive connections close too, as when a server goes down.
         self.task.abort();
+        for connection in self.shared.connections.lock().unwrap().drain(..) {
+            connection.abort();
+        }
     }
 }
 
 impl FaultProxy {
     pub async fn start(upstream: &str) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::start_on("127.0.0.1:0".parse().unwrap(), upstream).await
+    }
+
+    /// On a given address: an endpoint that comes back on the port it had.
+    pub async fn start_on(addr: SocketAddr, upstream: &str) -> Self {
+        let listener = TcpListener::bind(addr).await.unwrap();
         let addr = listener.local_addr().unwrap();
         let shared = Arc::new(Shared {
             upstream: upstream.to_owned(),
@@ -75,6 +90,7 @@ impl FaultProxy {
             logs_limit: Mutex::new(None),
             log_ranges: Mutex::new(Vec::new()),
             client: reqwest::Client::new(),
+            connections: Mutex::new(Vec::new()),
         });
         let s = shared.clone();
         let task = tokio::spawn(async move {
@@ -82,7 +98,11 @@ impl FaultProxy {
                 let Ok((stream, _)) = listener.accept().await else {
                     return;
                 };
-                tokio::spawn(serve(stream, s.clone()));
+                let connection = tokio::spawn(serve(stream, s.clone()));
+                s.connections
+                    .lock()
+                    .unwrap()
+                    .push(connection.abort_handle());
             }
         });
         Self { addr, shared, task }
@@ -213,7 +233,15 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
             .unwrap_or_else(|| shared.default.lock().unwrap().clone());
         let json = [("content-type", "application/json".to_owned())];
         let result = match behaviour {
-            Behaviour::Pass | Behaviour::Truncated => {
+            Behaviour::Reset => {
+                let _ = stream.set_zero_linger();
+                return; // dropped with SO_LINGER 0: the peer sees a reset
+            }
+            Behaviour::WrongChain(id) if is_chain_id_request(&request_body) => {
+                let answer = format!(r#"{{"jsonrpc":"2.0","id":1,"result":"0x{id:x}"}}"#);
+                respond(&mut stream, "200 OK", &json, answer.as_bytes()).await
+            }
+            Behaviour::Pass | Behaviour::Truncated | Behaviour::WrongChain(_) => {
                 let answer = shared
                     .client
                     .post(&shared.upstream)
@@ -273,6 +301,10 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
             return;
         }
     }
+}
+
+fn is_chain_id_request(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body).is_ok_and(|v| v["method"] == "eth_chainId")
 }
 
 fn quantity(v: &serde_json::Value) -> Option<u64> {

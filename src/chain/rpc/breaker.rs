@@ -36,6 +36,11 @@ impl Breaker {
         }
     }
 
+    /// When the current cool-down ends, if one was ever started.
+    pub fn open_until(&self) -> Option<Instant> {
+        self.open_until
+    }
+
     pub fn is_open(&self, now: Instant) -> bool {
         !self.allows(now)
     }

@@ -229,6 +229,9 @@ impl RpcClient {
         let n = self.endpoints.len();
         let start = self.preferred.load(Ordering::Relaxed);
         let mut reasons = Vec::new();
+        // Endpoints skipped because their breaker is open, with when it closes.
+        let mut cooling: Vec<(usize, Instant)> = Vec::new();
+        let mut tried = false;
         for i in (0..n).map(|k| (start + k) % n) {
             let endpoint = &self.endpoints[i];
             let name = endpoint.url.redacted();
@@ -250,40 +253,63 @@ impl RpcClient {
                     continue;
                 }
             }
-            if endpoint
-                .breaker
-                .lock()
-                .expect("not poisoned")
-                .is_open(Instant::now())
-            {
-                reasons.push(format!("{name}: skipped after repeated failures"));
+            let breaker = endpoint.breaker.lock().expect("not poisoned").clone();
+            if breaker.is_open(Instant::now()) {
+                let closes_at = breaker.open_until().unwrap_or_else(Instant::now);
+                cooling.push((i, closes_at));
                 continue;
             }
-            match self.exchange(i, calls).await {
-                Ok(results) => {
-                    endpoint
-                        .breaker
-                        .lock()
-                        .expect("not poisoned")
-                        .record_success();
-                    self.preferred.store(i, Ordering::Relaxed);
-                    return Ok((results, i));
-                }
-                Err(fault) => {
-                    tracing::warn!(endpoint = %name, %fault, "failing over");
-                    endpoint
-                        .breaker
-                        .lock()
-                        .expect("not poisoned")
-                        .record_failure(Instant::now());
-                    reasons.push(format!("{name}: {fault}"));
-                }
+            tried = true;
+            match self.try_endpoint(i, calls).await {
+                Ok(results) => return Ok((results, i)),
+                Err(reason) => reasons.push(reason),
             }
+        }
+        // Every usable endpoint is cooling down: rather than show nothing until a cool-down
+        // ends, probe the one that recovers first, so a fault that has cleared is seen at
+        // the next refresh (a breaker spares the others, not the only way to the chain).
+        if !tried && let Some(&(i, _)) = cooling.iter().min_by_key(|(_, at)| *at) {
+            match self.try_endpoint(i, calls).await {
+                Ok(results) => return Ok((results, i)),
+                Err(reason) => reasons.push(reason),
+            }
+        }
+        for (i, _) in cooling {
+            reasons.push(format!(
+                "{}: skipped after repeated failures",
+                self.endpoints[i].url.redacted()
+            ));
         }
         if reasons.is_empty() {
             reasons.push("every endpoint was excluded".to_owned());
         }
         Err(AllFailed { reasons })
+    }
+
+    /// `calls` on endpoint `i`, its breaker told how it went; the failure as a reason line.
+    async fn try_endpoint(&self, i: usize, calls: &[RpcCall]) -> Result<Vec<CallResult>, String> {
+        let endpoint = &self.endpoints[i];
+        let name = endpoint.url.redacted();
+        match self.exchange(i, calls).await {
+            Ok(results) => {
+                endpoint
+                    .breaker
+                    .lock()
+                    .expect("not poisoned")
+                    .record_success();
+                self.preferred.store(i, Ordering::Relaxed);
+                Ok(results)
+            }
+            Err(fault) => {
+                tracing::warn!(endpoint = %name, %fault, "failing over");
+                endpoint
+                    .breaker
+                    .lock()
+                    .expect("not poisoned")
+                    .record_failure(Instant::now());
+                Err(format!("{name}: {fault}"))
+            }
+        }
     }
 
     /// All of `calls` on endpoint `i`: in batches where it takes them, one by one otherwise.

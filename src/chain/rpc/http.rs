@@ -15,6 +15,9 @@ pub enum Fault {
     Timeout(Duration),
     #[error("connection failed")]
     Connect,
+    /// The connection was reset or closed before the answer was complete.
+    #[error("connection dropped: {0}")]
+    Dropped(String),
     /// HTTP 429, or a JSON-RPC "limit exceeded" (-32005) inside an HTTP 200.
     #[error("rate-limited{}", retry_after.map(|d| format!(" (retry after {d:?})")).unwrap_or_default())]
     RateLimited { retry_after: Option<Duration> },
@@ -137,11 +140,41 @@ fn classify_reqwest(error: reqwest::Error, timeout: Duration) -> Fault {
         Fault::Timeout(timeout)
     } else if error.is_connect() {
         Fault::Connect
+    } else if let Some(io) = io_cause(&error).filter(|io| {
+        use std::io::ErrorKind::*;
+        matches!(
+            io.kind(),
+            ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof
+        )
+    }) {
+        Fault::Dropped(sanitize(&io.to_string()))
     } else if error.is_body() || error.is_decode() {
-        Fault::Malformed(error.without_url().to_string())
+        Fault::Malformed(sanitize(&error.without_url().to_string()))
     } else {
-        Fault::Other(error.without_url().to_string())
+        // reqwest's own message ("error sending request") says little; its cause says why.
+        let cause = deepest_cause(&error);
+        Fault::Other(sanitize(&format!("{}: {cause}", error.without_url())))
     }
+}
+
+/// The I/O error under a reqwest error, if one caused it.
+fn io_cause(error: &reqwest::Error) -> Option<&std::io::Error> {
+    let mut source = std::error::Error::source(error);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return Some(io);
+        }
+        source = e.source();
+    }
+    None
+}
+
+fn deepest_cause(error: &reqwest::Error) -> String {
+    let mut last: &dyn std::error::Error = error;
+    while let Some(next) = last.source() {
+        last = next;
+    }
+    last.to_string()
 }
 
 #[cfg(test)]
