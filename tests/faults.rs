@@ -419,7 +419,7 @@ async fn a_lagging_node_is_never_shown_and_the_head_returns_when_it_catches_up()
     let ahead = Devnet::start(Scenario::default()).await.unwrap();
     let behind = Devnet::start(Scenario::default()).await.unwrap();
     ahead.mine(5).await.unwrap();
-    let mut rig = Rig::on(ahead, &[behind.url.clone()]).await;
+    let mut rig = Rig::on(ahead, std::slice::from_ref(&behind.url)).await;
     let shown = rig.app.state.block.unwrap().number;
     let good = rig.balances();
     // The head endpoint fails; the only other one answers an older block.
