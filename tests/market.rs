@@ -181,95 +181,128 @@ async fn read_all(sources: &[MarketSource], clock: &ManualClock, state: &mut App
     }
 }
 
-#[tokio::test]
-async fn every_failure_mode_sets_the_state_and_keeps_the_last_good_figures() {
+/// One fault on one route: every read ends within the timeout's bound, the source state names
+/// the fault, the last good figures stay (with their own fetch time), and the next read after
+/// the fault is good again.
+async fn fault_then_recovery(route: &str, fault: Fault, name: SourceName, expect: &str) {
     let s = server();
     let config = config(&s);
     let clock = Arc::new(ManualClock::new());
     let sources = market::sources(&config, clock.clone());
     let mut state = AppState::new(&config);
     read_all(&sources, &clock, &mut state).await;
-    let cases: [(&str, Fault, SourceName, &str); 7] = [
-        (
-            "/api/v3/coins/pop-chest-token?",
-            Fault::Html503,
-            SourceName::Coingecko,
-            "HTML",
-        ),
-        (
-            "/api/v3/coins/pop-chest-token?",
-            Fault::Cloudflare,
-            SourceName::Coingecko,
-            "Just a moment",
-        ),
-        (
-            "/api/v3/coins/pop-chest-token?",
-            Fault::Truncated,
-            SourceName::Coingecko,
-            "malformed or truncated",
-        ),
-        (
-            "/v1/tickers/pop-pop-chest-token",
-            Fault::TooManyRequests("3600".into()),
-            SourceName::Coinpaprika,
-            "rate-limited",
-        ),
-        (
-            "/token-pairs",
-            Fault::Stall(Duration::from_secs(30)),
-            SourceName::Dexscreener,
-            "timed out",
-        ),
-        (
-            "/token-pairs",
-            Fault::EmptyPairs,
-            SourceName::Dexscreener,
-            "",
-        ),
-        (
-            "/api/v3/coins/pop-chest-token?",
-            Fault::Nulls,
-            SourceName::Coingecko,
-            "",
-        ),
-    ];
-    for (route, fault, name, expect) in cases {
-        let good = state.market.clone();
-        s.fail_next(route, fault.clone());
-        read_all(&sources, &clock, &mut state).await;
-        let status = state.sources[&name].status.clone();
-        match &status {
-            SourceStatus::Failed { error } => assert!(error.contains(expect), "{fault:?}: {error}"),
-            SourceStatus::RateLimited { until } => {
-                assert_eq!(expect, "rate-limited");
-                assert!(
-                    *until > OffsetDateTime::now_utc() + time::Duration::minutes(50),
-                    "{until}"
-                );
-            }
-            SourceStatus::Ok => {
-                // Empty pairs and all-null bodies are answers: figures become unknown.
-                assert_eq!(expect, "", "{fault:?} should fail");
-                let q = &state.market[&name];
-                assert_eq!(q.price_usd, None, "{fault:?}: nothing invented");
-            }
-            other => panic!("{fault:?}: {other:?}"),
+    assert_eq!(state.sources[&name].status, SourceStatus::Ok);
+    let good = state.market.clone();
+    s.fail_next(route, fault.clone());
+    let started = Instant::now();
+    read_all(&sources, &clock, &mut state).await;
+    let took = started.elapsed();
+    let bound = Duration::from_secs(config.chain.timeout_secs) + Duration::from_millis(1500);
+    assert!(took < bound, "{fault:?}: the reads took {took:?}");
+    let status = state.sources[&name].status.clone();
+    match &status {
+        SourceStatus::Failed { error } => assert!(error.contains(expect), "{fault:?}: {error}"),
+        SourceStatus::RateLimited { until } => {
+            assert_eq!(expect, "rate-limited");
+            assert!(
+                *until > OffsetDateTime::now_utc() + time::Duration::minutes(50),
+                "{until}"
+            );
         }
-        if !expect.is_empty() {
-            // The last good figures stay, with their own fetch time.
-            assert_eq!(state.market[&name], good[&name], "{fault:?}");
+        SourceStatus::Ok => {
+            // Empty pairs and all-null bodies are answers: figures become unknown.
+            assert_eq!(expect, "", "{fault:?} should fail");
+            let q = &state.market[&name];
+            assert_eq!(q.price_usd, None, "{fault:?}: nothing invented");
         }
-        // The rate limit is over and the stall is served: the next read is good again.
-        if let SourceStatus::RateLimited { .. } = status {
-            clock.advance(Duration::from_secs(3601));
-        }
-        read_all(&sources, &clock, &mut state).await;
-        assert_eq!(
-            state.sources[&name].status,
-            SourceStatus::Ok,
-            "{fault:?} recovers"
-        );
+        other => panic!("{fault:?}: {other:?}"),
     }
+    if !expect.is_empty() {
+        // The last good figures stay, with their own fetch time.
+        assert_eq!(state.market[&name], good[&name], "{fault:?}");
+    }
+    // The rate limit is over and the stall is served: the next read is good again.
+    if let SourceStatus::RateLimited { .. } = status {
+        clock.advance(Duration::from_secs(3601));
+    }
+    read_all(&sources, &clock, &mut state).await;
+    assert_eq!(
+        state.sources[&name].status,
+        SourceStatus::Ok,
+        "{fault:?} recovers"
+    );
+    assert_eq!(state.market[&name], {
+        let mut fresh = good[&name].clone();
+        fresh.fetched_at = state.market[&name].fetched_at;
+        fresh
+    });
+}
+
+const COIN: &str = "/api/v3/coins/pop-chest-token?";
+
+#[tokio::test]
+async fn an_html_503_page_fails_keeps_the_figures_and_recovers() {
+    fault_then_recovery(COIN, Fault::Html503, SourceName::Coingecko, "HTML").await;
+}
+
+#[tokio::test]
+async fn a_cloudflare_challenge_fails_keeps_the_figures_and_recovers() {
+    fault_then_recovery(
+        COIN,
+        Fault::Cloudflare,
+        SourceName::Coingecko,
+        "Just a moment",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn truncated_json_fails_keeps_the_figures_and_recovers() {
+    fault_then_recovery(
+        COIN,
+        Fault::Truncated,
+        SourceName::Coingecko,
+        "malformed or truncated",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_429_for_an_hour_rate_limits_keeps_the_figures_and_recovers() {
+    fault_then_recovery(
+        "/v1/tickers/pop-pop-chest-token",
+        Fault::TooManyRequests("3600".into()),
+        SourceName::Coinpaprika,
+        "rate-limited",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_stall_past_the_timeout_fails_within_it_and_recovers() {
+    fault_then_recovery(
+        "/token-pairs",
+        Fault::Stall(Duration::from_secs(30)),
+        SourceName::Dexscreener,
+        "timed out",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn empty_pairs_make_figures_unknown_not_invented() {
+    fault_then_recovery(
+        "/token-pairs",
+        Fault::EmptyPairs,
+        SourceName::Dexscreener,
+        "",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn all_null_fields_make_figures_unknown_not_invented() {
+    fault_then_recovery(COIN, Fault::Nulls, SourceName::Coingecko, "").await;
 }
 
 #[tokio::test]
