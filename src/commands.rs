@@ -78,7 +78,7 @@ fn history(flag: Option<&Path>, days: u32, csv: bool) -> CommandResult {
         .map_err(|e| CommandError::Runtime(e.to_string()))?;
     let text = crate::history::history_table(&rows, csv);
     let mut stdout = std::io::stdout().lock();
-    match write!(stdout, "{text}") {
+    match write!(stdout, "{}", crate::format::sanitize_lines(&text)) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::from(1)),
         Err(e) => Err(CommandError::Runtime(format!("cannot write: {e}"))),
         Ok(()) => Ok(ExitCode::SUCCESS),
@@ -201,11 +201,12 @@ fn snapshot(flag: Option<&Path>, json: bool) -> CommandResult {
     let now = time::OffsetDateTime::now_utc();
     let mut stdout = std::io::stdout().lock();
     let written = if json {
-        serde_json::to_writer_pretty(&mut stdout, &crate::snapshot::to_json(&state, now))
+        serde_json::to_string_pretty(&crate::snapshot::to_json(&state, now))
             .map_err(std::io::Error::other)
-            .and_then(|()| writeln!(stdout))
+            .and_then(|text| writeln!(stdout, "{}", crate::format::escape_json_unsafe(&text)))
     } else {
-        write!(stdout, "{}", crate::snapshot::to_table(&state, now))
+        let table = crate::snapshot::to_table(&state, now);
+        write!(stdout, "{}", crate::format::sanitize_lines(&table))
     };
     match written {
         // The reader went away (`| head`): nothing more to say.

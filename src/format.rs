@@ -13,14 +13,54 @@ pub fn sanitize(text: &str) -> String {
         .collect()
 }
 
-/// True for characters that must never reach a terminal from untrusted text.
+/// True for characters that must never reach a terminal from untrusted text: controls (they
+/// start escape sequences: ESC, CSI as U+009B, OSC, ...), bidirectional overrides (they reorder
+/// what is shown: U+202E makes an address read backwards), and invisible characters (zero-width
+/// spaces and joiners, tags: they make two different names look the same).
 pub fn is_unsafe_char(c: char) -> bool {
     c.is_control() // C0, DEL and C1 (U+0080..=U+009F)
         || matches!(c,
-            '\u{061C}' | '\u{200E}' | '\u{200F}'      // Arabic letter mark, LRM, RLM
-            | '\u{202A}'..='\u{202E}'                  // embeddings and overrides
-            | '\u{2066}'..='\u{2069}'                  // isolates
+            '\u{00AD}'                                 // soft hyphen
+            | '\u{061C}' | '\u{180E}'                  // Arabic letter mark, Mongolian vowel separator
+            | '\u{200B}'..='\u{200F}'                  // zero-width space/joiners, LRM, RLM
+            | '\u{2028}'..='\u{202E}'                  // line/paragraph separators, embeddings, overrides
+            | '\u{2060}'..='\u{206F}'                  // word joiner, invisible operators, isolates
+            | '\u{FEFF}'                                // zero-width no-break space (BOM)
+            | '\u{FFF9}'..='\u{FFFB}'                  // interlinear annotations
+            | '\u{E0000}'..='\u{E007F}'                // tags
         )
+}
+
+/// Untrusted text made safe where line breaks are wanted (tables of several lines).
+pub fn sanitize_lines(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c != '\n' && is_unsafe_char(c) {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// JSON text with every character a terminal could act on written as a `\uXXXX` escape.
+/// serde_json escapes C0 controls inside strings but leaves C1 (U+009B is a CSI), bidi and
+/// zero-width characters raw; escaped, the JSON means the same and prints harmlessly.
+/// Whitespace between tokens (newlines of pretty output) stays.
+pub fn escape_json_unsafe(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if matches!(c, '\n' | '\r' | '\t') || !is_unsafe_char(c) {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
 }
 
 /// A raw token amount with `decimals` as a decimal string, trimmed of trailing zeros and cut to
@@ -163,6 +203,19 @@ mod tests {
         assert!(!clean.chars().any(is_unsafe_char), "{clean:?}");
         assert!(clean.ends_with("USDC"));
         assert_eq!(sanitize("POP Network Token"), "POP Network Token");
+    }
+
+    #[test]
+    fn json_escapes_keep_the_meaning_and_drop_the_danger() {
+        let hostile = "a\u{9b}31m\u{202e}b\u{200b}c\u{E0041}\u{1b}]0;x\u{7}";
+        let json = serde_json::to_string(&serde_json::json!({ "name": hostile })).unwrap();
+        assert!(json.contains('\u{9b}'), "serde_json leaves C1 raw");
+        let escaped = escape_json_unsafe(&json);
+        assert!(!escaped.chars().any(is_unsafe_char), "{escaped}");
+        let back: serde_json::Value = serde_json::from_str(&escaped).unwrap();
+        assert_eq!(back["name"], hostile, "the same JSON value");
+        let pretty = serde_json::to_string_pretty(&serde_json::json!({ "a": 1 })).unwrap();
+        assert_eq!(escape_json_unsafe(&pretty), pretty);
     }
 
     #[test]

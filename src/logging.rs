@@ -44,8 +44,8 @@ pub fn init() -> Result<LogGuard, LogError> {
         }
         _ => EnvFilter::new("info"),
     };
-    let (writer, guard) =
-        tracing_appender::non_blocking(tracing_appender::rolling::never(&dir, LOG_FILE));
+    let file = tracing_appender::rolling::never(&dir, LOG_FILE);
+    let (writer, guard) = tracing_appender::non_blocking(SanitizingWriter(file));
     // A second init (tests calling twice) keeps the first subscriber; that is fine.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -56,4 +56,62 @@ pub fn init() -> Result<LogGuard, LogError> {
         _guard: guard,
         path: dir.join(LOG_FILE),
     })
+}
+
+/// Makes every log line safe to `cat` or `tail -f` in a terminal: a token name, an API string
+/// or a node's error message carrying escape sequences or bidi overrides reaches the file
+/// with those characters replaced. tracing-subscriber escapes ESC in messages but not C1
+/// controls, bidi or zero-width characters, and fields shown with `%` are written raw.
+/// Each write is one whole formatted event, so no character is split between writes.
+pub struct SanitizingWriter<W>(pub W);
+
+impl<W: std::io::Write> std::io::Write for SanitizingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        if text
+            .chars()
+            .any(|c| c != '\n' && c != '\t' && crate::format::is_unsafe_char(c))
+        {
+            let clean: String = text
+                .chars()
+                .map(|c| {
+                    if c != '\n' && c != '\t' && crate::format::is_unsafe_char(c) {
+                        '\u{FFFD}'
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            self.0.write_all(clean.as_bytes())?;
+        } else {
+            self.0.write_all(buf)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn log_lines_lose_escape_sequences_and_keep_their_breaks() {
+        let mut out = SanitizingWriter(Vec::new());
+        let line = "WARN token name=\u{1b}]0;pwned\u{7}\u{9b}2J\u{202e}POP\tok\n";
+        assert_eq!(out.write(line.as_bytes()).unwrap(), line.len());
+        let written = String::from_utf8(out.0).unwrap();
+        assert!(
+            !written
+                .chars()
+                .any(|c| c != '\n' && c != '\t' && crate::format::is_unsafe_char(c)),
+            "{written:?}"
+        );
+        assert!(written.ends_with("POP\tok\n"));
+        assert!(written.contains("]0;pwned"), "the text stays readable");
+    }
 }

@@ -36,7 +36,7 @@ impl Event {
     }
 
     pub fn json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        crate::format::escape_json_unsafe(&serde_json::to_string(self).unwrap_or_default())
     }
 
     /// One line for people.

@@ -477,7 +477,7 @@ fn value_backoff(value: &Value) -> Option<Duration> {
 }
 
 /// Responses ordered by request id 1..=n.
-fn parse_responses(value: Value, n: usize) -> Result<Vec<CallResult>, String> {
+pub fn parse_responses(value: Value, n: usize) -> Result<Vec<CallResult>, String> {
     let items = match value {
         Value::Array(items) => items,
         single => vec![single],
