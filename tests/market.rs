@@ -25,6 +25,7 @@ fn server() -> MarketServer {
         v2_pair: Some((Address::repeat_byte(0x77), 6000.0)),
         coingecko_id: "pop-chest-token".into(),
         coinpaprika_id: "pop-pop-chest-token".into(),
+        name_suffix: String::new(),
     })
     .unwrap()
 }

@@ -63,6 +63,13 @@ impl Source for ChainSource {
             }
             match outcome.reading {
                 Ok(reading) => {
+                    // What the token says it is, as it said it (the log writer makes it safe).
+                    tracing::debug!(
+                        block = reading.block,
+                        name = %reading.token.name.as_deref().unwrap_or("?"),
+                        symbol = %reading.token.symbol.as_deref().unwrap_or("?"),
+                        "chain read"
+                    );
                     let decimals = reading.token.decimals.unwrap_or(self.expected_decimals);
                     let mut exits = exits::compute(&reading, decimals);
                     self.reader.check_sells(&mut exits, reading.block).await;

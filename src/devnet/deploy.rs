@@ -219,6 +219,7 @@ pub(super) async fn start(scenario: Scenario) -> Result<Devnet, DevnetError> {
         }),
         coingecko_id: "pop-chest-token".to_owned(),
         coinpaprika_id: "pop-pop-chest-token".to_owned(),
+        name_suffix: String::new(),
     })
     .map_err(|e| DevnetError::Scenario(format!("market server: {e}")))?;
     Ok(Devnet {

@@ -31,6 +31,8 @@ pub struct MarketFixture {
     pub v2_pair: Option<(Address, f64)>,
     pub coingecko_id: String,
     pub coinpaprika_id: String,
+    /// Appended to every name the providers send (coin, venue, DEX): hostile text for tests.
+    pub name_suffix: String,
 }
 
 /// A failure to serve instead of the documented answer.
@@ -108,6 +110,11 @@ impl MarketServer {
             .iter()
             .cloned()
             .collect()
+    }
+
+    /// From now on, every name served ends with `suffix`.
+    pub fn set_name_suffix(&self, suffix: &str) {
+        self.state.lock().expect("not poisoned").fixture.name_suffix = suffix.to_owned();
     }
 
     pub fn clear_requests(&self) {
@@ -273,7 +280,7 @@ fn coingecko_coin(f: &MarketFixture) -> Value {
     json!({
         "id": f.coingecko_id,
         "symbol": "pop",
-        "name": "POP Network Token",
+        "name": format!("POP Network Token{}", f.name_suffix),
         "asset_platform_id": "ethereum",
         "platforms": {"ethereum": format!("{:#x}", f.token)},
         "detail_platforms": {"ethereum": {"decimal_place": 18, "contract_address": format!("{:#x}", f.token)}},
@@ -306,11 +313,11 @@ fn coingecko_coin(f: &MarketFixture) -> Value {
 
 fn coingecko_tickers(f: &MarketFixture) -> Value {
     json!({
-        "name": "POP Network Token",
+        "name": format!("POP Network Token{}", f.name_suffix),
         "tickers": [
             {
                 "base": format!("{:#X}", f.token), "target": "ETH",
-                "market": {"name": "Uniswap (v1)", "identifier": "uniswap_v1", "has_trading_incentive": false},
+                "market": {"name": format!("Uniswap (v1){}", f.name_suffix), "identifier": "uniswap_v1", "has_trading_incentive": false},
                 "last": 3.4e-09, "volume": 4_400_000.0,
                 "converted_last": {"usd": f.price_usd}, "converted_volume": {"usd": 44.1},
                 "trust_score": null, "bid_ask_spread_percentage": null,
@@ -320,7 +327,7 @@ fn coingecko_tickers(f: &MarketFixture) -> Value {
             },
             {
                 "base": "POP", "target": "USDT",
-                "market": {"name": "Hotbit", "identifier": "hotbit", "has_trading_incentive": false},
+                "market": {"name": format!("Hotbit{}", f.name_suffix), "identifier": "hotbit", "has_trading_incentive": false},
                 "last": 1.1e-05, "volume": 361_000.0,
                 "converted_last": {"usd": 1.1e-05}, "converted_volume": {"usd": 3.97},
                 "trust_score": "red", "timestamp": "2023-05-22T00:00:00+00:00",
@@ -366,7 +373,7 @@ fn coinpaprika_ticker(f: &MarketFixture) -> Value {
     let price = f.price_usd * 0.96;
     // Unlike CoinGecko (0 circulating, market cap 0), CoinPaprika counts the full supply.
     json!({
-        "id": f.coinpaprika_id, "name": "POP Network Token", "symbol": "POP", "rank": 0,
+        "id": f.coinpaprika_id, "name": format!("POP Network Token{}", f.name_suffix), "symbol": "POP", "rank": 0,
         "circulating_supply": f.total_supply as u64,
         "total_supply": f.total_supply as u64, "max_supply": f.total_supply as u64, "beta_value": 0,
         "first_data_at": "2018-07-19T00:00:00Z", "last_updated": "2026-11-25T09:45:04Z",
@@ -407,7 +414,7 @@ fn dexscreener_pairs(f: &MarketFixture) -> Value {
         "chainId": "ethereum", "dexId": "uniswap",
         "url": format!("https://dexscreener.com/ethereum/{:#x}", pair),
         "pairAddress": pair.to_checksum(None), "labels": ["v2"],
-        "baseToken": {"address": f.token.to_checksum(None), "name": "POP Network Token", "symbol": "POP"},
+        "baseToken": {"address": f.token.to_checksum(None), "name": format!("POP Network Token{}", f.name_suffix), "symbol": "POP"},
         "quoteToken": {"address": "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2", "name": "Wrapped Ether", "symbol": "WETH"},
         "priceNative": format!("{:e}", f.price_usd / 3000.0),
         "priceUsd": format!("{:.10}", f.price_usd),

@@ -79,6 +79,19 @@ impl Tmux {
         ]);
     }
 
+    /// Copies every byte the pane's program writes to the terminal into `path`.
+    pub fn record_output(&self, path: &std::path::Path) {
+        let command = format!("cat >> '{}'", path.display());
+        self.run(&["pipe-pane", "-o", "-t", "t", &command]);
+    }
+
+    /// The pane's title, as an OSC 0/2 sequence would set it.
+    pub fn pane_title(&self) -> String {
+        self.run(&["display-message", "-p", "-t", "t", "#{pane_title}"])
+            .trim()
+            .to_owned()
+    }
+
     pub fn screen(&self) -> String {
         self.run(&["capture-pane", "-t", "t", "-p"])
     }
