@@ -13,19 +13,28 @@ use time::{Duration, OffsetDateTime};
 fn main() {
     // `cargo test --all-targets` runs benches with `--bench`-less args: keep that quick.
     let quick = !std::env::args().any(|a| a == "--bench");
-    let days = if quick { 2 } else { 90 };
-    let wallets = 1_000;
-    let dir = tempfile::TempDir::new().unwrap();
-    let mut store = Store::open_in(dir.path()).unwrap();
-    let config = Config {
-        wallets: (0..wallets)
-            .map(|i| WalletConfig {
-                label: format!("w{i}"),
-                address: Address::left_padding_from(&(i as u64 + 1).to_be_bytes()),
-            })
-            .collect(),
-        ..Config::default()
+    // scripts/bench writes a history for a real config's wallets into a data directory it
+    // then opens the app on: HISTORY_CONFIG, HISTORY_DIR, HISTORY_DAYS.
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let days: i64 = env("HISTORY_DAYS")
+        .map(|d| d.parse().expect("HISTORY_DAYS is a number"))
+        .unwrap_or(if quick { 2 } else { 90 });
+    let temp = tempfile::TempDir::new().unwrap();
+    let dir = env("HISTORY_DIR").map_or_else(|| temp.path().to_owned(), std::path::PathBuf::from);
+    let mut store = Store::open_in(&dir).unwrap();
+    let config = match env("HISTORY_CONFIG") {
+        Some(path) => popwatch::config::load_file(std::path::Path::new(&path)).unwrap(),
+        None => Config {
+            wallets: (0..1_000u64)
+                .map(|i| WalletConfig {
+                    label: format!("w{i}"),
+                    address: Address::left_padding_from(&(i + 1).to_be_bytes()),
+                })
+                .collect(),
+            ..Config::default()
+        },
     };
+    let wallets = config.wallets.len();
     let mut state = AppState::new(&config);
     for (i, w) in state.wallets.iter_mut().enumerate() {
         w.pop_raw = Some(U256::from(1_000 + i as u64) * U256::from(10u64).pow(U256::from(18)));
@@ -61,11 +70,11 @@ fn main() {
     store.thin(now).unwrap();
     store.prune(90, now).unwrap();
     drop(store);
-    let size: u64 = std::fs::read_dir(dir.path())
+    let size: u64 = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().metadata().unwrap().len())
         .sum();
-    let rows = rusqlite::Connection::open(dir.path().join(popwatch::history::store::FILE_NAME))
+    let rows = rusqlite::Connection::open(dir.join(popwatch::history::store::FILE_NAME))
         .unwrap()
         .query_row("SELECT COUNT(*) FROM observations", [], |r| {
             r.get::<_, i64>(0)
