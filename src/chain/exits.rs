@@ -4,7 +4,9 @@
 
 use alloy::primitives::U256;
 
-use super::quote::{FEE_DENOMINATOR, Quoting, V3QuoteError, best_split, constant_product_out};
+use std::collections::HashMap;
+
+use super::quote::{Candidates, FEE_DENOMINATOR, Quoting, V3QuoteError, constant_product_out};
 use crate::state::chain::{ChainReading, PoolReading};
 use crate::state::exits::{
     Exit, ExitReading, LadderPoint, Leg, PoolState, Quote, Venue, WalletExit,
@@ -87,7 +89,12 @@ fn impact_pct(out: f64, ideal: f64) -> f64 {
 
 /// The best exit for `amount` through `models`, net of gas at `gas_price`.
 pub fn best_exit(amount: U256, models: &[PoolModel<'_>], gas_price: U256) -> Option<Exit> {
-    let split = best_split(amount, models, gas_price)?;
+    exit_from(&Candidates::new(amount, models), models, gas_price)
+}
+
+/// The best of `candidates` at `gas_price`, as an exit.
+fn exit_from(candidates: &Candidates, models: &[PoolModel<'_>], gas_price: U256) -> Option<Exit> {
+    let split = candidates.best(gas_price)?;
     let ideal: f64 = split
         .legs
         .iter()
@@ -135,53 +142,85 @@ pub fn sellable_within(model: &PoolModel<'_>, unit: U256, max_pct: f64) -> Optio
     Some(lo * unit)
 }
 
+/// What the exit math keeps between refreshes. Quotes, splits, ladders and depths depend on
+/// the pools' states and the amounts only; the gas price only chooses among the splits. A
+/// refresh where pools and balances did not move (most refreshes of a quiet token) costs a
+/// choice per wallet, not a search.
+#[derive(Default)]
+pub struct ExitCache {
+    /// The pool states (and token unit) the entries below were computed for.
+    pools: Vec<PoolReading>,
+    unit: U256,
+    /// Per amount sold: each pool's quote alone, and every split.
+    amounts: HashMap<U256, (Vec<Quote>, Candidates)>,
+    /// Ladders and depths, for these ladder sizes.
+    pool_states: Option<(Vec<U256>, Vec<PoolState>)>,
+}
+
+impl ExitCache {
+    /// Forgets everything computed for other pool states.
+    fn follow(&mut self, pools: &[PoolReading], unit: U256) {
+        if self.pools != pools || self.unit != unit {
+            *self = ExitCache {
+                pools: pools.to_vec(),
+                unit,
+                ..ExitCache::default()
+            };
+        }
+    }
+}
+
 /// Everything a holder needs to know about selling, from one reading.
 pub fn compute(reading: &ChainReading, decimals: u8) -> ExitReading {
+    compute_cached(reading, decimals, &mut ExitCache::default())
+}
+
+/// [`compute`], reusing what `cache` holds for unchanged pools and amounts.
+pub fn compute_cached(reading: &ChainReading, decimals: u8, cache: &mut ExitCache) -> ExitReading {
     let unit = U256::from(10u64).pow(U256::from(decimals));
     let gas_price = reading.gas_price_wei.unwrap_or_default();
+    cache.follow(&reading.pools, unit);
     let models: Vec<PoolModel> = reading
         .pools
         .iter()
         .filter(|p| !p.pop_reserve_raw.is_zero() && !p.weth_reserve_wei.is_zero())
         .map(PoolModel)
         .collect();
+    let total: U256 = reading.balances.iter().filter_map(|b| b.pop_raw).sum();
+    // Amounts no longer held are dropped, so the cache follows the wallets.
+    let mut wanted: HashMap<U256, (Vec<Quote>, Candidates)> = HashMap::new();
+    let mut missing: Vec<U256> = Vec::new();
+    for amount in reading
+        .balances
+        .iter()
+        .map(|b| b.pop_raw.unwrap_or_default())
+        .chain(std::iter::once(total))
+    {
+        if wanted.contains_key(&amount) || missing.contains(&amount) {
+            continue;
+        }
+        match cache.amounts.remove(&amount) {
+            Some(entry) => {
+                wanted.insert(amount, entry);
+            }
+            None => missing.push(amount),
+        }
+    }
+    wanted.extend(search_all(&missing, &models));
+    cache.amounts = wanted;
     let wallets: Vec<WalletExit> = reading
         .balances
         .iter()
         .map(|b| {
-            let pop = b.pop_raw.unwrap_or_default();
-            let quotes = if pop.is_zero() {
-                Vec::new()
-            } else {
-                models
-                    .iter()
-                    .map(|m| match m.quote_detail(pop) {
-                        Ok(out) => Quote {
-                            venue: m.0.venue,
-                            pool: m.0.address,
-                            eth_out_wei: Some(out),
-                            price_impact_pct: Some(m.impact_pct(pop, out)),
-                            error: None,
-                        },
-                        Err(error) => Quote {
-                            venue: m.0.venue,
-                            pool: m.0.address,
-                            eth_out_wei: None,
-                            price_impact_pct: None,
-                            error: Some(error),
-                        },
-                    })
-                    .collect()
-            };
+            let (quotes, candidates) = &cache.amounts[&b.pop_raw.unwrap_or_default()];
             WalletExit {
                 address: b.address,
-                quotes,
-                exit: best_exit(pop, &models, gas_price),
+                quotes: quotes.clone(),
+                exit: exit_from(candidates, &models, gas_price),
                 sell_check: None,
             }
         })
         .collect();
-    let total: U256 = reading.balances.iter().filter_map(|b| b.pop_raw).sum();
     let mut ladder_sizes: Vec<U256> = LADDER_WHOLE.iter().map(|w| U256::from(*w) * unit).collect();
     ladder_sizes.extend(
         reading
@@ -192,7 +231,82 @@ pub fn compute(reading: &ChainReading, decimals: u8) -> ExitReading {
     );
     ladder_sizes.sort();
     ladder_sizes.dedup();
-    let pools = models
+    let pools = match &cache.pool_states {
+        Some((sizes, states)) if *sizes == ladder_sizes => states.clone(),
+        _ => {
+            let states = pool_states(&models, &ladder_sizes, unit);
+            cache.pool_states = Some((ladder_sizes, states.clone()));
+            states
+        }
+    };
+    let portfolio_exit = exit_from(&cache.amounts[&total].1, &models, gas_price);
+    ExitReading {
+        block: reading.block,
+        gas_price_wei: gas_price,
+        pools,
+        wallets,
+        portfolio_exit,
+    }
+}
+
+/// Quotes and splits for each amount, spread over the machine's cores when there are many
+/// (each amount is independent; a thousand wallets' first refresh is ~100 ms of quoting).
+fn search_all(amounts: &[U256], models: &[PoolModel<'_>]) -> Vec<(U256, (Vec<Quote>, Candidates))> {
+    let search = |amount: &U256| {
+        (
+            *amount,
+            (
+                wallet_quotes(*amount, models),
+                Candidates::new(*amount, models),
+            ),
+        )
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || amounts.len() < 64 {
+        return amounts.iter().map(search).collect();
+    }
+    let per_thread = amounts.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = amounts
+            .chunks(per_thread)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(search).collect::<Vec<_>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("the exit search does not panic"))
+            .collect()
+    })
+}
+
+/// Selling `amount` alone in each pool.
+fn wallet_quotes(amount: U256, models: &[PoolModel<'_>]) -> Vec<Quote> {
+    if amount.is_zero() {
+        return Vec::new();
+    }
+    models
+        .iter()
+        .map(|m| match m.quote_detail(amount) {
+            Ok(out) => Quote {
+                venue: m.0.venue,
+                pool: m.0.address,
+                eth_out_wei: Some(out),
+                price_impact_pct: Some(m.impact_pct(amount, out)),
+                error: None,
+            },
+            Err(error) => Quote {
+                venue: m.0.venue,
+                pool: m.0.address,
+                eth_out_wei: None,
+                price_impact_pct: None,
+                error: Some(error),
+            },
+        })
+        .collect()
+}
+
+/// Each pool's spot price, ladder and depth.
+fn pool_states(models: &[PoolModel<'_>], ladder_sizes: &[U256], unit: U256) -> Vec<PoolState> {
+    models
         .iter()
         .map(|m| PoolState {
             venue: m.0.venue,
@@ -217,12 +331,5 @@ pub fn compute(reading: &ChainReading, decimals: u8) -> ExitReading {
                 .map(|&pct| (pct, sellable_within(m, unit, pct)))
                 .collect(),
         })
-        .collect();
-    ExitReading {
-        block: reading.block,
-        gas_price_wei: gas_price,
-        pools,
-        wallets,
-        portfolio_exit: best_exit(total, &models, gas_price),
-    }
+        .collect()
 }

@@ -66,7 +66,17 @@ pub struct LogScanner {
     times: HashMap<u64, OffsetDateTime>,
     /// The chain's first block number, read once.
     earliest: Option<u64>,
+    /// The allowances last read, the block they were read at, and scans since.
+    allowances: Option<(Allowances, u64, u32)>,
 }
+
+/// (owner, spender, allowance) of every pair seen in Approval logs.
+type Allowances = Vec<(Address, Address, U256)>;
+
+/// Allowances change only through an Approval or a transfer from the owner (a `transferFrom`
+/// spends the allowance, often without an Approval log); without either they are read again
+/// only after this many scans, as a backstop.
+const ALLOWANCES_REREAD_SCANS: u32 = 20;
 
 impl LogScanner {
     pub fn new(
@@ -90,6 +100,7 @@ impl LogScanner {
             senders: HashMap::new(),
             times: HashMap::new(),
             earliest: None,
+            allowances: None,
         }
     }
 
@@ -186,11 +197,26 @@ impl LogScanner {
         if fresh_latest.is_some() {
             self.latest = fresh_latest;
         }
+        let owners: BTreeSet<Address> = self.approvals.iter().map(|(owner, _)| *owner).collect();
+        let since = self.allowances.as_ref().map(|(_, at, _)| *at);
+        // Anything after the last read that can move an allowance: a new Approval, or a
+        // transfer out of an owner's wallet.
+        let moved = !approvals_in_window.is_empty()
+            || self.transfers.values().any(|t| {
+                owners.contains(&t.from)
+                    && since.is_none_or(|at| t.block > at.saturating_sub(CONFIRMATIONS))
+            });
         self.approvals.extend(approvals_in_window);
         self.fill_senders_and_times(rpc).await?;
-        let allowances = self.allowances(rpc, head).await?;
+        let allowances = match self.allowances.take() {
+            Some((values, at, scans)) if !moved && scans < ALLOWANCES_REREAD_SCANS => {
+                (values, at, scans + 1)
+            }
+            _ => (self.read_allowances(rpc, head).await?, head, 0),
+        };
+        let allowances = &self.allowances.insert(allowances).0.clone();
         self.processed = Some(head);
-        Ok(self.reading(head, &allowances, calls_made))
+        Ok(self.reading(head, allowances, calls_made))
     }
 
     /// The chain's first block number (read once: it never changes).
@@ -303,7 +329,7 @@ impl LogScanner {
     }
 
     /// The current allowance of every (owner, spender) pair seen, in one multicall at `head`.
-    async fn allowances(
+    async fn read_allowances(
         &self,
         rpc: &RpcClient,
         head: u64,

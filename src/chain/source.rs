@@ -18,6 +18,8 @@ pub struct ChainSource {
     interval: Duration,
     /// Used when the token does not answer `decimals()`.
     expected_decimals: u8,
+    /// Exit math of earlier refreshes, reused while pools and balances stay put.
+    exit_cache: exits::ExitCache,
 }
 
 impl ChainSource {
@@ -34,6 +36,7 @@ impl ChainSource {
             reader: Arc::new(ChainReader::from_config(config)),
             interval: Duration::from_secs(config.refresh_secs),
             expected_decimals: config.token.expected_decimals,
+            exit_cache: exits::ExitCache::default(),
         }
     }
 
@@ -71,8 +74,30 @@ impl Source for ChainSource {
                         "chain read"
                     );
                     let decimals = reading.token.decimals.unwrap_or(self.expected_decimals);
-                    let mut exits = exits::compute(&reading, decimals);
+                    let started = std::time::Instant::now();
+                    // CPU work (milliseconds to hundreds for thousands of wallets): off the
+                    // async threads, so nothing else waits for it.
+                    let mut cache = std::mem::take(&mut self.exit_cache);
+                    let computed = tokio::task::spawn_blocking(move || {
+                        let exits = exits::compute_cached(&reading, decimals, &mut cache);
+                        (reading, exits, cache)
+                    })
+                    .await;
+                    let Ok((reading, mut exits, cache)) = computed else {
+                        let _ = out.send(Update::SourceFailed {
+                            source: SourceName::Chain,
+                            error: "the exit math failed on this reading".to_owned(),
+                        });
+                        return;
+                    };
+                    self.exit_cache = cache;
+                    let computed = started.elapsed();
                     self.reader.check_sells(&mut exits, reading.block).await;
+                    tracing::debug!(
+                        ?computed,
+                        sell_checks = ?(started.elapsed() - computed),
+                        "exits"
+                    );
                     let block = reading.block;
                     let _ = out.send(Update::ChainRead(Box::new(reading)));
                     let _ = out.send(Update::Exits(Box::new(exits)));

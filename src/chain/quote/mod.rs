@@ -5,7 +5,7 @@ use alloy::primitives::U256;
 
 mod split;
 mod v3;
-pub use split::{Quoting, Split, best_split};
+pub use split::{Candidates, Quoting, Split, best_split};
 pub use v3::{V3QuoteError, V3State, words_to_read};
 
 /// Fee denominator: fees are in millionths (3000 = 0.3%).

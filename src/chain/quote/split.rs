@@ -1,6 +1,10 @@
 //! The best way out of a position: for every subset of pools, the balance split across them by
 //! greedy marginal quotes, each leg charged its gas; the subset and split with the most ETH
 //! net of gas wins. Pure: pools are given as quote functions.
+//!
+//! The allocations do not depend on the gas price, only the choice among them does: a holder
+//! whose balance and pools did not move keeps its [`Candidates`], and each refresh only
+//! chooses again at the new gas price (see `exits::ExitCache`).
 
 use alloy::primitives::{I256, U256};
 
@@ -31,99 +35,175 @@ const STEPS: u64 = 64;
 /// Beyond this many pools, only single pools and the all-pools split are tried.
 const MAX_SUBSET_POOLS: usize = 8;
 
+/// One subset's allocation, gas aside.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Allocation {
+    legs: Vec<(usize, U256, U256)>,
+    gross: U256,
+    gas_units: u64,
+}
+
+/// Every subset's greedy allocation of one amount over one set of pool states.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Candidates {
+    allocations: Vec<Allocation>,
+}
+
+impl Candidates {
+    /// Every subset of `pools` (all of them up to [`MAX_SUBSET_POOLS`] pools; beyond, single
+    /// pools and all pools together), each allocated greedily.
+    pub fn new<P: Quoting>(amount: U256, pools: &[P]) -> Self {
+        if amount.is_zero() || pools.is_empty() {
+            return Self::default();
+        }
+        let n = pools.len();
+        let subsets: Vec<Vec<usize>> = if n <= MAX_SUBSET_POOLS {
+            (1u32..(1 << n))
+                .map(|mask| (0..n).filter(|i| mask & (1 << i) != 0).collect())
+                .collect()
+        } else {
+            (0..n)
+                .map(|i| vec![i])
+                .chain(std::iter::once((0..n).collect()))
+                .collect()
+        };
+        let mut table = QuoteTable::new(amount, pools);
+        Self {
+            allocations: subsets
+                .iter()
+                .filter_map(|subset| table.allocate(subset))
+                .collect(),
+        }
+    }
+
+    /// The split with the most ETH net of gas at `gas_price`; `None` when no pool can take
+    /// the amount.
+    pub fn best(&self, gas_price: U256) -> Option<Split> {
+        self.allocations
+            .iter()
+            .map(|a| Split {
+                legs: a.legs.clone(),
+                gross: a.gross,
+                gas_cost: U256::from(a.gas_units) * gas_price,
+            })
+            .max_by(|a, b| a.net().cmp(&b.net()))
+    }
+}
+
 /// The split of `amount` over `pools` with the most ETH net of gas at `gas_price`. `None` when
 /// the amount is zero or no pool can take it.
 pub fn best_split<P: Quoting>(amount: U256, pools: &[P], gas_price: U256) -> Option<Split> {
-    if amount.is_zero() || pools.is_empty() {
-        return None;
-    }
-    let n = pools.len();
-    // A shortcut: a split pays at least two legs of gas and fetches at most what selling
-    // through every pool fetches (the greedy split over all pools, whose outputs are concave,
-    // bounds any subset's). If even that bound, less two of the cheapest legs, does not beat
-    // the best single pool net of gas, the single pool is the exit. Dust and small holders
-    // take this path, so a refresh of many wallets stays fast.
-    let best_single = (0..n)
-        .filter_map(|i| allocate(amount, pools, &[i], gas_price))
-        .max_by(|a, b| a.net().cmp(&b.net()));
-    if n > 1
-        && let Some(single) = &best_single
-        && let Some(all) = allocate(amount, pools, &(0..n).collect::<Vec<_>>(), gas_price)
-    {
-        let cheapest_leg = pools.iter().map(Quoting::leg_gas).min().unwrap_or(0);
-        let bound =
-            I256::from_raw(all.gross) - I256::from_raw(U256::from(2 * cheapest_leg) * gas_price);
-        if bound <= single.net() {
-            return best_single;
-        }
-    }
-    let subsets: Vec<Vec<usize>> = if n <= MAX_SUBSET_POOLS {
-        (1u32..(1 << n))
-            .map(|mask| (0..n).filter(|i| mask & (1 << i) != 0).collect())
-            .collect()
-    } else {
-        (0..n)
-            .map(|i| vec![i])
-            .chain(std::iter::once((0..n).collect()))
-            .collect()
-    };
-    subsets
-        .iter()
-        .filter_map(|subset| allocate(amount, pools, subset, gas_price))
-        .max_by(|a, b| a.net().cmp(&b.net()))
+    Candidates::new(amount, pools).best(gas_price)
 }
 
-/// Greedy marginal allocation over one subset: each slice goes where it adds the most ETH.
-fn allocate<P: Quoting>(
-    amount: U256,
-    pools: &[P],
-    subset: &[usize],
-    gas_price: U256,
-) -> Option<Split> {
-    let mut given = vec![U256::ZERO; subset.len()];
-    if subset.len() == 1 {
-        given[0] = amount;
-    } else {
+/// The quotes every subset's allocation asks for, each asked of its pool once. The greedy
+/// hands out `full` slices of `slice`, then one final step of `last` (the rest, between one
+/// and two slices), so a pool is only ever asked for `k × slice` or `k × slice + last`.
+struct QuoteTable<'a, P> {
+    pools: &'a [P],
+    slice: U256,
+    last: U256,
+    full: usize,
+    /// `[pool][k]`: the quote for `k × slice`, once asked.
+    at: Vec<Vec<Option<Option<U256>>>>,
+    /// `[pool][k]`: the quote for `k × slice + last`, once asked.
+    at_last: Vec<Vec<Option<Option<U256>>>>,
+}
+
+impl<'a, P: Quoting> QuoteTable<'a, P> {
+    fn new(amount: U256, pools: &'a [P]) -> Self {
         let slice = amount / U256::from(STEPS);
-        let mut left = amount;
-        // What each pool's share fetches so far.
+        // Slices while at least two remain, then the rest in one step (all of it at once when
+        // the amount is smaller than the number of steps).
+        let (full, last) = if slice.is_zero() {
+            (0, amount)
+        } else {
+            let slices = usize::try_from(amount / slice).expect("at most 127 slices");
+            (slices - 1, amount - slice * U256::from(slices - 1))
+        };
+        Self {
+            pools,
+            slice,
+            last,
+            full,
+            at: vec![vec![None; full + 1]; pools.len()],
+            at_last: vec![vec![None; full + 1]; pools.len()],
+        }
+    }
+
+    fn quote_at(&mut self, pool: usize, k: usize) -> Option<U256> {
+        let slice = self.slice;
+        *self.at[pool][k].get_or_insert_with(|| self.pools[pool].quote(slice * U256::from(k)))
+    }
+
+    fn quote_at_last(&mut self, pool: usize, k: usize) -> Option<U256> {
+        let amount = self.slice * U256::from(k) + self.last;
+        *self.at_last[pool][k].get_or_insert_with(|| self.pools[pool].quote(amount))
+    }
+
+    /// Greedy marginal allocation over one subset: each slice goes where it adds the most
+    /// ETH. `None` when a pool of the subset gets nothing (the smaller subset is tried on its
+    /// own) or cannot take what it is given.
+    fn allocate(&mut self, subset: &[usize]) -> Option<Allocation> {
+        // Slices given to each pool, whether it took the last step, and what its share
+        // fetches so far.
+        let mut slices = vec![0usize; subset.len()];
+        let mut took_last = vec![false; subset.len()];
         let mut current = vec![U256::ZERO; subset.len()];
-        while !left.is_zero() {
-            let step = if slice.is_zero() || left < slice * U256::from(2) {
-                left
+        if subset.len() == 1 {
+            slices[0] = self.full;
+            took_last[0] = true;
+        } else {
+            for step in 0..=self.full {
+                let last = step == self.full;
+                // The last of equal gains wins, as `Iterator::max_by` picks.
+                let mut best: Option<(usize, U256, U256)> = None;
+                for k in 0..subset.len() {
+                    let then = if last {
+                        self.quote_at_last(subset[k], slices[k])
+                    } else {
+                        self.quote_at(subset[k], slices[k] + 1)
+                    };
+                    let Some(then) = then else { continue };
+                    let gain = then.saturating_sub(current[k]);
+                    if best.is_none_or(|(_, _, g)| gain >= g) {
+                        best = Some((k, then, gain));
+                    }
+                }
+                let (k, then, _) = best?;
+                if last {
+                    took_last[k] = true;
+                } else {
+                    slices[k] += 1;
+                }
+                current[k] = then;
+            }
+        }
+        let mut legs = Vec::with_capacity(subset.len());
+        let mut gross = U256::ZERO;
+        let mut gas_units = 0u64;
+        for k in 0..subset.len() {
+            if slices[k] == 0 && !took_last[k] {
+                return None;
+            }
+            let pool = subset[k];
+            let out = if took_last[k] {
+                self.quote_at_last(pool, slices[k])?
             } else {
-                slice
+                self.quote_at(pool, slices[k])?
             };
-            let best = (0..subset.len())
-                .filter_map(|k| {
-                    let then = pools[subset[k]].quote(given[k] + step)?;
-                    Some((k, then, then.saturating_sub(current[k])))
-                })
-                .max_by(|a, b| a.2.cmp(&b.2))?;
-            given[best.0] += step;
-            current[best.0] = best.1;
-            left -= step;
+            let pop = self.slice * U256::from(slices[k])
+                + if took_last[k] { self.last } else { U256::ZERO };
+            gross += out;
+            gas_units += self.pools[pool].leg_gas();
+            legs.push((pool, pop, out));
         }
+        Some(Allocation {
+            legs,
+            gross,
+            gas_units,
+        })
     }
-    let mut legs = Vec::new();
-    let mut gross = U256::ZERO;
-    let mut gas_units = 0u64;
-    for (k, &pop) in given.iter().enumerate() {
-        if pop.is_zero() {
-            // An unused pool is no leg: the subset without it is tried on its own.
-            return None;
-        }
-        let pool = &pools[subset[k]];
-        let out = pool.quote(pop)?;
-        gross += out;
-        gas_units += pool.leg_gas();
-        legs.push((subset[k], pop, out));
-    }
-    Some(Split {
-        legs,
-        gross,
-        gas_cost: U256::from(gas_units) * gas_price,
-    })
 }
 
 #[cfg(test)]
