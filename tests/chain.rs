@@ -399,3 +399,68 @@ async fn a_stale_feed_is_marked_stale() {
     // The figure stays visible, with its time, marked stale.
     assert!(state.eth_usd.unwrap().stale);
 }
+
+/// One refresh of the whole chain source (balances, pools, exits, sell checks, logs), its
+/// updates applied.
+async fn refresh(source: &mut popwatch::chain::ChainSource, state: &mut AppState) {
+    use popwatch::source::Source;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    source.refresh(tx).await;
+    while let Ok(update) = rx.try_recv() {
+        state.apply(update);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil: run the README test command"]
+async fn a_steady_refresh_of_a_thousand_wallets_takes_at_most_three_requests() {
+    let d = Devnet::start(Scenario::default().with_wallets(1_000))
+        .await
+        .unwrap();
+    let proxy = FaultProxy::start(&d.url).await;
+    let config = with_urls(d.config().unwrap(), &[proxy.url()], 10);
+    let mut source = popwatch::chain::ChainSource::new(&config);
+    let mut state = AppState::new(&config);
+    refresh(&mut source, &mut state).await;
+    refresh(&mut source, &mut state).await;
+    // A new block, as on a live chain, with nothing in it for the watched wallets.
+    d.mine(1).await.unwrap();
+    proxy.reset_counts();
+    refresh(&mut source, &mut state).await;
+    let steady = proxy.http_requests();
+    assert!(steady <= 3, "{steady} HTTP requests: {:?}", proxy.methods());
+    // Nothing was skipped: every figure is there, at the new block.
+    let head = {
+        use alloy::providers::Provider;
+        d.provider().get_block_number().await.unwrap()
+    };
+    assert_eq!(state.block.unwrap().number, head);
+    assert_eq!(state.logs_block, Some(head));
+    assert!(state.wallets.iter().all(|w| w.pop_raw.is_some()));
+    let holders: Vec<_> = state.wallets.iter().filter(|w| w.exit.is_some()).collect();
+    assert!(holders.len() > 900);
+    assert!(holders.iter().all(|w| w.sell_check.is_some()));
+
+    // A transfer moves two balances: their sales are simulated again, and only theirs.
+    let whale = d.wallet(Role::Whale).address;
+    let empty = d.wallet(Role::Empty).address;
+    d.exec(
+        whale,
+        d.contracts.pop,
+        IERC20::transferCall {
+            to: empty,
+            value: U256::from(10u64).pow(U256::from(24)),
+        },
+    )
+    .await
+    .unwrap();
+    proxy.reset_counts();
+    refresh(&mut source, &mut state).await;
+    let calls = proxy.rpc_calls();
+    assert!(calls < 40, "{calls} calls: not every sale simulated again");
+    let receiver = state.wallets.iter().find(|w| w.address == empty).unwrap();
+    assert!(
+        receiver.sell_check.as_ref().is_some_and(|c| c.ok),
+        "{receiver:?}"
+    );
+}

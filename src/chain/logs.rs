@@ -139,6 +139,8 @@ impl LogScanner {
         let mut from = start;
         let mut calls_made = 0u64;
         let mut approvals_in_window = BTreeSet::new();
+        // The block of the newest Approval log in the window (unknown blocks count as new).
+        let mut latest_approval = 0u64;
         let mut fresh_latest: Option<TransferSeen> = None;
         let mut successes = 0u32;
         while from <= head {
@@ -182,6 +184,10 @@ impl LogScanner {
                         topics.and_then(|t| t.get(2)).and_then(topic_address),
                     ) {
                         approvals_in_window.insert((owner, spender));
+                        let block = log["blockNumber"]
+                            .as_str()
+                            .and_then(|b| u64::from_str_radix(b.trim_start_matches("0x"), 16).ok());
+                        latest_approval = latest_approval.max(block.unwrap_or(u64::MAX));
                     }
                 }
             }
@@ -200,12 +206,14 @@ impl LogScanner {
         let owners: BTreeSet<Address> = self.approvals.iter().map(|(owner, _)| *owner).collect();
         let since = self.allowances.as_ref().map(|(_, at, _)| *at);
         // Anything after the last read that can move an allowance: a new Approval, or a
-        // transfer out of an owner's wallet.
-        let moved = !approvals_in_window.is_empty()
-            || self.transfers.values().any(|t| {
-                owners.contains(&t.from)
-                    && since.is_none_or(|at| t.block > at.saturating_sub(CONFIRMATIONS))
-            });
+        // transfer out of an owner's wallet. (A reorg that drops an Approval is caught by
+        // the periodic re-read.)
+        let after_last_read = |block: u64| since.is_none_or(|at| block > at);
+        let moved = (!approvals_in_window.is_empty() && after_last_read(latest_approval))
+            || self
+                .transfers
+                .values()
+                .any(|t| owners.contains(&t.from) && after_last_read(t.block));
         self.approvals.extend(approvals_in_window);
         self.fill_senders_and_times(rpc).await?;
         let allowances = match self.allowances.take() {

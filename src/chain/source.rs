@@ -1,8 +1,10 @@
 //! The chain as a `Source`: each refresh reads once and sends what it found.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use alloy::primitives::Address;
 use futures::future::BoxFuture;
 
 use super::exits;
@@ -10,6 +12,7 @@ use super::logs::LogScanner;
 use super::reader::ChainReader;
 use crate::config::Config;
 use crate::source::{Source, UpdateSender};
+use crate::state::exits::{ExitReading, Leg, SellCheck};
 use crate::state::{SourceName, Update};
 
 pub struct ChainSource {
@@ -20,7 +23,15 @@ pub struct ChainSource {
     expected_decimals: u8,
     /// Exit math of earlier refreshes, reused while pools and balances stay put.
     exit_cache: exits::ExitCache,
+    /// Each wallet's last sell check, the legs it simulated, and the refresh it ran at.
+    sell_checks: HashMap<Address, (Vec<Leg>, SellCheck, u64)>,
+    refreshes: u64,
 }
+
+/// A wallet's sale is simulated again when its legs change (balance, route or pool state
+/// moved), and otherwise after this many refreshes: a thousand simulated swaps per refresh
+/// would cost a public endpoint more than every other read together.
+const SELL_RECHECK_REFRESHES: u64 = 20;
 
 impl ChainSource {
     pub fn new(config: &Config) -> Self {
@@ -37,6 +48,48 @@ impl ChainSource {
             interval: Duration::from_secs(config.refresh_secs),
             expected_decimals: config.token.expected_decimals,
             exit_cache: exits::ExitCache::default(),
+            sell_checks: HashMap::new(),
+            refreshes: 0,
+        }
+    }
+
+    /// Sell checks for the wallets that are due (see [`SELL_RECHECK_REFRESHES`]); the others
+    /// keep their last result.
+    async fn check_sells(&mut self, exits: &mut ExitReading, block: u64) {
+        self.refreshes += 1;
+        let now = self.refreshes;
+        let mut due = ExitReading {
+            block: exits.block,
+            gas_price_wei: exits.gas_price_wei,
+            ..ExitReading::default()
+        };
+        // Where each due wallet sits in `exits`.
+        let mut positions = Vec::new();
+        for (i, wallet) in exits.wallets.iter_mut().enumerate() {
+            let Some(exit) = &wallet.exit else { continue };
+            match self.sell_checks.get(&wallet.address) {
+                Some((legs, check, at))
+                    if *legs == exit.legs && now - at < SELL_RECHECK_REFRESHES =>
+                {
+                    wallet.sell_check = Some(check.clone());
+                }
+                _ => {
+                    due.wallets.push(wallet.clone());
+                    positions.push(i);
+                }
+            }
+        }
+        if due.wallets.is_empty() {
+            return;
+        }
+        self.reader.check_sells(&mut due, block).await;
+        for (checked, i) in due.wallets.into_iter().zip(positions) {
+            let (Some(exit), Some(check)) = (checked.exit, checked.sell_check) else {
+                continue;
+            };
+            exits.wallets[i].sell_check = Some(check.clone());
+            self.sell_checks
+                .insert(checked.address, (exit.legs, check, now));
         }
     }
 
@@ -92,7 +145,7 @@ impl Source for ChainSource {
                     };
                     self.exit_cache = cache;
                     let computed = started.elapsed();
-                    self.reader.check_sells(&mut exits, reading.block).await;
+                    self.check_sells(&mut exits, reading.block).await;
                     tracing::debug!(
                         ?computed,
                         sell_checks = ?(started.elapsed() - computed),

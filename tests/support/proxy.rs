@@ -46,6 +46,8 @@ struct Shared {
     arrivals: Mutex<Vec<Instant>>,
     /// The last request line's path and query, to check what the client sent.
     paths: Mutex<Vec<String>>,
+    /// The JSON-RPC methods of each request, in order.
+    methods: Mutex<Vec<Vec<String>>>,
     /// Limits like a public node's on eth_getLogs: (max blocks per range, max results).
     logs_limit: Mutex<Option<(u64, usize)>>,
     /// Every eth_getLogs range asked for, as (from, to).
@@ -87,6 +89,7 @@ impl FaultProxy {
             counters: Counters::default(),
             arrivals: Mutex::new(Vec::new()),
             paths: Mutex::new(Vec::new()),
+            methods: Mutex::new(Vec::new()),
             logs_limit: Mutex::new(None),
             log_ranges: Mutex::new(Vec::new()),
             client: reqwest::Client::new(),
@@ -133,6 +136,11 @@ impl FaultProxy {
         self.shared.arrivals.lock().unwrap().clone()
     }
 
+    /// The JSON-RPC methods of each request since the last reset, in order.
+    pub fn methods(&self) -> Vec<Vec<String>> {
+        self.shared.methods.lock().unwrap().clone()
+    }
+
     pub fn paths(&self) -> Vec<String> {
         self.shared.paths.lock().unwrap().clone()
     }
@@ -154,6 +162,7 @@ impl FaultProxy {
             .store(0, Ordering::SeqCst);
         self.shared.counters.rpc_calls.store(0, Ordering::SeqCst);
         self.shared.arrivals.lock().unwrap().clear();
+        self.shared.methods.lock().unwrap().clear();
     }
 }
 
@@ -219,11 +228,20 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
             .unwrap()
             .push(line.split_whitespace().nth(1).unwrap_or("").to_owned());
         let request_body = body.clone();
-        let calls = match serde_json::from_slice::<serde_json::Value>(&body) {
+        let parsed = serde_json::from_slice::<serde_json::Value>(&body);
+        let calls = match &parsed {
             Ok(serde_json::Value::Array(items)) => items.len() as u64,
             Ok(_) => 1,
             Err(_) => 0,
         };
+        let methods = match &parsed {
+            Ok(serde_json::Value::Array(items)) => {
+                items.iter().map(|i| i["method"].to_string()).collect()
+            }
+            Ok(one) => vec![one["method"].to_string()],
+            Err(_) => Vec::new(),
+        };
+        shared.methods.lock().unwrap().push(methods);
         shared.counters.rpc_calls.fetch_add(calls, Ordering::SeqCst);
         let behaviour = shared
             .queue
