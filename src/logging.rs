@@ -8,6 +8,8 @@ use tracing_subscriber::EnvFilter;
 
 pub const LOG_ENV: &str = "POPWATCH_LOG";
 pub const LOG_FILE: &str = "popwatch.log";
+/// Lines the log writer's queue holds before it drops new ones.
+const LOG_QUEUE_LINES: usize = 4_096;
 
 /// Keeps the log writer alive; dropping it flushes the last lines.
 pub struct LogGuard {
@@ -45,7 +47,13 @@ pub fn init() -> Result<LogGuard, LogError> {
         _ => EnvFilter::new("info"),
     };
     let file = tracing_appender::rolling::never(&dir, LOG_FILE);
-    let (writer, guard) = tracing_appender::non_blocking(SanitizingWriter(file));
+    // The default queue preallocates 128,000 lines (4 MB); a few thousand is plenty for a
+    // process that logs a few lines a refresh (when it is full, lines are dropped, not waited
+    // for: logging never slows the app).
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .lossy(true)
+        .finish(SanitizingWriter(file));
     // A second init (tests calling twice) keeps the first subscriber; that is fine.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -428,3 +428,58 @@ fn every_view_with_no_data_at_all_shows_unknowns_not_zeros() {
     let warnings = text(&render(&app, 150, 34));
     assert!(warnings.contains("Not evaluated"), "{warnings}");
 }
+
+#[test]
+fn thousands_of_wallets_scroll_to_the_selection_with_totals_in_view() {
+    let wallets: Vec<WalletConfig> = (0..3_000u64)
+        .map(|i| WalletConfig {
+            label: format!("holder {i}"),
+            address: Address::left_padding_from(&(i + 1).to_be_bytes()),
+        })
+        .collect();
+    let config = Config {
+        wallets: wallets.clone(),
+        ..Config::default()
+    };
+    let mut app = App::new(AppState::new(&config), NOW);
+    app.apply(Update::ChainRead(Box::new(ChainReading {
+        observed_at: NOW,
+        block: 1,
+        block_time: NOW,
+        endpoint: "http://127.0.0.1:8545".to_owned(),
+        token: TokenFacts::default(),
+        balances: wallets
+            .iter()
+            .enumerate()
+            .map(|(i, w)| WalletBalance {
+                address: w.address,
+                pop_raw: Some(e18(i as u64 + 1)),
+                eth_wei: Some(e18(1)),
+            })
+            .collect(),
+        eth_usd: Err("no feed in this test".to_owned()),
+        pools: Vec::new(),
+        gas_price_wei: None,
+        http_requests: 1,
+        rpc_calls: 1,
+    })));
+    for (action, expect) in [
+        (Action::Bottom, 2_999usize),
+        (Action::Top, 0),
+        (Action::PageDown, 10),
+    ] {
+        app.handle(action);
+        let selected = app.selected_wallet().unwrap().label.clone();
+        let screen = text(&render(&app, 150, 24));
+        let row = screen
+            .lines()
+            .find(|l| l.contains(&format!("{selected} ")))
+            .unwrap_or_else(|| panic!("{selected} is not shown:\n{screen}"));
+        assert!(row.contains('│'), "{row}");
+        assert_eq!(app.selected_index(), Some(expect));
+        assert!(
+            screen.contains("3000 wallets"),
+            "the totals row stays:\n{screen}"
+        );
+    }
+}

@@ -5,6 +5,7 @@ pub mod keymap;
 mod run;
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use alloy::primitives::Address;
 use time::OffsetDateTime;
@@ -109,6 +110,9 @@ pub struct App {
     pub flags: crate::flags::Flags,
     /// Events seen this session, newest first, with whether the user has seen them.
     pub alerts: Vec<(crate::history::Event, bool)>,
+    /// Each wallet's address, shortened as far as it stays unambiguous among the wallets
+    /// (the wallets come from the config: computed once, not every frame).
+    pub short_addresses: HashMap<Address, String>,
 }
 
 impl App {
@@ -130,42 +134,71 @@ impl App {
             suspend_requested: false,
             flags: crate::flags::Flags::default(),
             alerts: Vec::new(),
+            short_addresses: HashMap::new(),
         }
+        .with_short_addresses()
     }
 
-    /// The wallets in display order.
+    fn with_short_addresses(mut self) -> Self {
+        let addresses: Vec<Address> = self.state.wallets.iter().map(|w| w.address).collect();
+        self.short_addresses = addresses
+            .iter()
+            .copied()
+            .zip(crate::format::short_addresses(&addresses))
+            .collect();
+        self
+    }
+
+    /// The wallet's short address (its full one if it is not a configured wallet).
+    pub fn short_address(&self, address: Address) -> String {
+        self.short_addresses
+            .get(&address)
+            .cloned()
+            .unwrap_or_else(|| address.to_checksum(None))
+    }
+
+    /// The wallets in display order (each sort key computed once: a frame sorts thousands).
     pub fn sorted_wallets(&self) -> Vec<&WalletState> {
-        let mut wallets: Vec<&WalletState> = self.state.wallets.iter().collect();
-        let key = |w: &WalletState| -> Option<f64> {
-            match self.view.sort {
-                SortColumn::Label => None,
-                SortColumn::Balance => w.pop_raw.map(f64::from),
-                SortColumn::PaperValue => self.state.paper_value(w).map(|(v, _)| v),
-                SortColumn::Exit => w
-                    .exit
-                    .as_ref()
-                    .map(|e| e.net_eth_wei().to_string().parse::<f64>().unwrap_or(0.0)),
-                SortColumn::Eth => w.eth_wei.map(f64::from),
-            }
-        };
-        wallets.sort_by(|a, b| {
-            let order = match self.view.sort {
-                SortColumn::Label => a.label.to_lowercase().cmp(&b.label.to_lowercase()),
-                // Unknown figures sort below known ones.
-                _ => match (key(a), key(b)) {
-                    (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
-                    (Some(_), None) => Ordering::Greater,
-                    (None, Some(_)) => Ordering::Less,
-                    (None, None) => Ordering::Equal,
-                },
-            };
+        let wallets = self.state.wallets.iter();
+        // Reversed in the comparison, so equal keys stay in config order either way.
+        let flip = |order: Ordering| {
             if self.view.reverse {
                 order.reverse()
             } else {
                 order
             }
-        });
-        wallets
+        };
+        if self.view.sort == SortColumn::Label {
+            let mut keyed: Vec<(String, &WalletState)> =
+                wallets.map(|w| (w.label.to_lowercase(), w)).collect();
+            keyed.sort_by(|(a, _), (b, _)| flip(a.cmp(b)));
+            keyed.into_iter().map(|(_, w)| w).collect()
+        } else {
+            let key = |w: &WalletState| -> Option<f64> {
+                match self.view.sort {
+                    SortColumn::Label => None,
+                    SortColumn::Balance => w.pop_raw.map(f64::from),
+                    SortColumn::PaperValue => self.state.paper_value(w).map(|(v, _)| v),
+                    SortColumn::Exit => w
+                        .exit
+                        .as_ref()
+                        .map(|e| e.net_eth_wei().to_string().parse::<f64>().unwrap_or(0.0)),
+                    SortColumn::Eth => w.eth_wei.map(f64::from),
+                }
+            };
+            let mut keyed: Vec<(Option<f64>, &WalletState)> =
+                wallets.map(|w| (key(w), w)).collect();
+            // Unknown figures sort below known ones.
+            keyed.sort_by(|(a, _), (b, _)| {
+                flip(match (a, b) {
+                    (Some(x), Some(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
+                    (Some(_), None) => Ordering::Greater,
+                    (None, Some(_)) => Ordering::Less,
+                    (None, None) => Ordering::Equal,
+                })
+            });
+            keyed.into_iter().map(|(_, w)| w).collect()
+        }
     }
 
     pub fn selected_index(&self) -> Option<usize> {

@@ -8,7 +8,7 @@ pub mod market;
 pub mod transfers;
 mod update;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use alloy::primitives::{Address, U256};
 use serde::Serialize;
@@ -258,11 +258,12 @@ impl AppState {
             Update::Restored { balances, prices } => {
                 // Only where nothing fresher is known: a restored figure never overwrites a read.
                 let mut latest_balance = None;
+                let index = self.wallet_index();
                 for (address, pop, at) in balances {
-                    if let Some(w) = self
-                        .wallets
-                        .iter_mut()
-                        .find(|w| w.address == address && w.pop_raw.is_none())
+                    if let Some(w) = index
+                        .get(&address)
+                        .map(|&i| &mut self.wallets[i])
+                        .filter(|w| w.pop_raw.is_none())
                     {
                         w.pop_raw = Some(pop);
                         latest_balance = latest_balance.max(Some(at));
@@ -312,8 +313,10 @@ impl AppState {
                 if reading.latest_transfer.is_some() {
                     self.latest_transfer = reading.latest_transfer;
                 }
+                let index = self.wallet_index();
                 for h in reading.wallets {
-                    if let Some(w) = self.wallets.iter_mut().find(|w| w.address == h.address) {
+                    if let Some(&i) = index.get(&h.address) {
+                        let w = &mut self.wallets[i];
                         w.history = Some(h);
                     }
                 }
@@ -378,8 +381,10 @@ impl AppState {
         self.gas_price_wei = Some(r.gas_price_wei);
         self.pools = r.pools;
         self.portfolio_exit = r.portfolio_exit;
+        let exits: HashMap<Address, &exits::WalletExit> =
+            r.wallets.iter().map(|x| (x.address, x)).collect();
         for w in &mut self.wallets {
-            match r.wallets.iter().find(|x| x.address == w.address) {
+            match exits.get(&w.address) {
                 Some(x) => {
                     w.quotes = x.quotes.clone();
                     w.exit = x.exit.clone();
@@ -476,12 +481,9 @@ impl AppState {
         t.symbol = r.token.symbol;
         t.decimals = r.token.decimals;
         t.total_supply_raw = r.token.total_supply_raw;
+        let index = self.wallet_index();
         for balance in r.balances {
-            if let Some(w) = self
-                .wallets
-                .iter_mut()
-                .find(|w| w.address == balance.address)
-            {
+            if let Some(w) = index.get(&balance.address).map(|&i| &mut self.wallets[i]) {
                 // A single read that failed leaves the last known figure in place.
                 w.pop_raw = balance.pop_raw.or(w.pop_raw);
                 w.eth_wei = balance.eth_wei.or(w.eth_wei);
@@ -510,6 +512,16 @@ impl AppState {
                 self.source_mut(SourceName::Chainlink).status = SourceStatus::Failed { error };
             }
         }
+    }
+
+    /// Where each wallet sits in `wallets`: updates carry thousands of wallets, and a linear
+    /// search for each would make applying one quadratic.
+    fn wallet_index(&self) -> HashMap<Address, usize> {
+        self.wallets
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.address, i))
+            .collect()
     }
 
     fn source_mut(&mut self, source: SourceName) -> &mut SourceState {

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Cell, Row, StatefulWidget, Table, TableSt
 use super::text::{UNKNOWN, fit, or_unknown, private, safe};
 use super::theme;
 use crate::app::{App, SortColumn};
-use crate::format::{compact_amount, pct, short_addresses, usd};
+use crate::format::{compact_amount, pct, usd};
 use crate::state::WalletState;
 
 pub struct WalletsTable<'a>(pub &'a App);
@@ -49,7 +49,19 @@ impl Widget for WalletsTable<'_> {
             .decimals
             .unwrap_or(app.state.token.expected_decimals);
         let wallets = app.sorted_wallets();
-        let shorts = short_addresses(&wallets.iter().map(|w| w.address).collect::<Vec<_>>());
+        let selected = app
+            .view
+            .selected
+            .and_then(|a| wallets.iter().position(|w| w.address == a));
+        // Only the rows that fit are built (thousands of wallets cost one screenful): the
+        // area less its borders, the header and the totals row, scrolled as little as keeps
+        // the selection in view.
+        let visible = usize::from(area.height.saturating_sub(4)).max(1);
+        let start = match selected {
+            Some(i) if i >= visible => i + 1 - visible,
+            _ => 0,
+        };
+        let window = &wallets[start.min(wallets.len())..(start + visible).min(wallets.len())];
 
         let arrow = if app.view.reverse { "▼" } else { "▲" };
         let head = |name: &'static str, column: Option<SortColumn>| -> Cell<'static> {
@@ -73,10 +85,9 @@ impl Widget for WalletsTable<'_> {
         ])
         .style(theme::header());
 
-        let mut rows: Vec<Row> = wallets
+        let mut rows: Vec<Row> = window
             .iter()
-            .zip(&shorts)
-            .map(|(w, short)| {
+            .map(|w| {
                 let pop = w.pop_raw.map(|p| compact_amount(p, decimals));
                 let share = w.pop_raw.and_then(|p| share_pct(app, p)).map(pct);
                 let paper = app.state.paper_value(w).map(|(v, _)| usd(v));
@@ -94,7 +105,7 @@ impl Widget for WalletsTable<'_> {
                 };
                 Row::new([
                     Cell::from(fit(&safe(&w.label), 16)),
-                    Cell::from(short.clone()),
+                    Cell::from(app.short_address(w.address)),
                     Cell::from(private(masked, pop)),
                     Cell::from(private(masked, share)),
                     Cell::from(private(masked, paper)),
@@ -181,7 +192,7 @@ impl Widget for WalletsTable<'_> {
             .block(block)
             .column_spacing(1)
             .row_highlight_style(theme::selected());
-        let mut state = TableState::default().with_selected(app.selected_index());
+        let mut state = TableState::default().with_selected(selected.map(|i| i - start));
         StatefulWidget::render(table, area, buf, &mut state);
     }
 }
