@@ -29,6 +29,9 @@ pub enum Event {
 
 /// How often the loop wakes without input: often enough for a clock, rare enough to idle.
 const TICK: Duration = Duration::from_millis(250);
+/// Red flags depend on time too (ages, staleness, dormancy): without any update they are
+/// judged again this often, not every second (thousands of wallets make a judgement cost).
+const FLAGS_RECHECK: time::Duration = time::Duration::seconds(15);
 
 /// Runs the terminal app until the user quits. `demo` swaps the sources for the simulated one.
 pub async fn run(config: Config, sources: Vec<Box<dyn Source>>, demo: bool) -> io::Result<()> {
@@ -121,7 +124,7 @@ fn spawn_source(
 struct AlertSettings {
     bell: bool,
     command: String,
-    writer: Option<std::sync::mpsc::Sender<(AppState, Vec<crate::history::Event>, OffsetDateTime)>>,
+    writer: Option<std::sync::mpsc::Sender<crate::history::StateToRecord>>,
 }
 
 async fn event_loop(
@@ -133,8 +136,10 @@ async fn event_loop(
 ) -> io::Result<()> {
     // The state the last diff saw; updates since then are diffed together on the next tick,
     // so a refresh's several updates make one set of events.
-    let mut seen = app.state.clone();
+    // The state as last recorded and diffed, shared with the history writer.
+    let mut seen = std::sync::Arc::new(app.state.clone());
     let mut changed = false;
+    let mut flags_at = app.now;
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -200,7 +205,8 @@ async fn event_loop(
         }
         // Flags and events once per tick, over every update since the last: a refresh's
         // several updates are judged together, so nothing flickers between them.
-        if is_tick && (changed || dirty) {
+        if is_tick && (changed || app.now - flags_at >= FLAGS_RECHECK) {
+            flags_at = app.now;
             let previous_flags = app.flags.clone();
             app.evaluate_flags(app.now);
             let events =
@@ -214,10 +220,10 @@ async fn event_loop(
                 }
             }
             if changed {
+                seen = std::sync::Arc::new(app.state.clone());
                 if let Some(writer) = &alerts.writer {
-                    let _ = writer.send((app.state.clone(), events.clone(), app.now));
+                    let _ = writer.send((seen.clone(), events.clone(), app.now));
                 }
-                seen = app.state.clone();
                 changed = false;
             }
             if previous_flags != app.flags || !events.is_empty() {

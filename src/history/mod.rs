@@ -275,12 +275,15 @@ pub fn restored_update(store: &Store) -> Option<crate::state::Update> {
 }
 
 /// A thread that owns the store and writes what it is sent, so writes never block the UI.
-pub fn spawn_writer(
-    mut store: Store,
-    history_days: u64,
-) -> std::sync::mpsc::Sender<(crate::state::AppState, Vec<Event>, time::OffsetDateTime)> {
-    let (tx, rx) =
-        std::sync::mpsc::channel::<(crate::state::AppState, Vec<Event>, time::OffsetDateTime)>();
+/// A state to record (shared with the app's own copy: no second clone), its events, and when.
+pub type StateToRecord = (
+    std::sync::Arc<crate::state::AppState>,
+    Vec<Event>,
+    time::OffsetDateTime,
+);
+
+pub fn spawn_writer(mut store: Store, history_days: u64) -> std::sync::mpsc::Sender<StateToRecord> {
+    let (tx, rx) = std::sync::mpsc::channel::<StateToRecord>();
     std::thread::spawn(move || {
         let mut last_prune: Option<time::OffsetDateTime> = None;
         while let Ok((state, events, now)) = rx.recv() {

@@ -68,10 +68,26 @@ impl Candidates {
                 .collect()
         };
         let mut table = QuoteTable::new(amount, pools);
+        let all: Vec<Allocation> = subsets
+            .iter()
+            .filter_map(|subset| table.allocate(subset))
+            .collect();
+        // A split that costs at least as much gas as another and fetches no more (one of the
+        // two strictly) is never the best at any gas price: only the others are kept, so a
+        // cache of thousands of holders' candidates stays small.
+        let dominated = |a: &Allocation| {
+            all.iter().any(|b| {
+                b.gas_units <= a.gas_units
+                    && b.gross >= a.gross
+                    && (b.gas_units < a.gas_units || b.gross > a.gross)
+            })
+        };
+        let keep: Vec<bool> = all.iter().map(|a| !dominated(a)).collect();
         Self {
-            allocations: subsets
-                .iter()
-                .filter_map(|subset| table.allocate(subset))
+            allocations: all
+                .into_iter()
+                .zip(keep)
+                .filter_map(|(a, keep)| keep.then_some(a))
                 .collect(),
         }
     }
