@@ -48,7 +48,15 @@ pub fn sanitize_lines(text: &str) -> String {
 /// serde_json escapes C0 controls inside strings but leaves C1 (U+009B is a CSI), bidi and
 /// zero-width characters raw; escaped, the JSON means the same and prints harmlessly.
 /// Whitespace between tokens (newlines of pretty output) stays.
-pub fn escape_json_unsafe(json: &str) -> String {
+pub fn escape_json_unsafe(json: &str) -> std::borrow::Cow<'_, str> {
+    // Printable ASCII and line breaks need nothing (a snapshot of 1,000 wallets is 4 MB of
+    // them): checked bytewise, without building a copy.
+    if json
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) || b == b'\n')
+    {
+        return std::borrow::Cow::Borrowed(json);
+    }
     let mut out = String::with_capacity(json.len());
     for c in json.chars() {
         if matches!(c, '\n' | '\r' | '\t') || !is_unsafe_char(c) {
@@ -60,7 +68,7 @@ pub fn escape_json_unsafe(json: &str) -> String {
             }
         }
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 /// A raw token amount with `decimals` as a decimal string, trimmed of trailing zeros and cut to

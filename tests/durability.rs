@@ -73,9 +73,13 @@ impl TinyDisk {
         TinyDisk { dir }
     }
 
+    fn ballast(&self) -> std::path::PathBuf {
+        self.dir.path().join("ballast")
+    }
+
     /// Fills the disk to the last byte with a ballast file.
     fn fill(&self) {
-        let mut ballast = std::fs::File::create(self.dir.path().join("ballast")).unwrap();
+        let mut ballast = std::fs::File::create(self.ballast()).unwrap();
         let chunk = vec![0u8; 4096];
         while std::io::Write::write_all(&mut ballast, &chunk).is_ok() {}
         let _ = std::io::Write::write_all(&mut ballast, &[0u8]);
@@ -110,4 +114,114 @@ fn a_full_disk_leaves_the_config_intact_and_says_so() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names.len(), 2, "no temporary file left: {names:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil and root for a tmpfs: run the README test command"]
+async fn a_full_disk_stops_history_writes_not_events_and_loses_no_recorded_row() {
+    use alloy::primitives::U256;
+    use popwatch::abi::IERC20;
+    use popwatch::devnet::{Devnet, Role, Scenario};
+    use std::io::{BufRead, BufReader};
+
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let disk = TinyDisk::mount(2 * 1024 * 1024);
+    let config = disk.dir.path().join("devnet.toml");
+    std::fs::write(
+        &config,
+        d.config_toml()
+            .replace("refresh_secs = 5", "refresh_secs = 1"),
+    )
+    .unwrap();
+    let events_cmd = || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_popwatch"));
+        cmd.args(["events", "--config"])
+            .arg(&config)
+            .env("POPWATCH_DATA_DIR", disk.dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd
+    };
+    let mut child = events_cmd().spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    // The first refresh is recorded while there is room.
+    rx.recv_timeout(Duration::from_secs(20))
+        .expect("a first event");
+    std::thread::sleep(Duration::from_secs(2));
+    let recorded = history_rows(disk.dir.path(), &config);
+    assert!(recorded.len() > 1, "rows were recorded: {recorded:?}");
+
+    // The disk fills up; then a transfer happens on chain.
+    disk.fill();
+    let receipt = d
+        .exec(
+            d.wallet(Role::Whale).address,
+            d.contracts.pop,
+            IERC20::transferCall {
+                to: d.wallet(Role::Empty).address,
+                value: U256::from(4_242u64),
+            },
+        )
+        .await
+        .unwrap();
+    let tx_hash = receipt.transaction_hash.to_string();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut streamed = false;
+    while std::time::Instant::now() < deadline && !streamed {
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(500)) {
+            streamed = line.contains(&tx_hash);
+        }
+    }
+    assert!(
+        streamed,
+        "the transfer still streams as an event on a full disk"
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("history write failed") && stderr.contains("full"),
+        "the failure is reported: {stderr}"
+    );
+
+    // Room again: the database opens as it was (not moved aside), every recorded row kept.
+    std::fs::remove_file(disk.ballast()).unwrap();
+    let after = history_rows(disk.dir.path(), &config);
+    for row in &recorded {
+        assert!(after.contains(row), "{row} was lost");
+    }
+    let names: Vec<String> = std::fs::read_dir(disk.dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.contains("corrupt")),
+        "nothing moved aside: {names:?}"
+    );
+}
+
+/// `popwatch history --csv` rows (header excluded).
+fn history_rows(data: &Path, config: &Path) -> Vec<String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_popwatch"))
+        .args(["history", "--csv", "--days", "90", "--config"])
+        .arg(config)
+        .env("POPWATCH_DATA_DIR", data)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(str::to_owned)
+        .collect()
 }

@@ -161,3 +161,51 @@ async fn against_the_devnet_it_shows_true_balances_and_follows_a_transfer() {
     tmux.keys(&["q"]);
     assert_clean_exit(&tmux);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil and tmux: run the README test command"]
+async fn keys_answer_at_once_while_the_only_endpoint_hangs() {
+    use support::proxy::{Behaviour, FaultProxy};
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let proxy = FaultProxy::start(&d.url).await;
+    let data = tempfile::TempDir::new().unwrap();
+    let config = data.path().join("hang.toml");
+    std::fs::write(
+        &config,
+        d.config_toml()
+            .replace(
+                &format!("rpc_urls = [\"{}\"]", d.url),
+                &format!("rpc_urls = [\"{}\"]\ntimeout_secs = 10", proxy.url()),
+            )
+            .replace("refresh_secs = 5", "refresh_secs = 1"),
+    )
+    .unwrap();
+    let tmux = Tmux::start(150, 40);
+    tmux.type_line(&command_line(
+        &format!("--config {}", config.display()),
+        data.path(),
+    ));
+    tmux.wait_text("chain ✓", WAIT);
+    // The endpoint stops answering: every chain refresh now waits out its 10 s timeout.
+    proxy.set_default(Behaviour::Hang);
+    std::thread::sleep(Duration::from_millis(1500));
+    for (key, help_shown) in [
+        ("?", true),
+        ("Escape", false),
+        ("?", true),
+        ("Escape", false),
+    ] {
+        let pressed = std::time::Instant::now();
+        tmux.keys(&[key]);
+        tmux.wait_for(key, Duration::from_secs(2), |s| {
+            s.contains("Keys · Esc closes") == help_shown
+        });
+        assert!(
+            pressed.elapsed() < Duration::from_secs(2),
+            "{key}: {:?}",
+            pressed.elapsed()
+        );
+    }
+    tmux.keys(&["q"]);
+    assert_clean_exit(&tmux);
+}

@@ -124,7 +124,10 @@ fn spawn_source(
 struct AlertSettings {
     bell: bool,
     command: String,
-    writer: Option<std::sync::mpsc::Sender<crate::history::StateToRecord>>,
+    writer: Option<(
+        std::sync::mpsc::Sender<crate::history::StateToRecord>,
+        std::sync::mpsc::Receiver<Option<String>>,
+    )>,
 }
 
 async fn event_loop(
@@ -153,6 +156,11 @@ async fn event_loop(
             _ = tick.tick() => Event::Tick,
         };
         let is_tick = matches!(event, Event::Tick);
+        if is_tick && let Some((_, status)) = &alerts.writer {
+            while let Ok(error) = status.try_recv() {
+                app.apply(Update::HistoryWrite { error });
+            }
+        }
         let mut dirty = match event {
             Event::Tick => {
                 app.now = OffsetDateTime::now_utc();
@@ -221,7 +229,7 @@ async fn event_loop(
             }
             if changed {
                 seen = std::sync::Arc::new(app.state.clone());
-                if let Some(writer) = &alerts.writer {
+                if let Some((writer, _)) = &alerts.writer {
                     let _ = writer.send((seen.clone(), events.clone(), app.now));
                 }
                 changed = false;

@@ -23,8 +23,13 @@ pub struct ChainSource {
     expected_decimals: u8,
     /// Exit math of earlier refreshes, reused while pools and balances stay put.
     exit_cache: exits::ExitCache,
-    /// Each wallet's last sell check, the legs it simulated, and the refresh it ran at.
-    sell_checks: HashMap<Address, (Vec<Leg>, SellCheck, u64)>,
+    sell_checks: SellChecks,
+}
+
+/// Each wallet's last sell check, the legs it simulated, and the refresh it ran at.
+#[derive(Default)]
+struct SellChecks {
+    checks: HashMap<Address, (Vec<Leg>, SellCheck, u64)>,
     refreshes: u64,
 }
 
@@ -48,14 +53,19 @@ impl ChainSource {
             interval: Duration::from_secs(config.refresh_secs),
             expected_decimals: config.token.expected_decimals,
             exit_cache: exits::ExitCache::default(),
-            sell_checks: HashMap::new(),
-            refreshes: 0,
+            sell_checks: SellChecks::default(),
         }
     }
 
+    pub fn reader(&self) -> &ChainReader {
+        &self.reader
+    }
+}
+
+impl SellChecks {
     /// Sell checks for the wallets that are due (see [`SELL_RECHECK_REFRESHES`]); the others
     /// keep their last result.
-    async fn check_sells(&mut self, exits: &mut ExitReading, block: u64) {
+    async fn run(&mut self, reader: &ChainReader, exits: &mut ExitReading, block: u64) {
         self.refreshes += 1;
         let now = self.refreshes;
         let mut due = ExitReading {
@@ -67,7 +77,7 @@ impl ChainSource {
         let mut positions = Vec::new();
         for (i, wallet) in exits.wallets.iter_mut().enumerate() {
             let Some(exit) = &wallet.exit else { continue };
-            match self.sell_checks.get(&wallet.address) {
+            match self.checks.get(&wallet.address) {
                 Some((legs, check, at))
                     if *legs == exit.legs && now - at < SELL_RECHECK_REFRESHES =>
                 {
@@ -82,19 +92,14 @@ impl ChainSource {
         if due.wallets.is_empty() {
             return;
         }
-        self.reader.check_sells(&mut due, block).await;
+        reader.check_sells(&mut due, block).await;
         for (checked, i) in due.wallets.into_iter().zip(positions) {
             let (Some(exit), Some(check)) = (checked.exit, checked.sell_check) else {
                 continue;
             };
             exits.wallets[i].sell_check = Some(check.clone());
-            self.sell_checks
-                .insert(checked.address, (exit.legs, check, now));
+            self.checks.insert(checked.address, (exit.legs, check, now));
         }
-    }
-
-    pub fn reader(&self) -> &ChainReader {
-        &self.reader
     }
 }
 
@@ -127,34 +132,49 @@ impl Source for ChainSource {
                         "chain read"
                     );
                     let decimals = reading.token.decimals.unwrap_or(self.expected_decimals);
-                    let started = std::time::Instant::now();
-                    // CPU work (milliseconds to hundreds for thousands of wallets): off the
-                    // async threads, so nothing else waits for it.
-                    let mut cache = std::mem::take(&mut self.exit_cache);
-                    let computed = tokio::task::spawn_blocking(move || {
-                        let exits = exits::compute_cached(&reading, decimals, &mut cache);
-                        (reading, exits, cache)
-                    })
-                    .await;
-                    let Ok((reading, mut exits, cache)) = computed else {
-                        let _ = out.send(Update::SourceFailed {
-                            source: SourceName::Chain,
-                            error: "the exit math failed on this reading".to_owned(),
-                        });
-                        return;
-                    };
-                    self.exit_cache = cache;
-                    let computed = started.elapsed();
-                    self.check_sells(&mut exits, reading.block).await;
-                    tracing::debug!(
-                        ?computed,
-                        sell_checks = ?(started.elapsed() - computed),
-                        "exits"
-                    );
                     let block = reading.block;
+                    // The balances go out at once; exits (exit math, then sell checks) and the
+                    // log scan follow, side by side: neither needs the other.
+                    let exit_input = reading.clone();
                     let _ = out.send(Update::ChainRead(Box::new(reading)));
-                    let _ = out.send(Update::Exits(Box::new(exits)));
-                    match self.scanner.scan(self.reader.rpc(), block).await {
+                    let reader = &self.reader;
+                    let cache = &mut self.exit_cache;
+                    let sell_checks = &mut self.sell_checks;
+                    let exits_work = async move {
+                        let started = std::time::Instant::now();
+                        // CPU work (milliseconds to hundreds for thousands of wallets): off
+                        // the async threads, so nothing else waits for it.
+                        let mut taken = std::mem::take(cache);
+                        let (mut exits, taken) = tokio::task::spawn_blocking(move || {
+                            let exits = exits::compute_cached(&exit_input, decimals, &mut taken);
+                            (exits, taken)
+                        })
+                        .await
+                        .ok()?;
+                        *cache = taken;
+                        let computed = started.elapsed();
+                        sell_checks.run(reader, &mut exits, block).await;
+                        tracing::debug!(
+                            ?computed,
+                            sell_checks = ?(started.elapsed() - computed),
+                            "exits"
+                        );
+                        Some(exits)
+                    };
+                    let (exits, logs) =
+                        tokio::join!(exits_work, self.scanner.scan(reader.rpc(), block));
+                    match exits {
+                        Some(exits) => {
+                            let _ = out.send(Update::Exits(Box::new(exits)));
+                        }
+                        None => {
+                            let _ = out.send(Update::SourceFailed {
+                                source: SourceName::Chain,
+                                error: "the exit math failed on this reading".to_owned(),
+                            });
+                        }
+                    }
+                    match logs {
                         Ok(logs) => {
                             tracing::debug!(block, get_logs = logs.get_logs_calls, "log scan");
                             let _ = out.send(Update::Logs(Box::new(logs)));

@@ -37,6 +37,7 @@ impl Event {
 
     pub fn json(&self) -> String {
         crate::format::escape_json_unsafe(&serde_json::to_string(self).unwrap_or_default())
+            .into_owned()
     }
 
     /// One line for people.

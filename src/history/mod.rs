@@ -158,6 +158,7 @@ pub async fn run_events(config: crate::config::Config, data_dir: std::path::Path
     };
     tokio::pin!(stop);
     let mut last_prune = None;
+    let mut history_failing: Option<String> = None;
     loop {
         let updates = tokio::select! {
             updates = refresh_all_once(&mut sources) => updates,
@@ -184,8 +185,18 @@ pub async fn run_events(config: crate::config::Config, data_dir: std::path::Path
             }
         }
         if let Some(s) = store.as_mut() {
-            if let Err(e) = s.record(&state, &events, now) {
-                tracing::warn!(error = %e, "history write failed");
+            // Said once when writes start failing (a full disk, a locked file) and once when
+            // they work again; the events stream on either way.
+            let outcome = s.record(&state, &events, now).err().map(|e| e.to_string());
+            if outcome != history_failing {
+                match &outcome {
+                    Some(e) => {
+                        tracing::warn!(error = %e, "history write failed");
+                        eprintln!("popwatch: history write failed (events still stream): {e}");
+                    }
+                    None => eprintln!("popwatch: history writes work again"),
+                }
+                history_failing = outcome;
             }
             if last_prune.is_none_or(|t: time::OffsetDateTime| now - t > time::Duration::hours(1)) {
                 let _ = s.prune(config.history_days, now);
@@ -282,13 +293,31 @@ pub type StateToRecord = (
     time::OffsetDateTime,
 );
 
-pub fn spawn_writer(mut store: Store, history_days: u64) -> std::sync::mpsc::Sender<StateToRecord> {
+/// The history writer thread: records each state sent to it, and reports on the returned
+/// receiver when its writes start failing (`Some(why)`) or work again (`None`).
+pub fn spawn_writer(
+    mut store: Store,
+    history_days: u64,
+) -> (
+    std::sync::mpsc::Sender<StateToRecord>,
+    std::sync::mpsc::Receiver<Option<String>>,
+) {
     let (tx, rx) = std::sync::mpsc::channel::<StateToRecord>();
+    let (status_tx, status_rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut last_prune: Option<time::OffsetDateTime> = None;
+        let mut failing: Option<String> = None;
         while let Ok((state, events, now)) = rx.recv() {
-            if let Err(e) = store.record(&state, &events, now) {
+            let outcome = store
+                .record(&state, &events, now)
+                .err()
+                .map(|e| e.to_string());
+            if let Some(e) = &outcome {
                 tracing::warn!(error = %e, "history write failed");
+            }
+            if outcome != failing {
+                failing = outcome;
+                let _ = status_tx.send(failing.clone());
             }
             if last_prune.is_none_or(|t| now - t > time::Duration::hours(1)) {
                 let _ = store.prune(history_days, now);
@@ -297,5 +326,5 @@ pub fn spawn_writer(mut store: Store, history_days: u64) -> std::sync::mpsc::Sen
             }
         }
     });
-    tx
+    (tx, status_rx)
 }

@@ -166,6 +166,8 @@ pub struct AppState {
     pub logs_block: Option<u64>,
     /// Why the last log scan failed, until one succeeds: the transfers shown are older.
     pub logs_error: Option<String>,
+    /// Why the history store cannot write, until it can again.
+    pub history_error: Option<String>,
     /// The last block an earlier run processed (from the history), if any.
     pub resume_block: Option<u64>,
     /// Peer coins per source.
@@ -232,6 +234,7 @@ impl AppState {
             latest_transfer: None,
             logs_block: None,
             logs_error: None,
+            history_error: None,
             resume_block: None,
             peers: BTreeMap::new(),
             venues: BTreeMap::new(),
@@ -307,6 +310,7 @@ impl AppState {
                 self.portfolio_history = merged.into_iter().skip(skip).collect();
             }
             Update::LogsFailed { error } => self.logs_error = Some(error),
+            Update::HistoryWrite { error } => self.history_error = error,
             Update::Logs(reading) => {
                 self.logs_error = None;
                 self.logs_block = Some(reading.block);

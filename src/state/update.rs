@@ -49,6 +49,9 @@ pub enum Update {
     /// The log scan failed this refresh (the balances may still be current); it resumes
     /// where it stopped at the next one.
     LogsFailed { error: String },
+    /// The history store's writes failed (`Some`: why; a full disk, a locked file) or work
+    /// again (`None`). The app runs on either way; what it shows is not being recorded.
+    HistoryWrite { error: Option<String> },
     /// A source asked us to wait (429), or its request budget is spent, until `until`.
     SourceRateLimited {
         source: SourceName,

@@ -109,6 +109,13 @@ impl Widget for StatusBar<'_> {
                 theme::bad(),
             ));
         }
+        if let Some(error) = &app.state.history_error {
+            spans.push(sep());
+            spans.push(Span::styled(
+                format!("history ✗ {}", fit(&safe(error), 30)),
+                theme::bad(),
+            ));
+        }
         if let Some(next) = app.next_refresh {
             spans.push(sep());
             spans.push(Span::raw(format!(

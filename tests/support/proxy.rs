@@ -101,6 +101,8 @@ impl FaultProxy {
                 let Ok((stream, _)) = listener.accept().await else {
                     return;
                 };
+                // Head and body are two writes: no Nagle delay between them.
+                let _ = stream.set_nodelay(true);
                 let connection = tokio::spawn(serve(stream, s.clone()));
                 s.connections
                     .lock()
