@@ -77,7 +77,10 @@ pub fn parse_chart(value: &Value) -> Vec<(OffsetDateTime, f64)> {
         .filter_map(|p| {
             let ms = number(p.get(0)?)?;
             let price = number(p.get(1)?)?;
-            let at = OffsetDateTime::from_unix_timestamp_nanos((ms as i128) * 1_000_000).ok()?;
+            // An API time is untrusted: a number too large for a time is no time, not an
+            // overflow (found by tests/fuzz.rs).
+            let nanos = (ms.is_finite().then_some(ms as i128)?).checked_mul(1_000_000)?;
+            let at = OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()?;
             Some((at, price))
         })
         .collect()
@@ -176,5 +179,22 @@ impl CoinGecko {
             chart,
             peers,
         })
+    }
+}
+
+#[cfg(test)]
+mod chart_tests {
+    use super::*;
+
+    #[test]
+    fn chart_points_with_impossible_times_are_dropped_not_a_panic() {
+        let chart = serde_json::json!({"prices": [
+            [-1.7931395686424225e62, 1.0],
+            [1.0e300, 2.0],
+            [1_764_000_000_000u64, 3.0]
+        ]});
+        let points = parse_chart(&chart);
+        assert_eq!(points.len(), 1);
+        assert_eq!(points[0].1, 3.0);
     }
 }
