@@ -299,11 +299,11 @@ async fn truncated_json_fails_and_recovers() {
     fails_stale_then_recovers(
         &mut rig,
         Behaviour::Truncated,
-        "",
+        // The body stops before its Content-Length: the connection closed mid-answer.
+        "connection dropped: end of file",
         Duration::from_millis(900),
     )
     .await;
-    assert!(matches!(rig.status(), SourceStatus::Ok));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
