@@ -355,8 +355,11 @@ impl RpcClient {
             .enumerate()
             .map(|(id, call)| request_object(call, id as u64 + 1))
             .collect();
-        let body = serde_json::to_vec(&body).expect("JSON serializes");
-        let value = self.post_with_retries(i, body, calls.len()).await?;
+        // Sized up front: a batch is up to ~900 KB, and growing by doubling would hold twice that.
+        let size: usize = calls.iter().map(|c| c.params.get().len() + 64).sum();
+        let mut bytes = Vec::with_capacity(size + 2);
+        serde_json::to_writer(&mut bytes, &body).expect("JSON serializes");
+        let value = self.post_with_retries(i, bytes, calls.len()).await?;
         if !value.is_array() {
             // An error object instead of an array: batches are not accepted here.
             return Err(BatchError::Refused);
