@@ -75,8 +75,8 @@ impl ChainReader {
         spender: Address,
         block: u64,
     ) -> Option<AllowanceLayout> {
-        if let Some(found) = *self.allowance_layout.lock().expect("not poisoned") {
-            return Some(found);
+        if let Some(known) = *self.allowance_layout.lock().expect("not poisoned") {
+            return known;
         }
         let token = self.settings.token;
         let candidates: Vec<AllowanceLayout> = (0..SLOTS_TRIED)
@@ -102,7 +102,8 @@ impl ChainReader {
                 let bytes = returned(answer)?;
                 (bytes.len() >= 32 && U256::from_be_slice(&bytes[..32]) == MARKER).then_some(layout)
             });
-        *self.allowance_layout.lock().expect("not poisoned") = found;
+        // An answer (found or not) is kept; a probe that could not be sent is tried again.
+        *self.allowance_layout.lock().expect("not poisoned") = Some(found);
         found
     }
 

@@ -385,14 +385,15 @@ impl AppState {
         self.gas_price_wei = Some(r.gas_price_wei);
         self.pools = r.pools;
         self.portfolio_exit = r.portfolio_exit;
-        let exits: HashMap<Address, &exits::WalletExit> =
-            r.wallets.iter().map(|x| (x.address, x)).collect();
+        // Moved, not copied: a thousand wallets' quotes and legs are megabytes.
+        let mut exits: HashMap<Address, exits::WalletExit> =
+            r.wallets.into_iter().map(|x| (x.address, x)).collect();
         for w in &mut self.wallets {
-            match exits.get(&w.address) {
+            match exits.remove(&w.address) {
                 Some(x) => {
-                    w.quotes = x.quotes.clone();
-                    w.exit = x.exit.clone();
-                    w.sell_check = x.sell_check.clone();
+                    w.quotes = x.quotes;
+                    w.exit = x.exit;
+                    w.sell_check = x.sell_check;
                 }
                 None => {
                     w.quotes.clear();
