@@ -140,7 +140,7 @@ async fn event_loop(
     // The state the last diff saw; updates since then are diffed together on the next tick,
     // so a refresh's several updates make one set of events.
     // The state as last recorded and diffed, shared with the history writer.
-    let mut seen = std::sync::Arc::new(app.state.clone());
+    let mut seen = Arc::new(app.state.clone());
     let mut changed = false;
     let mut flags_at = app.now;
     let mut input = EventStream::new();
@@ -228,7 +228,10 @@ async fn event_loop(
                 }
             }
             if changed {
-                seen = std::sync::Arc::new(app.state.clone());
+                // The old copy goes first (unless the writer still holds it): with thousands
+                // of wallets a state is megabytes, and two copies need not coexist.
+                drop(seen);
+                seen = Arc::new(app.state.clone());
                 if let Some((writer, _)) = &alerts.writer {
                     let _ = writer.send((seen.clone(), events.clone(), app.now));
                 }
