@@ -403,10 +403,7 @@ async fn a_stale_feed_is_marked_stale() {
 /// One refresh of the whole chain source (balances, pools, exits, sell checks, logs), its
 /// updates applied.
 async fn refresh(source: &mut popwatch::chain::ChainSource, state: &mut AppState) {
-    use popwatch::source::Source;
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    source.refresh(tx).await;
-    while let Ok(update) = rx.try_recv() {
+    for update in support::refresh_once(source).await.0 {
         state.apply(update);
     }
 }
@@ -444,16 +441,9 @@ async fn a_steady_refresh_of_a_thousand_wallets_takes_at_most_three_requests() {
     // A transfer moves two balances: their sales are simulated again, and only theirs.
     let whale = d.wallet(Role::Whale).address;
     let empty = d.wallet(Role::Empty).address;
-    d.exec(
-        whale,
-        d.contracts.pop,
-        IERC20::transferCall {
-            to: empty,
-            value: U256::from(10u64).pow(U256::from(24)),
-        },
-    )
-    .await
-    .unwrap();
+    d.transfer_pop(whale, empty, U256::from(10u64).pow(U256::from(24)))
+        .await
+        .unwrap();
     proxy.reset_counts();
     refresh(&mut source, &mut state).await;
     let calls = proxy.rpc_calls();

@@ -120,7 +120,6 @@ fn a_full_disk_leaves_the_config_intact_and_says_so() {
 #[ignore = "needs anvil and root for a tmpfs: run the README test command"]
 async fn a_full_disk_stops_history_writes_not_events_and_loses_no_recorded_row() {
     use alloy::primitives::U256;
-    use popwatch::abi::IERC20;
     use popwatch::devnet::{Devnet, Role, Scenario};
     use std::io::{BufRead, BufReader};
 
@@ -160,13 +159,10 @@ async fn a_full_disk_stops_history_writes_not_events_and_loses_no_recorded_row()
     // The disk fills up; then a transfer happens on chain.
     disk.fill();
     let receipt = d
-        .exec(
+        .transfer_pop(
             d.wallet(Role::Whale).address,
-            d.contracts.pop,
-            IERC20::transferCall {
-                to: d.wallet(Role::Empty).address,
-                value: U256::from(4_242u64),
-            },
+            d.wallet(Role::Empty).address,
+            U256::from(4_242u64),
         )
         .await
         .unwrap();

@@ -10,7 +10,7 @@
 mod support;
 
 use std::collections::HashSet;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use alloy::primitives::{Address, U256};
 use popwatch::abi::IERC20;
@@ -18,7 +18,6 @@ use popwatch::app::App;
 use popwatch::chain::ChainSource;
 use popwatch::config::{Config, RpcUrl};
 use popwatch::devnet::{Devnet, Role, Scenario};
-use popwatch::source::Source;
 use popwatch::state::{AppState, SourceName, SourceStatus};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -118,15 +117,9 @@ impl Rig {
 
     /// A POP transfer from the whale to the empty wallet, mined at once: figures move.
     async fn move_pop(&self, amount: u64) -> alloy::primitives::B256 {
+        let (whale, empty) = (self.d.wallet(Role::Whale), self.d.wallet(Role::Empty));
         self.d
-            .exec(
-                self.d.wallet(Role::Whale).address,
-                self.d.contracts.pop,
-                IERC20::transferCall {
-                    to: self.d.wallet(Role::Empty).address,
-                    value: U256::from(amount),
-                },
-            )
+            .transfer_pop(whale.address, empty.address, U256::from(amount))
             .await
             .unwrap()
             .transaction_hash
@@ -168,11 +161,8 @@ fn pipeline(d: &Devnet, urls: &[String]) -> (ChainSource, App) {
 /// One refresh of the chain source, its updates applied as the event loop applies them.
 /// Returns how long the source took.
 async fn run_once(source: &mut ChainSource, app: &mut App) -> Duration {
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let started = Instant::now();
-    source.refresh(tx).await;
-    let took = started.elapsed();
-    while let Ok(update) = rx.try_recv() {
+    let (updates, took) = support::refresh_once(source).await;
+    for update in updates {
         app.apply(update);
     }
     app.now = OffsetDateTime::now_utc();
@@ -473,13 +463,7 @@ async fn get_logs_range_and_result_limits_miss_and_double_nothing() {
             "{limit}: a query was refused and split"
         );
         for w in &app.state.wallets {
-            let topic = format!("0x{:0>64}", support::hex_of(w.address));
-            let mut expected: Vec<(String, u64)> = oracle
-                .iter()
-                .filter(|(_, _, from, to)| *from == topic || *to == topic)
-                .map(|(tx, index, _, _)| (tx.clone(), *index))
-                .collect();
-            expected.sort();
+            let expected = support::transfers_touching(&oracle, w.address);
             let mut ours: Vec<(String, u64)> = w
                 .history
                 .as_ref()

@@ -15,7 +15,7 @@ use popwatch::config::{Config, RpcUrl};
 use popwatch::devnet::{Devnet, Role, Scenario};
 use popwatch::state::transfers::TransferSeen;
 use support::proxy::FaultProxy;
-use support::{cast_transfer_logs, hex_of};
+use support::{cast_transfer_logs, transfers_touching};
 
 fn scanner(d: &Devnet, config: &Config) -> LogScanner {
     LogScanner::new(
@@ -57,13 +57,7 @@ async fn transfers_and_approvals_equal_cast_logs() {
     // The oracle: every Transfer log of the token as cast reads it, filtered by its topics.
     let all = cast_transfer_logs(&d, &token);
     for w in &reading.wallets {
-        let topic = format!("0x{:0>64}", hex_of(w.address));
-        let mut oracle: Vec<(String, u64)> = all
-            .iter()
-            .filter(|(_, _, from, to)| *from == topic || *to == topic)
-            .map(|(tx, index, _, _)| (tx.clone(), *index))
-            .collect();
-        oracle.sort();
+        let oracle = transfers_touching(&all, w.address);
         let mut ours: Vec<(String, u64)> = w
             .transfers
             .iter()

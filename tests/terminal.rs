@@ -6,7 +6,6 @@ mod support;
 use std::time::Duration;
 
 use alloy::primitives::U256;
-use popwatch::abi::IERC20;
 use popwatch::devnet::{Devnet, Role, Scenario};
 use support::tmux::Tmux;
 
@@ -145,16 +144,9 @@ async fn against_the_devnet_it_shows_true_balances_and_follows_a_transfer() {
     let unit = d.scenario.unit();
     let whale = d.wallet(Role::Whale).address;
     let empty = d.wallet(Role::Empty).address;
-    d.exec(
-        whale,
-        d.contracts.pop,
-        IERC20::transferCall {
-            to: empty,
-            value: U256::from(50_000_000u64) * unit,
-        },
-    )
-    .await
-    .unwrap();
+    d.transfer_pop(whale, empty, U256::from(50_000_000u64) * unit)
+        .await
+        .unwrap();
     let screen = tmux.wait_text("150.0M", WAIT);
     let empty_row = screen.lines().find(|l| l.contains("Empty")).unwrap();
     assert!(empty_row.contains("50.0M"), "{empty_row}");

@@ -193,6 +193,21 @@ impl Devnet {
             .map(drop)
     }
 
+    /// A POP `transfer` of `value` raw units from `from` (impersonated) to `to`, mined at once.
+    pub async fn transfer_pop(
+        &self,
+        from: Address,
+        to: Address,
+        value: U256,
+    ) -> Result<alloy::rpc::types::TransactionReceipt, DevnetError> {
+        self.exec(
+            from,
+            self.contracts.pop,
+            crate::abi::IERC20::transferCall { to, value },
+        )
+        .await
+    }
+
     /// Sends a call from any address (anvil impersonates it), mined at once.
     pub async fn exec(
         &self,

@@ -386,10 +386,10 @@ impl AppState {
         self.pools = r.pools;
         self.portfolio_exit = r.portfolio_exit;
         // Moved, not copied: a thousand wallets' quotes and legs are megabytes.
-        let mut exits: HashMap<Address, exits::WalletExit> =
+        let mut by_address: HashMap<Address, exits::WalletExit> =
             r.wallets.into_iter().map(|x| (x.address, x)).collect();
         for w in &mut self.wallets {
-            match exits.remove(&w.address) {
+            match by_address.remove(&w.address) {
                 Some(x) => {
                     w.quotes = x.quotes;
                     w.exit = x.exit;

@@ -66,3 +66,34 @@ pub fn cast_transfer_logs(
         })
         .collect()
 }
+
+/// (tx hash, log index) of the `cast_transfer_logs` entries that touch `wallet`, sorted: the
+/// oracle a wallet's transfer history is compared with.
+pub fn transfers_touching(
+    logs: &[(String, u64, String, String)],
+    wallet: Address,
+) -> Vec<(String, u64)> {
+    let topic = format!("0x{:0>64}", hex_of(wallet));
+    let mut touching: Vec<(String, u64)> = logs
+        .iter()
+        .filter(|(_, _, from, to)| *from == topic || *to == topic)
+        .map(|(tx, index, _, _)| (tx.clone(), *index))
+        .collect();
+    touching.sort();
+    touching
+}
+
+/// One refresh of a source, its updates in the order they were sent, and how long it took.
+pub async fn refresh_once(
+    source: &mut dyn popwatch::source::Source,
+) -> (Vec<popwatch::state::Update>, std::time::Duration) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let started = std::time::Instant::now();
+    source.refresh(tx).await;
+    let took = started.elapsed();
+    let mut updates = Vec::new();
+    while let Ok(update) = rx.try_recv() {
+        updates.push(update);
+    }
+    (updates, took)
+}
