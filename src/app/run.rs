@@ -137,10 +137,9 @@ async fn event_loop(
     wake: &Notify,
     alerts: &AlertSettings,
 ) -> io::Result<()> {
-    // The state the last diff saw; updates since then are diffed together on the next tick,
-    // so a refresh's several updates make one set of events.
-    // The state as last recorded and diffed, shared with the history writer.
-    let mut seen = Arc::new(app.state.clone());
+    // What the last diff saw; updates since then are diffed together on the next tick, so a
+    // refresh's several updates make one set of events.
+    let mut seen = crate::history::Seen::of(&app.state);
     let mut changed = false;
     let mut flags_at = app.now;
     let mut input = EventStream::new();
@@ -218,7 +217,7 @@ async fn event_loop(
             let previous_flags = app.flags.clone();
             app.evaluate_flags(app.now);
             let events =
-                crate::history::diff(&seen, &app.state, &previous_flags, &app.flags, app.now);
+                crate::history::diff_since(&seen, &app.state, &previous_flags, &app.flags, app.now);
             if !events.is_empty() {
                 if alerts.bell {
                     let _ = io::stdout().write_all(b"\x07");
@@ -228,12 +227,10 @@ async fn event_loop(
                 }
             }
             if changed {
-                // The old copy goes first (unless the writer still holds it): with thousands
-                // of wallets a state is megabytes, and two copies need not coexist.
-                drop(seen);
-                seen = Arc::new(app.state.clone());
+                seen = crate::history::Seen::of(&app.state);
                 if let Some((writer, _)) = &alerts.writer {
-                    let _ = writer.send((seen.clone(), events.clone(), app.now));
+                    let recording = crate::history::Recording::of(&app.state);
+                    let _ = writer.send((recording, events.clone(), app.now));
                 }
                 changed = false;
             }

@@ -2,7 +2,6 @@
 
 use alloy::primitives::{Address, Bytes};
 use alloy::sol_types::SolCall;
-use serde_json::json;
 
 use super::rpc::RpcCall;
 use crate::abi::IMulticall3;
@@ -34,10 +33,11 @@ pub enum At {
 }
 
 impl At {
-    fn tag(self) -> serde_json::Value {
+    /// The block parameter as JSON text.
+    fn json_text(self) -> String {
         match self {
-            At::Latest => json!("latest"),
-            At::Block(n) => json!(format!("0x{n:x}")),
+            At::Latest => r#""latest""#.to_owned(),
+            At::Block(n) => format!(r#""0x{n:x}""#),
         }
     }
 }
@@ -52,10 +52,20 @@ pub fn aggregate3_call(multicall: Address, reads: &[Read], at: At) -> RpcCall {
             callData: r.data.clone(),
         })
         .collect();
-    let data = Bytes::from(IMulticall3::aggregate3Call { calls }.abi_encode());
-    RpcCall::new(
+    let data = IMulticall3::aggregate3Call { calls }.abi_encode();
+    // The params are written as JSON text straight from the calldata: going through a
+    // `Value` would hold the hex of a thousand wallets' reads twice more.
+    let head = format!(r#"[{{"to":"{multicall}","data":"0x"#);
+    let tail = format!(r#""}},{}]"#, at.json_text());
+    let mut text = Vec::with_capacity(head.len() + data.len() * 2 + tail.len());
+    text.extend_from_slice(head.as_bytes());
+    let hex_start = text.len();
+    text.resize(hex_start + data.len() * 2, 0);
+    alloy::hex::encode_to_slice(&data, &mut text[hex_start..]).expect("sized for the hex");
+    text.extend_from_slice(tail.as_bytes());
+    RpcCall::from_json_text(
         "eth_call",
-        json!([{"to": multicall, "data": data}, at.tag()]),
+        String::from_utf8(text).expect("JSON text is ASCII"),
     )
 }
 

@@ -1,7 +1,9 @@
 //! Changes between two consecutive states, as events: a pure diff. The same diff feeds the
 //! alerts panel, `popwatch events` and the store.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use alloy::primitives::{Address, B256, U256};
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -9,7 +11,8 @@ use time::OffsetDateTime;
 
 use crate::flags::Flags;
 use crate::format::rfc3339;
-use crate::state::{AppState, SourceStatus};
+use crate::state::exits::Venue;
+use crate::state::{AppState, SourceName, SourceStatus};
 
 /// A reserve move that counts as a pool change.
 pub const POOL_MOVE_PCT: f64 = 1.0;
@@ -78,9 +81,73 @@ impl Event {
     }
 }
 
+/// What the next diff needs of the state it compares against: a digest, not a copy (with
+/// thousands of wallets a copy of the state is megabytes, and the app keeps one between ticks).
+#[derive(Debug, Clone, Default)]
+pub struct Seen {
+    /// Wallets whose logs had been scanned.
+    scanned: HashSet<Address>,
+    /// Their transfers, by wallet, transaction and log index.
+    transfers: HashSet<(Address, B256, u64)>,
+    /// Whether the chain had been read (before that, pools are not "created").
+    chain_read: bool,
+    pools: Vec<SeenPool>,
+    sources: BTreeMap<SourceName, SourceStatus>,
+}
+
+#[derive(Debug, Clone)]
+struct SeenPool {
+    venue: Venue,
+    address: Address,
+    pop_reserve_raw: U256,
+    weth_reserve_wei: U256,
+}
+
+impl Seen {
+    pub fn of(state: &AppState) -> Self {
+        let mut seen = Seen {
+            chain_read: !state.pools.is_empty() || state.gas_price_wei.is_some(),
+            pools: state
+                .pools
+                .iter()
+                .map(|p| SeenPool {
+                    venue: p.venue,
+                    address: p.address,
+                    pop_reserve_raw: p.pop_reserve_raw,
+                    weth_reserve_wei: p.weth_reserve_wei,
+                })
+                .collect(),
+            sources: state
+                .sources
+                .iter()
+                .map(|(name, s)| (*name, s.status.clone()))
+                .collect(),
+            ..Seen::default()
+        };
+        for w in &state.wallets {
+            let Some(h) = &w.history else { continue };
+            seen.scanned.insert(w.address);
+            seen.transfers
+                .extend(h.transfers.iter().map(|t| (w.address, t.tx, t.log_index)));
+        }
+        seen
+    }
+}
+
 /// Everything that changed from `prev` to `next`.
 pub fn diff(
     prev: &AppState,
+    next: &AppState,
+    prev_flags: &Flags,
+    next_flags: &Flags,
+    now: OffsetDateTime,
+) -> Vec<Event> {
+    diff_since(&Seen::of(prev), next, prev_flags, next_flags, now)
+}
+
+/// Everything that changed from the state digested in `prev` to `next`.
+pub fn diff_since(
+    prev: &Seen,
     next: &AppState,
     prev_flags: &Flags,
     next_flags: &Flags,
@@ -95,41 +162,30 @@ pub fn diff(
     events
 }
 
-fn transfers(prev: &AppState, next: &AppState, now: OffsetDateTime, out: &mut Vec<Event>) {
+fn transfers(prev: &Seen, next: &AppState, now: OffsetDateTime, out: &mut Vec<Event>) {
     for w in &next.wallets {
         let Some(h) = &w.history else { continue };
-        let before = prev
-            .wallets
-            .iter()
-            .find(|p| p.address == w.address)
-            .and_then(|p| p.history.as_ref());
-        let known: BTreeSet<_> = match before {
-            Some(before) => before
-                .transfers
+        let news: Vec<_> = if prev.scanned.contains(&w.address) {
+            h.transfers
                 .iter()
-                .map(|t| (t.tx, t.log_index))
-                .collect(),
-            None => {
-                // The first scan of this run: what happened after the last block an earlier run
-                // processed is news ("while you were away"); the rest is backfill, summarised.
-                let resume = next.resume_block.unwrap_or(u64::MAX);
-                let old: Vec<_> = h.transfers.iter().filter(|t| t.block <= resume).collect();
-                if !old.is_empty() {
-                    out.push(Event::new(
-                        now,
-                        "transfers_backfilled",
-                        format!("backfill:{:#x}:{}", w.address, next.logs_block.unwrap_or_default()),
-                        json!({"wallet": w.address.to_checksum(None), "wallet_label": w.label, "count": old.len()}),
-                    ));
-                }
-                old.iter().map(|t| (t.tx, t.log_index)).collect()
+                .filter(|t| !prev.transfers.contains(&(w.address, t.tx, t.log_index)))
+                .collect()
+        } else {
+            // The first scan of this run: what happened after the last block an earlier run
+            // processed is news ("while you were away"); the rest is backfill, summarised.
+            let resume = next.resume_block.unwrap_or(u64::MAX);
+            let old = h.transfers.iter().filter(|t| t.block <= resume).count();
+            if old > 0 {
+                out.push(Event::new(
+                    now,
+                    "transfers_backfilled",
+                    format!("backfill:{:#x}:{}", w.address, next.logs_block.unwrap_or_default()),
+                    json!({"wallet": w.address.to_checksum(None), "wallet_label": w.label, "count": old}),
+                ));
             }
+            h.transfers.iter().filter(|t| t.block > resume).collect()
         };
-        for t in h
-            .transfers
-            .iter()
-            .filter(|t| !known.contains(&(t.tx, t.log_index)))
-        {
+        for t in news {
             let incoming = t.to == w.address;
             out.push(Event::new(
                 now,
@@ -162,9 +218,9 @@ fn moved_pct(a: alloy::primitives::U256, b: alloy::primitives::U256) -> f64 {
     }
 }
 
-fn pools(prev: &AppState, next: &AppState, now: OffsetDateTime, out: &mut Vec<Event>) {
+fn pools(prev: &Seen, next: &AppState, now: OffsetDateTime, out: &mut Vec<Event>) {
     // Only once the chain has been read twice: the first read "creates" nothing.
-    if prev.pools.is_empty() && prev.gas_price_wei.is_none() {
+    if !prev.chain_read {
         return;
     }
     let block = next.block.map(|b| b.number).unwrap_or_default();
@@ -278,7 +334,7 @@ fn flags(prev: &Flags, next: &Flags, now: OffsetDateTime, out: &mut Vec<Event>) 
     }
 }
 
-fn sources(prev: &AppState, next: &AppState, now: OffsetDateTime, out: &mut Vec<Event>) {
+fn sources(prev: &Seen, next: &AppState, now: OffsetDateTime, out: &mut Vec<Event>) {
     let ok = |s: &SourceStatus| matches!(s, SourceStatus::Ok);
     let failing = |s: &SourceStatus| {
         matches!(
@@ -290,7 +346,7 @@ fn sources(prev: &AppState, next: &AppState, now: OffsetDateTime, out: &mut Vec<
         let Some(before) = prev.sources.get(name) else {
             continue;
         };
-        let change = if failing(&state.status) && !failing(&before.status) {
+        let change = if failing(&state.status) && !failing(before) {
             Some(match &state.status {
                 SourceStatus::Failed { error } => format!("failed: {error}"),
                 SourceStatus::RateLimited { until } => {
@@ -298,7 +354,7 @@ fn sources(prev: &AppState, next: &AppState, now: OffsetDateTime, out: &mut Vec<
                 }
                 _ => unreachable!("failing"),
             })
-        } else if ok(&state.status) && failing(&before.status) {
+        } else if ok(&state.status) && failing(before) {
             Some("recovered".to_owned())
         } else {
             None

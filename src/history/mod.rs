@@ -8,8 +8,8 @@ use std::io::Write;
 use std::process::Stdio;
 use std::time::Duration;
 
-pub use events::{Event, diff};
-pub use store::{HistoryError, Store};
+pub use events::{Event, Seen, diff, diff_since};
+pub use store::{HistoryError, Recording, Store};
 
 /// How long an `alert_command` may run.
 pub const ALERT_COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
@@ -164,14 +164,14 @@ pub async fn run_events(config: crate::config::Config, data_dir: std::path::Path
             updates = refresh_all_once(&mut sources) => updates,
             _ = &mut stop => return,
         };
-        let prev = state.clone();
+        let prev = Seen::of(&state);
         let prev_flags = flags.clone();
         for update in updates {
             state.apply(update);
         }
         let now = time::OffsetDateTime::now_utc();
         flags = crate::flags::evaluate(&state, now, Some(&prev_flags));
-        let events = diff(&prev, &state, &prev_flags, &flags, now);
+        let events = diff_since(&prev, &state, &prev_flags, &flags, now);
         {
             let mut stdout = std::io::stdout().lock();
             for e in &events {
@@ -286,12 +286,8 @@ pub fn restored_update(store: &Store) -> Option<crate::state::Update> {
 }
 
 /// A thread that owns the store and writes what it is sent, so writes never block the UI.
-/// A state to record (shared with the app's own copy: no second clone), its events, and when.
-pub type StateToRecord = (
-    std::sync::Arc<crate::state::AppState>,
-    Vec<Event>,
-    time::OffsetDateTime,
-);
+/// A state's values to record, its events, and when.
+pub type StateToRecord = (Recording, Vec<Event>, time::OffsetDateTime);
 
 /// The history writer thread: records each state sent to it, and reports on the returned
 /// receiver when its writes start failing (`Some(why)`) or work again (`None`).
@@ -307,9 +303,9 @@ pub fn spawn_writer(
     std::thread::spawn(move || {
         let mut last_prune: Option<time::OffsetDateTime> = None;
         let mut failing: Option<String> = None;
-        while let Ok((state, events, now)) = rx.recv() {
+        while let Ok((recording, events, now)) = rx.recv() {
             let outcome = store
-                .record(&state, &events, now)
+                .record_values(recording, &events, now)
                 .err()
                 .map(|e| e.to_string());
             if let Some(e) = &outcome {

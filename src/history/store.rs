@@ -40,6 +40,23 @@ pub enum HistoryError {
     },
 }
 
+/// What recording a state writes: its series values and how far its logs were scanned. Taken
+/// on the UI thread and sent to the writer, so the writer needs no copy of the state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recording {
+    pub values: Vec<(String, f64, Option<String>)>,
+    pub logs_block: Option<u64>,
+}
+
+impl Recording {
+    pub fn of(state: &AppState) -> Self {
+        Self {
+            values: Store::values(state),
+            logs_block: state.logs_block,
+        }
+    }
+}
+
 pub struct Store {
     conn: Connection,
     path: PathBuf,
@@ -211,8 +228,19 @@ impl Store {
         events: &[Event],
         now: OffsetDateTime,
     ) -> Result<usize, HistoryError> {
+        self.record_values(Recording::of(state), events, now)
+    }
+
+    /// [`Store::record`] of a state's values taken earlier (by the UI thread, for the writer).
+    pub fn record_values(
+        &mut self,
+        recording: Recording,
+        events: &[Event],
+        now: OffsetDateTime,
+    ) -> Result<usize, HistoryError> {
         let ts = now.unix_timestamp();
-        let moved: Vec<(String, f64, Option<String>)> = Self::values(state)
+        let moved: Vec<(String, f64, Option<String>)> = recording
+            .values
             .into_iter()
             .filter(|(series, value, _)| {
                 self.last
@@ -258,7 +286,7 @@ impl Store {
                         source: e,
                     })?;
             }
-            if let Some(block) = state.logs_block {
+            if let Some(block) = recording.logs_block {
                 tx.execute(
                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('logs_block', ?1)",
                     params![block.to_string()],

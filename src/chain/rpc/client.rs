@@ -12,6 +12,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use serde_json::{Value, json};
 
 use super::breaker::Breaker;
@@ -37,6 +38,12 @@ pub struct RpcCall {
 impl RpcCall {
     pub fn new(method: &'static str, params: Value) -> Self {
         let params = serde_json::value::to_raw_value(&params).expect("a JSON value serializes");
+        Self { method, params }
+    }
+
+    /// A call whose params are already JSON text (an array).
+    pub fn from_json_text(method: &'static str, params: String) -> Self {
+        let params = serde_json::value::RawValue::from_string(params).expect("params are JSON");
         Self { method, params }
     }
 }
@@ -344,7 +351,7 @@ impl RpcClient {
 
     async fn send_single(&self, i: usize, call: &RpcCall) -> Result<CallResult, Fault> {
         let body = serde_json::to_vec(&request_object(call, 1)).expect("JSON serializes");
-        let value = self.post_with_retries(i, body, 1).await?;
+        let value = self.post_with_retries(i, body.into(), 1).await?;
         let mut results = parse_responses(value, 1).map_err(Fault::Malformed)?;
         Ok(results.pop().expect("one result for one call"))
     }
@@ -359,7 +366,8 @@ impl RpcClient {
         let size: usize = calls.iter().map(|c| c.params.get().len() + 64).sum();
         let mut bytes = Vec::with_capacity(size + 2);
         serde_json::to_writer(&mut bytes, &body).expect("JSON serializes");
-        let value = self.post_with_retries(i, bytes, calls.len()).await?;
+        drop(body);
+        let value = self.post_with_retries(i, bytes.into(), calls.len()).await?;
         if !value.is_array() {
             // An error object instead of an array: batches are not accepted here.
             return Err(BatchError::Refused);
@@ -369,12 +377,7 @@ impl RpcClient {
 
     /// One POST, retried on this endpoint while the fault is worth a retry and the wait it
     /// asks for fits in the request timeout.
-    async fn post_with_retries(
-        &self,
-        i: usize,
-        body: Vec<u8>,
-        calls: usize,
-    ) -> Result<Value, Fault> {
+    async fn post_with_retries(&self, i: usize, body: Bytes, calls: usize) -> Result<Value, Fault> {
         let url = self.endpoints[i].url.expose();
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 1;
@@ -383,11 +386,13 @@ impl RpcClient {
             self.stats
                 .rpc_calls
                 .fetch_add(calls as u64, Ordering::Relaxed);
+            // A retry sends the same body: `Bytes` shares it instead of copying it.
             let result = post_json(&self.http, url, body.clone(), self.timeout)
                 .await
                 .and_then(|bytes| {
                     let value: Value = serde_json::from_slice(&bytes)
                         .map_err(|e| Fault::Malformed(format!("{e} in {}", excerpt(&bytes))))?;
+                    drop(bytes);
                     if let Some(fault) = rate_limit_in_body(&value) {
                         return Err(fault);
                     }
@@ -503,7 +508,7 @@ pub fn parse_responses(value: Value, n: usize) -> Result<Vec<CallResult>, String
         single => vec![single],
     };
     let mut by_id: HashMap<u64, CallResult> = HashMap::with_capacity(items.len());
-    for item in items {
+    for mut item in items {
         let Some(id) = item["id"].as_u64() else {
             return Err(format!(
                 "a response without an id: {}",
@@ -515,8 +520,9 @@ pub fn parse_responses(value: Value, n: usize) -> Result<Vec<CallResult>, String
                 code: error["code"].as_i64().unwrap_or(0),
                 message: crate::format::sanitize(error["message"].as_str().unwrap_or("")),
             })
-        } else if let Some(result) = item.get("result") {
-            Ok(result.clone())
+        } else if let Some(result) = item.get_mut("result") {
+            // Moved out, not copied: an aggregate3 answer is hundreds of KB of hex.
+            Ok(result.take())
         } else {
             return Err("a response with neither result nor error".to_owned());
         };

@@ -84,7 +84,7 @@ pub fn retry_after_header(headers: &reqwest::header::HeaderMap) -> Option<Durati
 pub async fn post_json(
     client: &reqwest::Client,
     url: &url::Url,
-    body: Vec<u8>,
+    body: Bytes,
     timeout: Duration,
 ) -> Result<Bytes, Fault> {
     let response = client
@@ -97,10 +97,7 @@ pub async fn post_json(
         .map_err(|e| classify_reqwest(e, timeout))?;
     let status = response.status();
     let retry_after = retry_after_header(response.headers());
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| classify_reqwest(e, timeout))?;
+    let body = read_body(response, timeout).await?;
     if status.as_u16() == 429 {
         return Err(Fault::RateLimited { retry_after });
     }
@@ -125,6 +122,24 @@ pub async fn post_json(
         });
     }
     Ok(body)
+}
+
+/// The whole body, copied chunk by chunk into one buffer sized from Content-Length. (Collecting
+/// the chunks first and joining them after would hold a large answer twice, and keep the
+/// connection's read buffer from reusing its memory.)
+async fn read_body(mut response: reqwest::Response, timeout: Duration) -> Result<Bytes, Fault> {
+    // A Content-Length is a hint, not a promise: it sizes the buffer only up to a bound.
+    const PRESIZE_LIMIT: u64 = 8 * 1024 * 1024;
+    let hint = response.content_length().unwrap_or(0).min(PRESIZE_LIMIT);
+    let mut body = Vec::with_capacity(hint as usize);
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| classify_reqwest(e, timeout))?
+    {
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.into())
 }
 
 /// Whether a body is an HTML page (a gateway's error page, a Cloudflare challenge).
