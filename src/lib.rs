@@ -19,6 +19,7 @@ pub mod fsutil;
 pub mod history;
 pub mod logging;
 pub mod market;
+pub mod net;
 pub mod snapshot;
 pub mod source;
 pub mod state;

@@ -23,8 +23,13 @@ pub trait Source: Send {
 /// The sources this build can read, for a config. Sources that are not built yet are reported
 /// by [`unavailable_updates`] instead, so no front end invents their figures.
 pub fn sources_for(config: &Config) -> Vec<Box<dyn Source>> {
-    let mut sources: Vec<Box<dyn Source>> = vec![Box::new(crate::chain::ChainSource::new(config))];
-    for market in crate::market::sources_for(config) {
+    // One HTTP client (one connection pool, root certificates loaded once) for them all.
+    let http = crate::net::http_client(std::time::Duration::from_secs(config.chain.timeout_secs));
+    let mut sources: Vec<Box<dyn Source>> = vec![Box::new(crate::chain::ChainSource::with_http(
+        config,
+        http.clone(),
+    ))];
+    for market in crate::market::sources_for(config, http) {
         sources.push(Box::new(market));
     }
     sources

@@ -77,6 +77,15 @@ impl Quoting for PoolModel<'_> {
     fn leg_gas(&self) -> u64 {
         sell_gas_units(self.0.venue)
     }
+    fn quoter(&self) -> Box<dyn FnMut(U256) -> Option<U256> + '_> {
+        match &self.0.v3 {
+            Some(v3) => {
+                let mut quote = v3.quoter();
+                Box::new(move |amount| quote(&amount).ok())
+            }
+            None => Box::new(|amount| self.quote(amount)),
+        }
+    }
 }
 
 fn impact_pct(out: f64, ideal: f64) -> f64 {

@@ -108,10 +108,17 @@ impl ChainReader {
     }
 
     pub fn from_config(config: &Config) -> Self {
-        let rpc = RpcClient::new(
+        let timeout = Duration::from_secs(config.chain.timeout_secs);
+        Self::from_config_with_http(config, crate::net::http_client(timeout))
+    }
+
+    /// [`ChainReader::from_config`] on a shared HTTP client.
+    pub fn from_config_with_http(config: &Config, http: reqwest::Client) -> Self {
+        let rpc = RpcClient::with_http(
             &config.chain.rpc_urls,
             config.chain.chain_id,
             Duration::from_secs(config.chain.timeout_secs),
+            http,
         );
         Self::new(rpc, ReaderSettings::from_config(config))
     }

@@ -40,6 +40,12 @@ const SELL_RECHECK_REFRESHES: u64 = 20;
 
 impl ChainSource {
     pub fn new(config: &Config) -> Self {
+        let timeout = Duration::from_secs(config.chain.timeout_secs);
+        Self::with_http(config, crate::net::http_client(timeout))
+    }
+
+    /// [`ChainSource::new`] on a shared HTTP client.
+    pub fn with_http(config: &Config, http: reqwest::Client) -> Self {
         let contracts = config.chain.contracts.resolve();
         Self {
             scanner: LogScanner::new(
@@ -49,7 +55,7 @@ impl ChainSource {
                 config.chain.logs_chunk_blocks,
                 config.chain.scan_days,
             ),
-            reader: Arc::new(ChainReader::from_config(config)),
+            reader: Arc::new(ChainReader::from_config_with_http(config, http)),
             interval: Duration::from_secs(config.refresh_secs),
             expected_decimals: config.token.expected_decimals,
             exit_cache: exits::ExitCache::default(),

@@ -102,7 +102,9 @@ pub fn resolve_path(flag: Option<&Path>) -> Result<(PathBuf, PathOrigin), Config
 
 /// Parses and validates config text; `path` is only used in messages. No environment overrides.
 pub fn parse_str(source: &str, path: &Path) -> Result<Config, ConfigError> {
-    let locator = KeyLocator::new(source);
+    // Built only when there is a problem to point at: a valid file (the usual case, at every
+    // start) is not parsed a second time.
+    let locator = std::cell::LazyCell::new(|| KeyLocator::new(source));
     let config: Config = toml::from_str(source).map_err(|e| {
         let mut offset = e.span().map_or(0, |s| s.start);
         let mut key = locator.path_at(offset).unwrap_or_default().to_owned();

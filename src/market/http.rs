@@ -108,17 +108,13 @@ pub struct MarketHttp {
 
 impl MarketHttp {
     pub fn new(
+        client: reqwest::Client,
         base: &str,
         key: KeyHeader,
         per_minute: usize,
         timeout: Duration,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        let client = reqwest::Client::builder()
-            .user_agent(concat!("popwatch/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(timeout)
-            .build()
-            .expect("the HTTP client builds with static settings");
         Self {
             client,
             base: base.trim_end_matches('/').to_owned(),

@@ -41,6 +41,16 @@ pub struct MarketSource {
 
 /// The three market sources for a config, on the given clock.
 pub fn sources(config: &Config, clock: Arc<dyn Clock>) -> Vec<MarketSource> {
+    let timeout = Duration::from_secs(config.chain.timeout_secs);
+    sources_with_http(config, clock, crate::net::http_client(timeout))
+}
+
+/// [`sources`] on a shared HTTP client.
+pub fn sources_with_http(
+    config: &Config,
+    clock: Arc<dyn Clock>,
+    http: reqwest::Client,
+) -> Vec<MarketSource> {
     let m = &config.market;
     let timeout = Duration::from_secs(config.chain.timeout_secs);
     let contract = format!("{:#x}", config.token.address);
@@ -56,6 +66,7 @@ pub fn sources(config: &Config, clock: Arc<dyn Clock>) -> Vec<MarketSource> {
             name: SourceName::Coingecko,
             provider: Provider::CoinGecko(coingecko::CoinGecko {
                 http: MarketHttp::new(
+                    http.clone(),
                     &m.coingecko_url,
                     cg_key,
                     COINGECKO_PER_MINUTE,
@@ -72,6 +83,7 @@ pub fn sources(config: &Config, clock: Arc<dyn Clock>) -> Vec<MarketSource> {
             name: SourceName::Coinpaprika,
             provider: Provider::CoinPaprika(coinpaprika::CoinPaprika {
                 http: MarketHttp::new(
+                    http.clone(),
                     &m.coinpaprika_url,
                     KeyHeader::None,
                     COINPAPRIKA_PER_MINUTE,
@@ -88,6 +100,7 @@ pub fn sources(config: &Config, clock: Arc<dyn Clock>) -> Vec<MarketSource> {
             name: SourceName::Dexscreener,
             provider: Provider::DexScreener(dexscreener::DexScreener {
                 http: MarketHttp::new(
+                    http.clone(),
                     &m.dexscreener_url,
                     KeyHeader::None,
                     DEXSCREENER_PER_MINUTE,
@@ -196,6 +209,6 @@ impl Source for MarketSource {
 }
 
 /// The market sources on the real clock.
-pub fn sources_for(config: &Config) -> Vec<MarketSource> {
-    sources(config, Arc::new(SystemClock))
+pub fn sources_for(config: &Config, http: reqwest::Client) -> Vec<MarketSource> {
+    sources_with_http(config, Arc::new(SystemClock), http)
 }

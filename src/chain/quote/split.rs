@@ -14,6 +14,11 @@ pub trait Quoting {
     fn quote(&self, amount: U256) -> Option<U256>;
     /// Gas units of one sell leg (approve + swap, 21,000 base included).
     fn leg_gas(&self) -> u64;
+    /// [`Quoting::quote`] as a function that may keep work between calls: a split asks a
+    /// pool for ever larger amounts, and a V3 pool then walks the ticks they share once.
+    fn quoter(&self) -> Box<dyn FnMut(U256) -> Option<U256> + '_> {
+        Box::new(|amount| self.quote(amount))
+    }
 }
 
 /// A split: per pool index, the amount sold there and what it fetches.
@@ -117,6 +122,8 @@ pub fn best_split<P: Quoting>(amount: U256, pools: &[P], gas_price: U256) -> Opt
 /// and two slices), so a pool is only ever asked for `k × slice` or `k × slice + last`.
 struct QuoteTable<'a, P> {
     pools: &'a [P],
+    /// Each pool's [`Quoting::quoter`].
+    quoters: Vec<Box<dyn FnMut(U256) -> Option<U256> + 'a>>,
     slice: U256,
     last: U256,
     full: usize,
@@ -139,6 +146,7 @@ impl<'a, P: Quoting> QuoteTable<'a, P> {
         };
         Self {
             pools,
+            quoters: pools.iter().map(|p| p.quoter()).collect(),
             slice,
             last,
             full,
@@ -148,13 +156,13 @@ impl<'a, P: Quoting> QuoteTable<'a, P> {
     }
 
     fn quote_at(&mut self, pool: usize, k: usize) -> Option<U256> {
-        let slice = self.slice;
-        *self.at[pool][k].get_or_insert_with(|| self.pools[pool].quote(slice * U256::from(k)))
+        let amount = self.slice * U256::from(k);
+        *self.at[pool][k].get_or_insert_with(|| (self.quoters[pool])(amount))
     }
 
     fn quote_at_last(&mut self, pool: usize, k: usize) -> Option<U256> {
         let amount = self.slice * U256::from(k) + self.last;
-        *self.at_last[pool][k].get_or_insert_with(|| self.pools[pool].quote(amount))
+        *self.at_last[pool][k].get_or_insert_with(|| (self.quoters[pool])(amount))
     }
 
     /// Greedy marginal allocation over one subset: each slice goes where it adds the most

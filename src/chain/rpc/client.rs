@@ -133,11 +133,16 @@ pub struct RpcClient {
 
 impl RpcClient {
     pub fn new(urls: &[RpcUrl], chain_id: u64, timeout: Duration) -> Self {
-        let http = reqwest::Client::builder()
-            .connect_timeout(timeout)
-            .user_agent(concat!("popwatch/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("the HTTP client builds with static settings");
+        Self::with_http(urls, chain_id, timeout, crate::net::http_client(timeout))
+    }
+
+    /// [`RpcClient::new`] on a shared HTTP client.
+    pub fn with_http(
+        urls: &[RpcUrl],
+        chain_id: u64,
+        timeout: Duration,
+        http: reqwest::Client,
+    ) -> Self {
         Self {
             endpoints: urls
                 .iter()
