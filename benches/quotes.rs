@@ -1,5 +1,6 @@
 //! Exit math on a devnet reading: every wallet's quotes, best split and depth, for the thin
-//! scenario (five pools, two of them V3). Needs anvil. Run: `cargo bench --bench quotes`.
+//! scenario (five pools, two of them V3), for 5 and for 1,000 wallets. Needs anvil. Run:
+//! `cargo bench --bench quotes`.
 
 use std::time::Duration;
 
@@ -41,6 +42,24 @@ fn quotes(c: &mut Criterion) {
     group.bench_function("best_exit_whale_5_pools", |b| {
         let models: Vec<PoolModel> = reading.pools.iter().map(PoolModel).collect();
         b.iter(|| exits::best_exit(whale, &models, U256::from(1_000_000_000u64)))
+    });
+    group.finish();
+
+    // A thousand holders' first refresh: every exit searched from scratch (no cache).
+    let devnet = runtime
+        .block_on(Devnet::start(Scenario {
+            wallets: 1_000,
+            ..Scenario::default()
+        }))
+        .expect("devnet starts");
+    let reading = runtime
+        .block_on(ChainReader::from_config(&devnet.config().unwrap()).read())
+        .reading
+        .unwrap();
+    let mut group = c.benchmark_group("quotes");
+    group.sample_size(20);
+    group.bench_function("all_exits_1000_wallets_cold", |b| {
+        b.iter(|| exits::compute(&reading, 18))
     });
     group.finish();
 }

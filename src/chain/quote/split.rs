@@ -178,29 +178,45 @@ impl<'a, P: Quoting> QuoteTable<'a, P> {
             slices[0] = self.full;
             took_last[0] = true;
         } else {
+            // Per pool, what it would fetch with one more slice and what that adds (`None`:
+            // it cannot take it). Only the pool that got the slice has a new answer.
+            let mut next: Vec<Option<(U256, U256)>> = vec![None; subset.len()];
+            if self.full > 0 {
+                for (k, &pool) in subset.iter().enumerate() {
+                    next[k] = self.quote_at(pool, 1).map(|then| (then, then));
+                }
+            }
             for step in 0..=self.full {
                 let last = step == self.full;
+                if last {
+                    for (k, &pool) in subset.iter().enumerate() {
+                        next[k] = self
+                            .quote_at_last(pool, slices[k])
+                            .map(|then| (then, then.saturating_sub(current[k])));
+                    }
+                }
                 // The last of equal gains wins, as `Iterator::max_by` picks.
                 let mut best: Option<(usize, U256, U256)> = None;
-                for k in 0..subset.len() {
-                    let then = if last {
-                        self.quote_at_last(subset[k], slices[k])
-                    } else {
-                        self.quote_at(subset[k], slices[k] + 1)
+                for (k, answer) in next.iter().enumerate() {
+                    let Some((then, gain)) = *answer else {
+                        continue;
                     };
-                    let Some(then) = then else { continue };
-                    let gain = then.saturating_sub(current[k]);
                     if best.is_none_or(|(_, _, g)| gain >= g) {
                         best = Some((k, then, gain));
                     }
                 }
                 let (k, then, _) = best?;
+                current[k] = then;
                 if last {
                     took_last[k] = true;
                 } else {
                     slices[k] += 1;
+                    if step + 1 < self.full {
+                        next[k] = self
+                            .quote_at(subset[k], slices[k] + 1)
+                            .map(|more| (more, more.saturating_sub(then)));
+                    }
                 }
-                current[k] = then;
             }
         }
         let mut legs = Vec::with_capacity(subset.len());

@@ -206,13 +206,16 @@ impl V3State {
                 "a swap step spent more than was left".into(),
             ));
         }
-        let less_fee = full_math::mul_div(
-            remaining,
-            U256::from(FEE_DENOMINATOR - self.fee_ppm),
-            U256::from(FEE_DENOMINATOR),
-        )
-        .map_err(math)?;
-        let alike_for_larger = new_price == target && less_fee >= amount_in;
+        // `SwapMath`'s own test, `remaining × (1 − fee) ≥ amountIn`, asked only of a step that
+        // reached its target (a partial step ends the sale anyway).
+        let alike_for_larger = new_price == target
+            && full_math::mul_div(
+                remaining,
+                U256::from(FEE_DENOMINATOR - self.fee_ppm),
+                U256::from(FEE_DENOMINATOR),
+            )
+            .map_err(math)?
+                >= amount_in;
         walk.spent += used;
         walk.out += amount_out;
         if new_price == sqrt_next {
