@@ -176,6 +176,15 @@ impl ChainReader {
         }
     }
 
+    /// Finds the token's allowance layout ahead of the first sell checks (it does not depend
+    /// on the wallet or the router), so the probe runs while the exits are being computed.
+    pub async fn prepare_sell_checks(&self, block: u64) {
+        if let Some(&owner) = self.settings.wallets.first() {
+            let spender = self.settings.contracts.uniswap_v2_router;
+            self.allowance_layout(owner, spender, block).await;
+        }
+    }
+
     /// Simulates every wallet's exit from the wallet at `block`, filling `sell_check`.
     pub async fn check_sells(&self, exits: &mut ExitReading, block: u64) {
         let token = self.settings.token;

@@ -142,6 +142,7 @@ impl Source for ChainSource {
                     // The balances go out at once; exits (exit math, then sell checks) and the
                     // log scan follow, side by side: neither needs the other.
                     let exit_input = reading.clone();
+                    let sales_possible = !reading.pools.is_empty();
                     let _ = out.send(Update::ChainRead(Box::new(reading)));
                     let reader = &self.reader;
                     let cache = &mut self.exit_cache;
@@ -151,12 +152,17 @@ impl Source for ChainSource {
                         // CPU work (milliseconds to hundreds for thousands of wallets): off
                         // the async threads, so nothing else waits for it.
                         let mut taken = std::mem::take(cache);
-                        let (mut exits, taken) = tokio::task::spawn_blocking(move || {
+                        let computing = tokio::task::spawn_blocking(move || {
                             let exits = exits::compute_cached(&exit_input, decimals, &mut taken);
                             (exits, taken)
-                        })
-                        .await
-                        .ok()?;
+                        });
+                        let prepare = async {
+                            if sales_possible {
+                                reader.prepare_sell_checks(block).await;
+                            }
+                        };
+                        let (computed, ()) = tokio::join!(computing, prepare);
+                        let (mut exits, taken) = computed.ok()?;
                         *cache = taken;
                         let computed = started.elapsed();
                         sell_checks.run(reader, &mut exits, block).await;
