@@ -16,6 +16,8 @@ use crate::state::exits::{ExitReading, Leg, SellCheck, Venue};
 /// Storage slots tried for the token's `allowance` mapping (Solidity lays mappings out by
 /// declaration order; most ERC-20s declare it within the first few).
 const SLOTS_TRIED: u64 = 12;
+/// From this many simulated sales on, they go out as two requests side by side.
+const SPLIT_FROM: usize = 64;
 const MARKER: U256 = U256::from_limbs([0x5eed_5eed, 0, 0, 0x0f0f]);
 
 /// Where a token keeps `allowance[owner][spender]`.
@@ -185,6 +187,25 @@ impl ChainReader {
         }
     }
 
+    /// The answers to `calls`, in order. Many go out as two requests side by side: a node
+    /// runs one request's calls one after another, so two halves finish in about half the
+    /// time (1,000 simulated sales on the devnet: ~50 ms in one request).
+    async fn simulate(&self, calls: &[RpcCall]) -> Option<Vec<CallResult>> {
+        let none = HashSet::new();
+        if calls.len() < SPLIT_FROM {
+            return self.rpc.call_many(calls, &none).await.ok().map(|(a, _)| a);
+        }
+        let (first, second) = calls.split_at(calls.len() / 2);
+        let (first, second) = futures::future::join(
+            self.rpc.call_many(first, &none),
+            self.rpc.call_many(second, &none),
+        )
+        .await;
+        let (mut answers, _) = first.ok()?;
+        answers.extend(second.ok()?.0);
+        Some(answers)
+    }
+
     /// Simulates every wallet's exit from the wallet at `block`, filling `sell_check`.
     pub async fn check_sells(&self, exits: &mut ExitReading, block: u64) {
         let token = self.settings.token;
@@ -212,7 +233,7 @@ impl ChainReader {
         if calls.is_empty() {
             return;
         }
-        let Ok((answers, _)) = self.rpc.call_many(&calls, &HashSet::new()).await else {
+        let Some(answers) = self.simulate(&calls).await else {
             tracing::warn!("sell checks could not be sent");
             return;
         };

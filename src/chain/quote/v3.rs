@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 
 use alloy::primitives::{I256, U256};
-use uniswap_v3_math::{full_math, liquidity_math, swap_math, tick_bitmap, tick_math};
+use uniswap_v3_math::{liquidity_math, tick_bitmap, tick_math};
+
+use super::v3_math;
 
 use super::FEE_DENOMINATOR;
 
@@ -191,12 +193,13 @@ impl V3State {
         } else {
             sqrt_next.min(limit)
         };
-        let remaining_signed = I256::try_from(remaining).map_err(math)?;
-        let (new_price, amount_in, amount_out, fee) = swap_math::compute_swap_step(
+        // `amountSpecified` is an int256 in the pool.
+        I256::try_from(remaining).map_err(math)?;
+        let (new_price, amount_in, amount_out, fee) = v3_math::swap_step_exact_in(
             walk.sqrt_price,
             target,
             walk.liquidity,
-            remaining_signed,
+            remaining,
             self.fee_ppm,
         )
         .map_err(math)?;
@@ -209,7 +212,7 @@ impl V3State {
         // `SwapMath`'s own test, `remaining × (1 − fee) ≥ amountIn`, asked only of a step that
         // reached its target (a partial step ends the sale anyway).
         let alike_for_larger = new_price == target
-            && full_math::mul_div(
+            && v3_math::mul_div(
                 remaining,
                 U256::from(FEE_DENOMINATOR - self.fee_ppm),
                 U256::from(FEE_DENOMINATOR),
