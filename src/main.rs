@@ -1,11 +1,14 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use popwatch::cli::Cli;
+use popwatch::cli::{Cli, Command};
 
 fn main() -> ExitCode {
-    limit_malloc_arenas();
     let cli = Cli::parse();
+    // The terminal pane and `events` run for days: their memory matters more than the last
+    // few percent of speed. A snapshot lives a fraction of a second.
+    let long_running = matches!(cli.command, None | Some(Command::Events));
+    tune_malloc(long_running);
     match popwatch::commands::run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -18,19 +21,23 @@ fn main() -> ExitCode {
 /// glibc gives each thread that allocates its own arena and keeps what it freed there: with
 /// the async workers, the blocking pool and the exit search's threads, a long-running
 /// terminal pane would hold a third more memory than it uses (measured: 45 MB peak RSS for
-/// 1,000 wallets, 33 MB with two arenas; BENCHMARKS.md). Two arenas keep allocation
-/// contention low on the few threads popwatch runs. A fixed mmap threshold sends each
-/// refresh's large transient buffers (request and response bodies of hundreds of KB) to
+/// 1,000 wallets with an arena per thread, 33 MB with two; BENCHMARKS.md). A long-running
+/// process gets one arena (1,000 wallets: 25.1–26.9 → 24.0–24.6 MiB peak, 3 runs each); a
+/// one-shot command two, as one arena slows the exit search's two threads (snapshot of 1,000
+/// wallets: 141 ms with two, 148 ms with one, medians of 8). A fixed mmap threshold sends
+/// each refresh's large transient buffers (request and response bodies of hundreds of KB) to
 /// their own mappings, returned when freed, instead of growing the heap (glibc's adaptive
 /// threshold climbs after the first such buffer is freed): 32.8 → 30.4 MiB over a minute.
+/// Called before any thread starts (argument parsing starts none).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn limit_malloc_arenas() {
-    // SAFETY: mallopt only changes allocator settings; called first thing, before any thread.
+fn tune_malloc(long_running: bool) {
+    let arenas = if long_running { 1 } else { 2 };
+    // SAFETY: mallopt only changes allocator settings; called before any thread starts.
     unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
+        libc::mallopt(libc::M_ARENA_MAX, arenas);
         libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
     }
 }
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn limit_malloc_arenas() {}
+fn tune_malloc(_long_running: bool) {}
