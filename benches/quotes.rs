@@ -10,17 +10,24 @@ use popwatch::chain::ChainReader;
 use popwatch::chain::exits::{self, PoolModel};
 use popwatch::chain::quote::Quoting;
 use popwatch::devnet::{Devnet, Scenario};
+use popwatch::state::chain::ChainReading;
 use popwatch::state::exits::Venue;
 
-fn quotes(c: &mut Criterion) {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
+/// A devnet of `scenario` and one chain reading of it.
+fn devnet_reading(runtime: &tokio::runtime::Runtime, scenario: Scenario) -> (Devnet, ChainReading) {
     let devnet = runtime
-        .block_on(Devnet::start(Scenario::default()))
+        .block_on(Devnet::start(scenario))
         .expect("devnet starts (is anvil installed?)");
     let reading = runtime
         .block_on(ChainReader::from_config(&devnet.config().unwrap()).read())
         .reading
         .unwrap();
+    (devnet, reading)
+}
+
+fn quotes(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (devnet, reading) = devnet_reading(&runtime, Scenario::default());
     let mut group = c.benchmark_group("quotes");
     group.measurement_time(Duration::from_secs(5));
     let v3 = reading
@@ -46,16 +53,13 @@ fn quotes(c: &mut Criterion) {
     group.finish();
 
     // A thousand holders' first refresh: every exit searched from scratch (no cache).
-    let devnet = runtime
-        .block_on(Devnet::start(Scenario {
+    let (_devnet, reading) = devnet_reading(
+        &runtime,
+        Scenario {
             wallets: 1_000,
             ..Scenario::default()
-        }))
-        .expect("devnet starts");
-    let reading = runtime
-        .block_on(ChainReader::from_config(&devnet.config().unwrap()).read())
-        .reading
-        .unwrap();
+        },
+    );
     let mut group = c.benchmark_group("quotes");
     group.sample_size(20);
     group.bench_function("all_exits_1000_wallets_cold", |b| {
