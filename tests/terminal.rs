@@ -22,6 +22,23 @@ fn command_line(args: &str, data_dir: &std::path::Path) -> String {
     )
 }
 
+/// The app in a 150×40 tmux pane on `config_toml` (a devnet's config), refreshing every
+/// second, with its data in `data`.
+fn open_with_config(data: &tempfile::TempDir, config_toml: &str) -> Tmux {
+    let config = data.path().join("devnet.toml");
+    std::fs::write(
+        &config,
+        config_toml.replace("refresh_secs = 5", "refresh_secs = 1"),
+    )
+    .unwrap();
+    let tmux = Tmux::start(150, 40);
+    tmux.type_line(&command_line(
+        &format!("--config {}", config.display()),
+        data.path(),
+    ));
+    tmux
+}
+
 fn assert_clean_exit(tmux: &Tmux) {
     let screen = tmux.wait_text("MODE=", WAIT);
     assert!(screen.contains("EXIT=0"), "{screen}");
@@ -122,18 +139,7 @@ fn a_tiny_terminal_says_so_and_a_resize_brings_the_table_back() {
 async fn against_the_devnet_it_shows_true_balances_and_follows_a_transfer() {
     let d = Devnet::start(Scenario::default()).await.unwrap();
     let data = tempfile::TempDir::new().unwrap();
-    let config = data.path().join("devnet.toml");
-    std::fs::write(
-        &config,
-        d.config_toml()
-            .replace("refresh_secs = 5", "refresh_secs = 1"),
-    )
-    .unwrap();
-    let tmux = Tmux::start(150, 40);
-    tmux.type_line(&command_line(
-        &format!("--config {}", config.display()),
-        data.path(),
-    ));
+    let tmux = open_with_config(&data, &d.config_toml());
     let screen = tmux.wait_text("200.0M", WAIT);
     assert!(
         screen.contains("Whale") && screen.contains("chain ✓"),
@@ -161,22 +167,13 @@ async fn keys_answer_at_once_while_the_only_endpoint_hangs() {
     let d = Devnet::start(Scenario::default()).await.unwrap();
     let proxy = FaultProxy::start(&d.url).await;
     let data = tempfile::TempDir::new().unwrap();
-    let config = data.path().join("hang.toml");
-    std::fs::write(
-        &config,
-        d.config_toml()
-            .replace(
-                &format!("rpc_urls = [\"{}\"]", d.url),
-                &format!("rpc_urls = [\"{}\"]\ntimeout_secs = 10", proxy.url()),
-            )
-            .replace("refresh_secs = 5", "refresh_secs = 1"),
-    )
-    .unwrap();
-    let tmux = Tmux::start(150, 40);
-    tmux.type_line(&command_line(
-        &format!("--config {}", config.display()),
-        data.path(),
-    ));
+    let tmux = open_with_config(
+        &data,
+        &d.config_toml().replace(
+            &format!("rpc_urls = [\"{}\"]", d.url),
+            &format!("rpc_urls = [\"{}\"]\ntimeout_secs = 10", proxy.url()),
+        ),
+    );
     tmux.wait_text("chain ✓", WAIT);
     // The endpoint stops answering: every chain refresh now waits out its 10 s timeout.
     proxy.set_default(Behaviour::Hang);
