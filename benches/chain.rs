@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use popwatch::chain::ChainReader;
-use popwatch::devnet::{Devnet, Scenario};
+use popwatch_devnet::{Devnet, Scenario};
 
 fn refresh(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();

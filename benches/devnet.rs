@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use popwatch::devnet::{Devnet, Scenario};
+use popwatch_devnet::{Devnet, Scenario};
 
 fn stand_up(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();

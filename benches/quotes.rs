@@ -9,9 +9,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use popwatch::chain::ChainReader;
 use popwatch::chain::exits::{self, PoolModel};
 use popwatch::chain::quote::Quoting;
-use popwatch::devnet::{Devnet, Scenario};
 use popwatch::state::chain::ChainReading;
 use popwatch::state::exits::Venue;
+use popwatch_devnet::{Devnet, Scenario};
 
 /// A devnet of `scenario` and one chain reading of it.
 fn devnet_reading(runtime: &tokio::runtime::Runtime, scenario: Scenario) -> (Devnet, ChainReading) {

@@ -4,13 +4,13 @@
 
 use std::time::Duration;
 
-use alloy::primitives::{Address, I256, U256};
+use alloy::primitives::{Address, U256};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use popwatch::app::App;
 use popwatch::config::{Config, WalletConfig};
-use popwatch::state::chain::{ChainReading, EthUsd, PoolReading, TokenFacts, WalletBalance};
-use popwatch::state::exits::Venue;
+use popwatch::state::chain::ChainReading;
 use popwatch::state::{AppState, Update};
+use popwatch_devnet::reading::ReadingBuilder;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use time::OffsetDateTime;
@@ -36,43 +36,23 @@ fn config() -> Config {
 /// One chain refresh of 10,000 wallets and a thin V2 pool.
 fn reading(now: OffsetDateTime) -> ChainReading {
     let unit = U256::from(10u64).pow(U256::from(18));
-    ChainReading {
-        observed_at: now,
-        block: 21_000_000,
-        block_time: now,
-        endpoint: "http://127.0.0.1:8545".to_owned(),
-        token: TokenFacts {
-            has_code: true,
-            name: Some("POP Network Token".to_owned()),
-            symbol: Some("POP".to_owned()),
-            decimals: Some(18),
-            total_supply_raw: Some(U256::from(1_600_000_000u64) * unit),
-        },
-        balances: (0..WALLETS)
-            .map(|i| WalletBalance {
-                address: address(i),
-                pop_raw: Some(U256::from(i * 1_000 + 1) * unit),
-                eth_wei: Some(unit / U256::from(100)),
-            })
-            .collect(),
-        eth_usd: Ok(EthUsd {
-            answer: I256::try_from(300_000_000_000_i64).unwrap(),
-            decimals: 8,
-            updated_at: now,
-            stale: false,
-        }),
-        pools: vec![PoolReading {
-            venue: Venue::UniswapV2,
-            address: Address::repeat_byte(0x99),
-            fee_ppm: 3000,
-            pop_reserve_raw: U256::from(300_000_000u64) * unit,
-            weth_reserve_wei: unit,
-            v3: None,
-        }],
-        gas_price_wei: Some(U256::from(1_000_000_000u64)),
-        http_requests: 2,
-        rpc_calls: 6,
-    }
+    (0..WALLETS)
+        .fold(
+            ReadingBuilder::new(now).v2_pool(
+                Address::repeat_byte(0x99),
+                U256::from(300_000_000u64) * unit,
+                unit,
+            ),
+            |reading, i| {
+                reading.wallet(
+                    address(i),
+                    U256::from(i * 1_000 + 1) * unit,
+                    unit / U256::from(100),
+                )
+            },
+        )
+        .requests(2, 6)
+        .build()
 }
 
 fn ui(c: &mut Criterion) {

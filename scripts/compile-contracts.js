@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Compiles the devnet's own Solidity (contracts/*.sol) and Chainlink's MockV3Aggregator (from the
+// Compiles the devnet's own Solidity (crates/devnet/contracts/*.sol) and Chainlink's MockV3Aggregator (from the
 // @chainlink/contracts tarball, which ships sources only) with solcjs, offline, into
 // .tools/contracts/<Contract>.json ({ "abi": [...], "bytecode": "0x..." }).
 // Usage: node scripts/compile-contracts.js <repo root> <tools dir>
@@ -12,8 +12,8 @@ const solc = require(path.join(tools, 'node_modules', 'solc'));
 const chainlinkSrc = path.join(tools, 'chainlink', 'package', 'src');
 
 const sources = {};
-for (const file of fs.readdirSync(path.join(root, 'contracts')).filter((f) => f.endsWith('.sol')).sort()) {
-  sources[`contracts/${file}`] = { content: fs.readFileSync(path.join(root, 'contracts', file), 'utf8') };
+for (const file of fs.readdirSync(path.join(root, 'crates', 'devnet', 'contracts')).filter((f) => f.endsWith('.sol')).sort()) {
+  sources[`contracts/${file}`] = { content: fs.readFileSync(path.join(root, 'crates', 'devnet', 'contracts', file), 'utf8') };
 }
 const mock = 'v0.8/shared/mocks/MockV3Aggregator.sol';
 sources[`chainlink/${mock}`] = { content: fs.readFileSync(path.join(chainlinkSrc, mock), 'utf8') };

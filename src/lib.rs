@@ -11,7 +11,6 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod demo;
-pub mod devnet;
 pub mod dirs;
 pub mod flags;
 pub mod format;

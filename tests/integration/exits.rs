@@ -1,0 +1,547 @@
+//! Pools, quotes, exits, ladders, depth and sell checks against the devnet. Oracles: the
+//! contracts' own quote functions (V1 `getTokenToEthInputPrice`, Router02 `getAmountsOut`,
+//! QuoterV2) and swaps executed on an anvil snapshot, then reverted.
+
+use alloy::primitives::{Address, U160, U256, aliases::U24};
+use alloy::rpc::types::TransactionReceipt;
+use popwatch::abi::*;
+use popwatch::chain::ChainReader;
+use popwatch::chain::exits::{self, PoolModel, sell_gas_units};
+use popwatch::chain::quote::Quoting;
+use popwatch::state::chain::{ChainReading, PoolReading};
+use popwatch_devnet::{Devnet, PoolPlan, Role, Scenario};
+
+use popwatch::state::exits::Venue;
+
+fn far() -> U256 {
+    U256::from(u64::MAX)
+}
+
+async fn read(d: &Devnet) -> ChainReading {
+    ChainReader::from_config(&d.config().unwrap())
+        .read()
+        .await
+        .reading
+        .unwrap()
+}
+
+/// What the venue's own contract quotes for selling `amount` POP in `pool`.
+async fn contract_quote(d: &Devnet, pool: &PoolReading, amount: U256) -> Option<(U256, U160)> {
+    let c = d.contracts;
+    match pool.venue {
+        Venue::UniswapV1 => d
+            .view(
+                pool.address,
+                IUniswapV1Exchange::getTokenToEthInputPriceCall {
+                    tokens_sold: amount,
+                },
+            )
+            .await
+            .ok()
+            .map(|out| (out, U160::ZERO)),
+        Venue::UniswapV2 | Venue::Sushiswap => {
+            let router = if pool.venue == Venue::Sushiswap {
+                c.sushiswap_v2_router
+            } else {
+                c.uniswap_v2_router
+            };
+            d.view(
+                router,
+                IUniswapV2Router02::getAmountsOutCall {
+                    amountIn: amount,
+                    path: vec![c.pop, c.weth],
+                },
+            )
+            .await
+            .ok()
+            .map(|amounts| (amounts[1], U160::ZERO))
+        }
+        Venue::UniswapV3 => d
+            .view(
+                c.uniswap_v3_quoter,
+                IQuoterV2::quoteExactInputSingleCall {
+                    params: IQuoterV2::QuoteExactInputSingleParams {
+                        tokenIn: c.pop,
+                        tokenOut: c.weth,
+                        amountIn: amount,
+                        fee: U24::from(pool.fee_ppm),
+                        sqrtPriceLimitX96: U160::ZERO,
+                    },
+                },
+            )
+            .await
+            .ok()
+            .map(|q| (q.amountOut, q.sqrtPriceX96After)),
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs anvil: run the README test command"]
+async fn every_pool_is_found_and_quotes_equal_its_contract_to_the_wei() {
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let reading = read(&d).await;
+    let mut venues: Vec<_> = reading.pools.iter().map(|p| (p.venue, p.fee_ppm)).collect();
+    venues.sort();
+    assert_eq!(
+        venues,
+        [
+            (Venue::UniswapV1, 3000),
+            (Venue::UniswapV2, 3000),
+            (Venue::Sushiswap, 3000),
+            (Venue::UniswapV3, 3000),
+            (Venue::UniswapV3, 10000)
+        ]
+    );
+    let unit = d.scenario.unit();
+    let mut amounts = vec![U256::from(1u64), unit / U256::from(2)];
+    amounts.extend(exits::LADDER_WHOLE.iter().map(|w| U256::from(*w) * unit));
+    amounts.extend(d.wallets.iter().map(|w| w.pop_raw).filter(|p| !p.is_zero()));
+    for pool in &reading.pools {
+        let model = PoolModel(pool);
+        let mut pool_amounts = amounts.clone();
+        // More than the pool holds.
+        pool_amounts.push(pool.pop_reserve_raw * U256::from(3));
+        for &amount in &pool_amounts {
+            let ours = model.quote_detail(amount);
+            let theirs = contract_quote(&d, pool, amount)
+                .await
+                .expect("the contract quotes");
+            match ours {
+                Ok(out) => assert_eq!(
+                    out, theirs.0,
+                    "{:?} {} amount {amount}",
+                    pool.venue, pool.fee_ppm
+                ),
+                Err(e) => {
+                    // Only V3 can refuse, and only when the quoter itself stopped at the price
+                    // limit without selling everything.
+                    assert_eq!(pool.venue, Venue::UniswapV3, "{e}");
+                    assert!(e.contains("cannot absorb"), "{e}");
+                    let limit_hit = theirs.1 == U160::from(4295128740u64)
+                        || theirs.1
+                            == U160::from_str_radix(
+                                "1461446703485210103287273052203988822378723970341",
+                                10,
+                            )
+                            .unwrap();
+                    assert!(
+                        limit_hit,
+                        "the quoter did not stop at the limit: {:?}",
+                        theirs.1
+                    );
+                }
+            }
+        }
+    }
+}
+
+async fn execute_v3_sell(d: &Devnet, from: Address, fee: u32, amount: U256) -> U256 {
+    let c = d.contracts;
+    d.exec(
+        from,
+        c.pop,
+        IERC20::approveCall {
+            spender: c.uniswap_v3_router,
+            value: amount,
+        },
+    )
+    .await
+    .unwrap();
+    let before = d
+        .view(c.weth, IERC20::balanceOfCall { owner: from })
+        .await
+        .unwrap();
+    d.exec(
+        from,
+        c.uniswap_v3_router,
+        ISwapRouter::exactInputSingleCall {
+            params: ISwapRouter::ExactInputSingleParams {
+                tokenIn: c.pop,
+                tokenOut: c.weth,
+                fee: U24::from(fee),
+                recipient: from,
+                deadline: far(),
+                amountIn: amount,
+                amountOutMinimum: U256::ZERO,
+                sqrtPriceLimitX96: U160::ZERO,
+            },
+        },
+    )
+    .await
+    .unwrap();
+    d.view(c.weth, IERC20::balanceOfCall { owner: from })
+        .await
+        .unwrap()
+        - before
+}
+
+#[tokio::test]
+#[ignore = "needs anvil: run the README test command"]
+async fn v3_quotes_equal_executed_swaps_also_across_ticks() {
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let reading = read(&d).await;
+    let whale = d.wallet(Role::Whale).address;
+    let unit = d.scenario.unit();
+    for pool in reading.pools.iter().filter(|p| p.venue == Venue::UniswapV3) {
+        let v3 = pool.v3.as_ref().unwrap();
+        // Two positions: their two upper (or lower) ticks lie in the selling direction.
+        assert!(v3.liquidity_net.len() >= 2, "{:?}", v3.liquidity_net);
+        for whole in [1u64, 100_000, 60_000_000, 150_000_000] {
+            let amount = U256::from(whole) * unit;
+            let ours = PoolModel(pool).quote(amount).expect("absorbable");
+            let snapshot = d.snapshot().await.unwrap();
+            let executed = execute_v3_sell(&d, whale, pool.fee_ppm, amount).await;
+            d.revert(snapshot).await.unwrap();
+            assert_eq!(ours, executed, "fee {} amount {whole} POP", pool.fee_ppm);
+        }
+        // The large sells crossed the narrow position's edge.
+        let (_, after) = contract_quote(&d, pool, U256::from(150_000_000u64) * unit)
+            .await
+            .unwrap();
+        let crossed = d
+            .view(
+                d.contracts.uniswap_v3_quoter,
+                IQuoterV2::quoteExactInputSingleCall {
+                    params: IQuoterV2::QuoteExactInputSingleParams {
+                        tokenIn: d.contracts.pop,
+                        tokenOut: d.contracts.weth,
+                        amountIn: U256::from(150_000_000u64) * unit,
+                        fee: U24::from(pool.fee_ppm),
+                        sqrtPriceLimitX96: U160::ZERO,
+                    },
+                },
+            )
+            .await
+            .unwrap()
+            .initializedTicksCrossed;
+        assert!(
+            crossed >= 1,
+            "fee {}: {crossed} ticks crossed ({after})",
+            pool.fee_ppm
+        );
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs anvil: run the README test command"]
+async fn a_whale_splits_a_dust_wallet_does_not_and_legs_equal_their_pools() {
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let reading = read(&d).await;
+    let result = exits::compute(&reading, 18);
+    let by_address = |role: Role| {
+        result
+            .wallets
+            .iter()
+            .find(|w| w.address == d.wallet(role).address)
+            .unwrap()
+    };
+
+    let whale = by_address(Role::Whale);
+    let exit = whale.exit.as_ref().unwrap();
+    assert!(exit.legs.len() >= 2, "the whale's exit splits: {exit:?}");
+    assert_eq!(exit.venue_name(), "split");
+    let total: U256 = exit.legs.iter().map(|l| l.pop_raw).sum();
+    assert_eq!(
+        total,
+        d.wallet(Role::Whale).pop_raw,
+        "legs add up to the balance"
+    );
+    for leg in &exit.legs {
+        let pool = reading
+            .pools
+            .iter()
+            .find(|p| p.address == leg.pool)
+            .unwrap();
+        let (theirs, _) = contract_quote(&d, pool, leg.pop_raw).await.unwrap();
+        assert_eq!(leg.eth_out_wei, theirs, "leg in {:?}", leg.venue);
+    }
+    // The split beats the best single pool net of gas.
+    let gas_price = reading.gas_price_wei.unwrap();
+    let best_single = whale
+        .quotes
+        .iter()
+        .filter_map(|q| {
+            Some(
+                alloy::primitives::I256::from_raw(q.eth_out_wei?)
+                    - alloy::primitives::I256::from_raw(
+                        U256::from(sell_gas_units(q.venue)) * gas_price,
+                    ),
+            )
+        })
+        .max()
+        .unwrap();
+    assert!(exit.net_eth_wei() > best_single);
+    assert!(
+        exit.price_impact_pct > 10.0,
+        "the thin market moves: {}",
+        exit.price_impact_pct
+    );
+
+    let dust = by_address(Role::Dust);
+    let exit = dust.exit.as_ref().unwrap();
+    assert_eq!(
+        exit.legs.len(),
+        1,
+        "a second leg's gas costs more than it gains"
+    );
+    assert!(
+        exit.net_eth_wei().is_negative(),
+        "dust is worth less than the gas of selling it"
+    );
+
+    // No POP, no exit.
+    assert!(by_address(Role::Empty).exit.is_none());
+
+    // The portfolio sold together fetches less than the sum of the wallets' exits.
+    let portfolio = result.portfolio_exit.as_ref().unwrap();
+    let sum: U256 = result
+        .wallets
+        .iter()
+        .filter_map(|w| w.exit.as_ref())
+        .map(|e| e.eth_out_wei)
+        .sum();
+    assert!(
+        portfolio.eth_out_wei < sum,
+        "{} !< {sum}",
+        portfolio.eth_out_wei
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs anvil: run the README test command"]
+async fn depths_are_exact_to_one_pop() {
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let reading = read(&d).await;
+    let result = exits::compute(&reading, 18);
+    let unit = d.scenario.unit();
+    for pool in &result.pools {
+        let model = PoolModel(
+            reading
+                .pools
+                .iter()
+                .find(|p| p.address == pool.address)
+                .unwrap(),
+        );
+        let impact = |amount: U256| model.quote(amount).map(|out| model.impact_pct(amount, out));
+        for (pct, amount) in &pool.sellable_within {
+            let amount = amount.expect("1 POP moves no thin pool by 1%");
+            assert!(impact(amount).unwrap() <= *pct, "{:?} {pct}%", pool.venue);
+            assert!(
+                impact(amount + unit).is_none_or(|i| i > *pct),
+                "{:?} {pct}%: one more POP still fits",
+                pool.venue
+            );
+        }
+        let mut sizes: Vec<U256> = exits::LADDER_WHOLE
+            .iter()
+            .map(|w| U256::from(*w) * unit)
+            .collect();
+        sizes.extend(d.wallets.iter().map(|w| w.pop_raw).filter(|p| !p.is_zero()));
+        sizes.sort();
+        sizes.dedup();
+        assert_eq!(
+            pool.ladder.iter().map(|l| l.pop_raw).collect::<Vec<_>>(),
+            sizes
+        );
+    }
+}
+
+fn gas_of(receipts: &[TransactionReceipt]) -> u64 {
+    receipts.iter().map(|r| r.gas_used).sum()
+}
+
+/// approve + swap from a wallet through each venue, on a snapshot: the gas a sale really costs.
+async fn executed_sell_gas(d: &Devnet, venue: Venue, seller: Address, amount: U256) -> u64 {
+    let c = d.contracts;
+    let snapshot = d.snapshot().await.unwrap();
+    let receipts = match venue {
+        Venue::UniswapV1 => {
+            let exchange = d.pools.uniswap_v1.unwrap();
+            vec![
+                d.exec(
+                    seller,
+                    c.pop,
+                    IERC20::approveCall {
+                        spender: exchange,
+                        value: amount,
+                    },
+                )
+                .await
+                .unwrap(),
+                d.exec(
+                    seller,
+                    exchange,
+                    IUniswapV1Exchange::tokenToEthSwapInputCall {
+                        tokens_sold: amount,
+                        min_eth: U256::from(1),
+                        deadline: far(),
+                    },
+                )
+                .await
+                .unwrap(),
+            ]
+        }
+        Venue::UniswapV2 | Venue::Sushiswap => {
+            let router = if venue == Venue::Sushiswap {
+                c.sushiswap_v2_router
+            } else {
+                c.uniswap_v2_router
+            };
+            vec![
+                d.exec(
+                    seller,
+                    c.pop,
+                    IERC20::approveCall {
+                        spender: router,
+                        value: amount,
+                    },
+                )
+                .await
+                .unwrap(),
+                d.exec(
+                    seller,
+                    router,
+                    IUniswapV2Router02::swapExactTokensForETHCall {
+                        amountIn: amount,
+                        amountOutMin: U256::ZERO,
+                        path: vec![c.pop, c.weth],
+                        to: seller,
+                        deadline: far(),
+                    },
+                )
+                .await
+                .unwrap(),
+            ]
+        }
+        Venue::UniswapV3 => {
+            let fee = d.pools.uniswap_v3[0].0;
+            vec![
+                d.exec(
+                    seller,
+                    c.pop,
+                    IERC20::approveCall {
+                        spender: c.uniswap_v3_router,
+                        value: amount,
+                    },
+                )
+                .await
+                .unwrap(),
+                d.exec(
+                    seller,
+                    c.uniswap_v3_router,
+                    ISwapRouter::exactInputSingleCall {
+                        params: ISwapRouter::ExactInputSingleParams {
+                            tokenIn: c.pop,
+                            tokenOut: c.weth,
+                            fee: U24::from(fee),
+                            recipient: seller,
+                            deadline: far(),
+                            amountIn: amount,
+                            amountOutMinimum: U256::ZERO,
+                            sqrtPriceLimitX96: U160::ZERO,
+                        },
+                    },
+                )
+                .await
+                .unwrap(),
+            ]
+        }
+    };
+    d.revert(snapshot).await.unwrap();
+    gas_of(&receipts)
+}
+
+#[tokio::test]
+#[ignore = "needs anvil: run the README test command"]
+async fn gas_units_match_executed_sells() {
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let unit = d.scenario.unit();
+    for venue in [
+        Venue::UniswapV1,
+        Venue::UniswapV2,
+        Venue::Sushiswap,
+        Venue::UniswapV3,
+    ] {
+        for (role, whole) in [
+            (Role::Whale, 1_000u64),
+            (Role::Whale, 50_000_000),
+            (Role::Approver, 1_000_000),
+        ] {
+            let used =
+                executed_sell_gas(&d, venue, d.wallet(role).address, U256::from(whole) * unit)
+                    .await;
+            let constant = sell_gas_units(venue);
+            eprintln!("{venue}: {whole} POP from {role:?}: {used} gas (constant {constant})");
+            let off = used.abs_diff(constant) as f64 / used as f64;
+            assert!(
+                off <= 0.10,
+                "{venue}: constant {constant} is {:.0}% off the executed {used}",
+                off * 100.0
+            );
+        }
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs anvil: run the README test command"]
+async fn sell_check_passes_for_a_plain_token_and_fails_when_paused_or_taxed() {
+    // Plain: every wallet with an exit can sell.
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let config = d.config().unwrap();
+    let reader = ChainReader::from_config(&config);
+    let reading = reader.read().await.reading.unwrap();
+    let mut result = exits::compute(&reading, 18);
+    reader.check_sells(&mut result, reading.block).await;
+    for w in result.wallets.iter().filter(|w| w.exit.is_some()) {
+        let check = w.sell_check.as_ref().unwrap();
+        assert!(check.ok, "{}: {}", w.address, check.detail);
+    }
+
+    // Paused: the simulated sale reverts, with the token's reason.
+    d.exec(
+        d.deployer,
+        d.contracts.pop,
+        IDevToken::setPausedCall { paused_: true },
+    )
+    .await
+    .unwrap();
+    let reading = reader.read().await.reading.unwrap();
+    let mut result = exits::compute(&reading, 18);
+    reader.check_sells(&mut result, reading.block).await;
+    let whale = result
+        .wallets
+        .iter()
+        .find(|w| w.address == d.wallet(Role::Whale).address)
+        .unwrap();
+    let check = whale.sell_check.as_ref().unwrap();
+    assert!(
+        !check.ok && check.detail.contains("paused"),
+        "{}",
+        check.detail
+    );
+
+    // A 1% fee on transfers: Uniswap V2 refuses the sale (its K check).
+    let taxed = Scenario {
+        token_fee_bps: 100,
+        pools: PoolPlan {
+            uniswap_v1_eth: U256::ZERO,
+            sushiswap_eth: U256::ZERO,
+            uniswap_v3: Vec::new(),
+            ..Scenario::default().pools
+        },
+        ..Scenario::default()
+    };
+    let d = Devnet::start(taxed).await.unwrap();
+    let reader = ChainReader::from_config(&d.config().unwrap());
+    let reading = reader.read().await.reading.unwrap();
+    let mut result = exits::compute(&reading, 18);
+    reader.check_sells(&mut result, reading.block).await;
+    let whale = result
+        .wallets
+        .iter()
+        .find(|w| w.address == d.wallet(Role::Whale).address)
+        .unwrap();
+    let check = whale.sell_check.as_ref().unwrap();
+    assert!(!check.ok, "{}", check.detail);
+    assert!(check.detail.contains("reverts"), "{}", check.detail);
+}

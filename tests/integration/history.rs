@@ -1,0 +1,656 @@
+//! History and events: the store survives restarts, kill -9 and corruption; retention is exact;
+//! the CSV parses; `popwatch events` streams a transfer made on chain; pure diffs give
+//! pool_changed and price_move.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use alloy::primitives::{Address, U256};
+use popwatch::abi::{IERC20, IUniswapV2Router02};
+use popwatch::config::Config;
+use popwatch::flags::Flags;
+use popwatch::history::{self, Store};
+use popwatch::state::market::MarketQuote;
+use popwatch::state::{AppState, SourceName, Update};
+use popwatch_devnet::{Devnet, Role, Scenario};
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+const NOW: OffsetDateTime = datetime!(2026-11-25 12:00 UTC);
+
+fn priced(price: f64, at: OffsetDateTime) -> Update {
+    Update::Market {
+        source: SourceName::Coingecko,
+        quote: Box::new(MarketQuote {
+            price_usd: Some(price),
+            fetched_at: Some(at),
+            ..MarketQuote::default()
+        }),
+    }
+}
+
+#[test]
+fn the_store_survives_a_restart_and_records_only_moves() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut state = AppState::new(&Config::default());
+    state.apply(priced(0.00001, NOW));
+    {
+        let mut store = Store::open_in(dir.path()).unwrap();
+        assert!(store.record(&state, &[], NOW).unwrap() >= 1);
+        // Nothing moved: nothing written.
+        assert_eq!(
+            store
+                .record(&state, &[], NOW + time::Duration::seconds(30))
+                .unwrap(),
+            0
+        );
+    }
+    // A second run sees the first run's rows, and still writes only moves.
+    let mut store = Store::open_in(dir.path()).unwrap();
+    let rows = store.observations(NOW - time::Duration::days(1)).unwrap();
+    assert!(
+        rows.iter()
+            .any(|(_, s, v)| s == "price:coingecko" && *v == 0.00001)
+    );
+    assert_eq!(
+        store
+            .record(&state, &[], NOW + time::Duration::seconds(60))
+            .unwrap(),
+        0
+    );
+    state.apply(priced(0.000012, NOW + time::Duration::seconds(90)));
+    assert_eq!(
+        store
+            .record(&state, &[], NOW + time::Duration::seconds(90))
+            .unwrap(),
+        1
+    );
+    let version: i64 = rusqlite::Connection::open(store.path())
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 1, "the schema migration ran");
+}
+
+#[test]
+fn retention_deletes_exactly_what_is_older_than_the_window() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut store = Store::open_in(dir.path()).unwrap();
+    let mut state = AppState::new(&Config::default());
+    let days = |d: i64| NOW - time::Duration::days(d);
+    for (i, at) in [days(91), days(90), days(89), days(0)]
+        .into_iter()
+        .enumerate()
+    {
+        state.apply(priced(0.00001 * (i + 1) as f64, at));
+        store.record(&state, &[], at).unwrap();
+    }
+    let before = store.observations(days(1000)).unwrap();
+    let older = before
+        .iter()
+        .filter(|r| r.0 < days(90).unix_timestamp())
+        .count();
+    assert!(older >= 1);
+    let deleted = store.prune(90, NOW).unwrap();
+    assert_eq!(deleted, older, "exactly the rows older than 90 days");
+    let mut left: Vec<i64> = store
+        .observations(days(1000))
+        .unwrap()
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+    left.dedup();
+    assert_eq!(
+        left,
+        [
+            days(90).unix_timestamp(),
+            days(89).unix_timestamp(),
+            NOW.unix_timestamp()
+        ]
+    );
+}
+
+#[test]
+fn old_detail_is_thinned_to_the_last_value_of_each_hour() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut store = Store::open_in(dir.path()).unwrap();
+    let mut state = AppState::new(&Config::default());
+    // Two days of a price moving every 10 minutes.
+    let start = NOW - time::Duration::days(2);
+    for i in 0..(2 * 24 * 6) {
+        let at = start + time::Duration::minutes(10 * i);
+        state.apply(priced(0.00001 + i as f64 * 1e-9, at));
+        store.record(&state, &[], at).unwrap();
+    }
+    let count = |store: &Store, from: OffsetDateTime, to: OffsetDateTime| {
+        store
+            .observations(from)
+            .unwrap()
+            .into_iter()
+            .filter(|(ts, s, _)| s == "price:coingecko" && *ts < to.unix_timestamp())
+            .count()
+    };
+    let day_ago = NOW - time::Duration::days(1);
+    assert_eq!(count(&store, start, day_ago), 144);
+    store.thin(NOW).unwrap();
+    assert_eq!(
+        count(&store, start, day_ago),
+        24,
+        "one row an hour before the last day"
+    );
+    assert_eq!(
+        count(&store, day_ago, NOW),
+        144,
+        "full detail for the last day"
+    );
+    // The hour's last value is the one kept.
+    let kept = store
+        .observations(start)
+        .unwrap()
+        .into_iter()
+        .find(|(_, s, _)| s == "price:coingecko")
+        .unwrap();
+    assert_eq!(
+        kept.0,
+        (start + time::Duration::minutes(50)).unix_timestamp()
+    );
+}
+
+#[test]
+fn a_corrupt_database_is_moved_aside_not_deleted() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = dir.path().join(history::store::FILE_NAME);
+    std::fs::write(
+        &path,
+        b"this is not a database, but someone's data".repeat(100),
+    )
+    .unwrap();
+    let err = Store::open(&path).err().expect("refused");
+    let history::HistoryError::Corrupt { moved_to, .. } = &err else {
+        panic!("{err}")
+    };
+    assert!(
+        std::fs::read(moved_to)
+            .unwrap()
+            .starts_with(b"this is not a database")
+    );
+    assert!(err.to_string().contains("moved aside"));
+    // And a fresh store opens in its place.
+    assert!(Store::open(&path).is_ok());
+}
+
+#[test]
+fn price_moves_and_pool_changes_are_events() {
+    let config = Config {
+        alert_price_move_pct: 10.0,
+        ..Config::default()
+    };
+    let mut prev = AppState::new(&config);
+    prev.apply(priced(0.00001, NOW - time::Duration::minutes(50)));
+    let mut next = prev.clone();
+    next.apply(priced(0.0000111, NOW));
+    let events = history::diff(&prev, &next, &Flags::default(), &Flags::default(), NOW);
+    let moved = events
+        .iter()
+        .find(|e| e.kind == "price_move")
+        .expect("11% within an hour");
+    assert!((moved.fields["change_pct"].as_f64().unwrap() - 11.0).abs() < 0.01);
+    let mut calm = prev.clone();
+    calm.apply(priced(0.0000109, NOW));
+    assert!(
+        history::diff(&prev, &calm, &Flags::default(), &Flags::default(), NOW)
+            .iter()
+            .all(|e| e.kind != "price_move")
+    );
+}
+
+/// The child's stdout, one parsed JSON object a line, on a channel.
+fn json_lines(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<serde_json::Value> {
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(serde_json::from_str(&line).expect("every line is one JSON object"));
+        }
+    });
+    rx
+}
+
+fn popwatch_events(config: &std::path::Path, data: &std::path::Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_popwatch"))
+        .args(["events", "--config"])
+        .arg(config)
+        .env("POPWATCH_DATA_DIR", data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil: run the README test command"]
+async fn a_transfer_made_on_chain_streams_as_events_within_two_refreshes() {
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let dir = tempfile::TempDir::new().unwrap();
+    let config = dir.path().join("c.toml");
+    std::fs::write(
+        &config,
+        d.config_toml()
+            .replace("refresh_secs = 5", "refresh_secs = 1"),
+    )
+    .unwrap();
+    let mut child = popwatch_events(&config, dir.path());
+    let rx = json_lines(&mut child);
+    // The first refresh: the backfill in one line per wallet, not a flood of transfers.
+    let first = rx.recv_timeout(Duration::from_secs(20)).unwrap();
+    assert!(first["ts"].is_string() && first["kind"].is_string());
+    std::thread::sleep(Duration::from_millis(500));
+    let whale = d.wallet(Role::Whale).address;
+    let empty = d.wallet(Role::Empty).address;
+    let receipt = d
+        .exec(
+            whale,
+            d.contracts.pop,
+            IERC20::transferCall {
+                to: empty,
+                value: U256::from(777u64),
+            },
+        )
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut seen = Vec::new();
+    while Instant::now() < deadline && seen.len() < 2 {
+        if let Ok(e) = rx.recv_timeout(Duration::from_millis(200))
+            && (e["kind"] == "transfer_in" || e["kind"] == "transfer_out")
+        {
+            seen.push(e);
+        }
+    }
+    let by_kind = |k: &str| {
+        seen.iter()
+            .find(|e| e["kind"] == k)
+            .unwrap_or_else(|| panic!("no {k} in {seen:?}"))
+            .clone()
+    };
+    let out = by_kind("transfer_out");
+    assert_eq!(out["amount_raw"], "777");
+    assert_eq!(out["counterparty"], empty.to_checksum(None));
+    assert_eq!(out["tx"], receipt.transaction_hash.to_string());
+    assert_eq!(
+        by_kind("transfer_in")["counterparty"],
+        whale.to_checksum(None)
+    );
+    // SIGTERM: a clean exit.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    // And it was stored: events in the history.
+    let store = Store::open_in(dir.path()).unwrap();
+    assert!(
+        store
+            .events(NOW - time::Duration::days(1))
+            .unwrap()
+            .iter()
+            .any(|(_, json)| json.contains("\"transfer_in\""))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil: run the README test command"]
+async fn a_big_sale_moves_a_pool_and_gives_pool_changed() {
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let config = d.config().unwrap();
+    let prev = popwatch::snapshot::collect(&config).await;
+    let whale = d.wallet(Role::Whale).address;
+    let amount = U256::from(50_000_000u64) * d.scenario.unit();
+    d.exec(
+        whale,
+        d.contracts.pop,
+        IERC20::approveCall {
+            spender: d.contracts.uniswap_v2_router,
+            value: amount,
+        },
+    )
+    .await
+    .unwrap();
+    d.exec(
+        whale,
+        d.contracts.uniswap_v2_router,
+        IUniswapV2Router02::swapExactTokensForETHCall {
+            amountIn: amount,
+            amountOutMin: U256::ZERO,
+            path: vec![d.contracts.pop, d.contracts.weth],
+            to: whale,
+            deadline: U256::from(u64::MAX),
+        },
+    )
+    .await
+    .unwrap();
+    let next = popwatch::snapshot::collect(&config).await;
+    let events = history::diff(
+        &prev,
+        &next,
+        &Flags::default(),
+        &Flags::default(),
+        OffsetDateTime::now_utc(),
+    );
+    let changed = events
+        .iter()
+        .find(|e| e.kind == "pool_changed")
+        .expect("the V2 pool moved");
+    assert_eq!(
+        changed.fields["pool"],
+        d.pools.uniswap_v2.unwrap().to_checksum(None)
+    );
+    assert!(
+        changed.fields["change"]
+            .as_str()
+            .unwrap()
+            .contains("reserves moved")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil: run the README test command"]
+async fn kill_9_during_writes_leaves_a_database_that_opens_and_the_csv_parses() {
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let dir = tempfile::TempDir::new().unwrap();
+    let config = dir.path().join("c.toml");
+    std::fs::write(
+        &config,
+        d.config_toml()
+            .replace("refresh_secs = 5", "refresh_secs = 1"),
+    )
+    .unwrap();
+    let mut child = popwatch_events(&config, dir.path());
+    // Let it refresh a few times while the chain moves.
+    for i in 0..4u64 {
+        std::thread::sleep(Duration::from_millis(700));
+        d.exec(
+            d.wallet(Role::Whale).address,
+            d.contracts.pop,
+            IERC20::transferCall {
+                to: Address::repeat_byte(0x31),
+                value: U256::from(i + 1),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    child.kill().unwrap(); // SIGKILL
+    let _ = child.wait();
+    let store = Store::open_in(dir.path()).expect("opens after kill -9");
+    assert!(
+        !store
+            .observations(NOW - time::Duration::days(1))
+            .unwrap()
+            .is_empty()
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_popwatch"))
+        .args(["history", "--csv", "--days", "2", "--config"])
+        .arg(&config)
+        .env("POPWATCH_DATA_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "time,portfolio_paper_usd,portfolio_exit_usd,price_coingecko_usd,price_coinpaprika_usd,price_dexscreener_usd,price_onchain_usd"
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert!(!rows.is_empty());
+    for row in rows {
+        let cells: Vec<&str> = row.split(',').collect();
+        assert_eq!(cells.len(), 7, "{row}");
+        assert!(
+            OffsetDateTime::parse(cells[0], &time::format_description::well_known::Rfc3339).is_ok()
+        );
+        for c in &cells[1..] {
+            assert!(c.is_empty() || c.parse::<f64>().is_ok(), "{c}");
+        }
+    }
+}
+
+#[test]
+fn a_restart_opens_on_the_last_recorded_figures_marked_with_their_age() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let wallet = Address::repeat_byte(0x11);
+    let config = Config {
+        wallets: vec![popwatch::config::WalletConfig {
+            label: "w".into(),
+            address: wallet,
+        }],
+        ..Config::default()
+    };
+    let recorded_at = NOW - time::Duration::hours(3);
+    {
+        let mut state = AppState::new(&config);
+        state.wallets[0].pop_raw = Some(U256::from(123_456_789_000_000_000_000u128));
+        state.apply(priced(0.0000123, recorded_at));
+        Store::open_in(dir.path())
+            .unwrap()
+            .record(&state, &[], recorded_at)
+            .unwrap();
+    }
+    let store = Store::open_in(dir.path()).unwrap();
+    let mut fresh = AppState::new(&config);
+    fresh.apply(history::restored_update(&store).expect("something was recorded"));
+    assert_eq!(
+        fresh.wallets[0].pop_raw,
+        Some(U256::from(123_456_789_000_000_000_000u128)),
+        "exact, from the raw column"
+    );
+    assert_eq!(
+        fresh.market[&SourceName::Coingecko].price_usd,
+        Some(0.0000123)
+    );
+    // Shown with their age: the sources say when the figures are from, so they read as stale.
+    assert_eq!(
+        fresh.sources[&SourceName::Coingecko].last_ok_at,
+        Some(recorded_at)
+    );
+    let flags = popwatch::flags::evaluate(&fresh, NOW, None);
+    assert!(
+        flags
+            .raised
+            .iter()
+            .any(|w| w.id == "source_failing" && w.detail.contains("old")),
+        "{:?}",
+        flags.raised
+    );
+    // A fresh read is never overwritten by a restored figure.
+    let mut read = AppState::new(&config);
+    read.wallets[0].pop_raw = Some(U256::from(1u8));
+    read.apply(history::restored_update(&store).unwrap());
+    assert_eq!(read.wallets[0].pop_raw, Some(U256::from(1u8)));
+}
+
+/// Runs `popwatch events` until `until` holds for a line (or 20 s pass), then stops it with
+/// SIGTERM; returns the lines.
+fn events_until(
+    config: &std::path::Path,
+    data: &std::path::Path,
+    until: impl Fn(&serde_json::Value) -> bool,
+) -> Vec<serde_json::Value> {
+    let mut child = popwatch_events(config, data);
+    let rx = json_lines(&mut child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut lines = Vec::new();
+    while Instant::now() < deadline {
+        if let Ok(v) = rx.recv_timeout(Duration::from_millis(200)) {
+            let done = until(&v);
+            lines.push(v);
+            if done {
+                break;
+            }
+        }
+    }
+    // One more refresh, so the run records its last block.
+    std::thread::sleep(Duration::from_millis(1500));
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    assert!(child.wait().unwrap().success());
+    lines
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil: run the README test command"]
+async fn transfers_made_while_away_are_reported_at_the_next_start() {
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let dir = tempfile::TempDir::new().unwrap();
+    let config = dir.path().join("c.toml");
+    std::fs::write(
+        &config,
+        d.config_toml()
+            .replace("refresh_secs = 5", "refresh_secs = 1"),
+    )
+    .unwrap();
+    // The very first run: the history is summarised, no transfer events.
+    let first = events_until(&config, dir.path(), |e| e["kind"] == "transfers_backfilled");
+    assert!(
+        first
+            .iter()
+            .all(|e| e["kind"] != "transfer_in" && e["kind"] != "transfer_out"),
+        "{first:?}"
+    );
+    // While popwatch is not running, the whale pays the empty wallet.
+    let (whale, empty) = (d.wallet(Role::Whale).address, d.wallet(Role::Empty).address);
+    let receipt = d
+        .exec(
+            whale,
+            d.contracts.pop,
+            IERC20::transferCall {
+                to: empty,
+                value: U256::from(4242u64),
+            },
+        )
+        .await
+        .unwrap();
+    let second = events_until(&config, dir.path(), |e| e["kind"] == "transfer_in");
+    let inbound = second
+        .iter()
+        .find(|e| e["kind"] == "transfer_in")
+        .expect("the transfer made while away");
+    assert_eq!(inbound["amount_raw"], "4242");
+    assert_eq!(inbound["tx"], receipt.transaction_hash.to_string());
+    // Only that one: older transfers stay summarised.
+    assert_eq!(
+        second
+            .iter()
+            .filter(|e| e["kind"] == "transfer_in" || e["kind"] == "transfer_out")
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn a_drained_or_new_pool_is_an_event() {
+    use popwatch::state::exits::{PoolState, Venue};
+    let pool = |weth: u64| PoolState {
+        venue: Venue::UniswapV2,
+        address: Address::repeat_byte(0x99),
+        fee_ppm: 3000,
+        pop_reserve_raw: U256::from(1_000u64),
+        weth_reserve_wei: U256::from(weth),
+        spot_weth_per_pop: 0.0,
+        ladder: Vec::new(),
+        sellable_within: Vec::new(),
+    };
+    let mut prev = AppState::new(&Config::default());
+    prev.gas_price_wei = Some(U256::from(1u8));
+    let mut created = prev.clone();
+    created.pools = vec![pool(500)];
+    let events = history::diff(&prev, &created, &Flags::default(), &Flags::default(), NOW);
+    assert_eq!(
+        events
+            .iter()
+            .find(|e| e.kind == "pool_changed")
+            .unwrap()
+            .fields["change"],
+        "created"
+    );
+    let mut drained = created.clone();
+    drained.pools = vec![pool(0)];
+    let events = history::diff(
+        &created,
+        &drained,
+        &Flags::default(),
+        &Flags::default(),
+        NOW,
+    );
+    assert_eq!(
+        events
+            .iter()
+            .find(|e| e.kind == "pool_changed")
+            .unwrap()
+            .fields["change"],
+        "drained"
+    );
+    let mut gone = created.clone();
+    gone.pools.clear();
+    let events = history::diff(&created, &gone, &Flags::default(), &Flags::default(), NOW);
+    assert_eq!(
+        events
+            .iter()
+            .find(|e| e.kind == "pool_changed")
+            .unwrap()
+            .fields["change"],
+        "drained"
+    );
+    // Under 1% is no change.
+    let mut nudged = created.clone();
+    nudged.pools = vec![pool(504)];
+    assert!(
+        history::diff(&created, &nudged, &Flags::default(), &Flags::default(), NOW)
+            .iter()
+            .all(|e| e.kind != "pool_changed")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil: run the README test command"]
+async fn two_writers_share_one_history_file() {
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let dir = tempfile::TempDir::new().unwrap();
+    let config = dir.path().join("c.toml");
+    std::fs::write(
+        &config,
+        d.config_toml()
+            .replace("refresh_secs = 5", "refresh_secs = 1"),
+    )
+    .unwrap();
+    // Two processes (as the app and `popwatch events` would be) on the same file.
+    let a = popwatch_events(&config, dir.path());
+    let b = popwatch_events(&config, dir.path());
+    std::thread::sleep(Duration::from_millis(1500));
+    d.exec(
+        d.wallet(Role::Whale).address,
+        d.contracts.pop,
+        IERC20::transferCall {
+            to: d.wallet(Role::Empty).address,
+            value: U256::from(99u64),
+        },
+    )
+    .await
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    for child in [a, b] {
+        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+    }
+    let store = Store::open_in(dir.path()).unwrap();
+    let events = store.events(NOW - time::Duration::days(1)).unwrap();
+    // Both saw the transfer; it is stored once per wallet side.
+    let transfers = events
+        .iter()
+        .filter(|(_, json)| json.contains("\"amount_raw\":\"99\""))
+        .count();
+    assert_eq!(
+        transfers, 2,
+        "one transfer_out and one transfer_in, not doubled"
+    );
+}

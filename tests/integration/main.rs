@@ -1,0 +1,26 @@
+//! popwatch's integration tests, one binary (one link of the crate instead of twenty): a
+//! module per subject, helpers in `support/`, fixtures in `tests/fixtures/`. Tests that need
+//! anvil, tmux or root are `#[ignore]`d so that a plain `cargo test` runs anywhere; the
+//! README's test command (`scripts/test`) runs them too. TESTING.md says what each proves.
+
+mod support;
+
+mod anvil_smoke;
+mod chain;
+mod cli;
+mod config_files;
+mod devnet;
+mod durability;
+mod exits;
+mod faults;
+mod flags;
+mod fuzz;
+mod golden;
+mod history;
+mod hostile;
+mod logs;
+mod market;
+mod readme;
+mod snapshot_devnet;
+mod terminal;
+mod tui;

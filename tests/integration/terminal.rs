@@ -1,0 +1,200 @@
+//! End to end in a real terminal (tmux): what a person sees, the keys they press, and a
+//! terminal left as it was found.
+
+use crate::support;
+
+use std::time::Duration;
+
+use alloy::primitives::U256;
+use popwatch_devnet::{Devnet, Role, Scenario};
+use support::tmux::Tmux;
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// The shell line that runs popwatch, then shows its exit code and whether the terminal is
+/// back in canonical (cooked) mode.
+fn command_line(args: &str, data_dir: &std::path::Path) -> String {
+    format!(
+        // The quotes split the markers, so the typed line never matches what it prints.
+        "POPWATCH_DATA_DIR={} {} {args}; echo EX''IT=$?; stty -a | grep -o -- '-\\?icanon' | sed 's/^/MO''DE=/'",
+        data_dir.display(),
+        env!("CARGO_BIN_EXE_popwatch")
+    )
+}
+
+/// The app in a 150×40 tmux pane on `config_toml` (a devnet's config), refreshing every
+/// second, with its data in `data`.
+fn open_with_config(data: &tempfile::TempDir, config_toml: &str) -> Tmux {
+    let config = data.path().join("devnet.toml");
+    std::fs::write(
+        &config,
+        config_toml.replace("refresh_secs = 5", "refresh_secs = 1"),
+    )
+    .unwrap();
+    let tmux = Tmux::start(150, 40);
+    tmux.type_line(&command_line(
+        &format!("--config {}", config.display()),
+        data.path(),
+    ));
+    tmux
+}
+
+fn assert_clean_exit(tmux: &Tmux) {
+    let screen = tmux.wait_text("MODE=", WAIT);
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    assert!(
+        screen.contains("MODE=icanon"),
+        "raw mode was left on:\n{screen}"
+    );
+}
+
+#[test]
+#[ignore = "needs tmux: run the README test command"]
+fn the_demo_navigates_helps_masks_and_quits_cleanly() {
+    let data = tempfile::TempDir::new().unwrap();
+    let tmux = Tmux::start(150, 40);
+    tmux.type_line(&command_line("--demo", data.path()));
+    let screen = tmux.wait_text("DEMO — simulated data", WAIT);
+    assert!(
+        screen.contains("Whale") && screen.contains("Cold storage"),
+        "{screen}"
+    );
+    tmux.wait_text("coingecko ✓", WAIT);
+
+    // Sorted by POP, largest first: j selects the second wallet; Enter opens it in full.
+    let wallets = popwatch::demo::config().wallets;
+    let address_of = |label: &str| {
+        wallets
+            .iter()
+            .find(|w| w.label == label)
+            .unwrap()
+            .address
+            .to_checksum(None)
+    };
+    tmux.keys(&["j", "Enter"]);
+    tmux.wait_text(&address_of("Cold storage"), WAIT);
+    tmux.keys(&["Escape", "j", "Enter"]);
+    tmux.wait_text(&address_of("No gas"), WAIT);
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the detail to close", WAIT, |s| !s.contains("Etherscan"));
+
+    tmux.keys(&["?"]);
+    let help = tmux.wait_text("Keys · Esc closes", WAIT);
+    assert!(help.contains("refresh now") && help.contains("quit"));
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("help to close", WAIT, |s| !s.contains("Keys · Esc closes"));
+
+    tmux.keys(&["p"]);
+    let masked = tmux.wait_text("privacy on", WAIT);
+    assert!(
+        masked.contains("•••") && !masked.contains("420.0M"),
+        "{masked}"
+    );
+    tmux.keys(&["p"]);
+
+    for (key, title) in [
+        ("2", "one column per source"),
+        ("3", "its ladder and depth"),
+        ("4", "with their evidence"),
+        ("5", "expected (config)"),
+        ("6", "beside Theta and Audius"),
+        ("1", "portfolio exit"),
+    ] {
+        tmux.keys(&[key]);
+        tmux.wait_text(title, WAIT);
+    }
+    // The alerts feed: what changed since the start, unseen ones counted; A marks them seen.
+    tmux.keys(&["a"]);
+    tmux.wait_text("Alerts ·", WAIT);
+    tmux.keys(&["A"]);
+    tmux.wait_text("0 unseen", WAIT);
+    tmux.keys(&["a"]);
+    tmux.wait_for("the alerts to close", WAIT, |s| !s.contains("Alerts ·"));
+    // The full chart, and back.
+    tmux.keys(&["c"]);
+    tmux.wait_text("POP price per source", WAIT);
+    tmux.keys(&["c"]);
+    tmux.wait_for("the chart to close", WAIT, |s| {
+        !s.contains("POP price per source")
+    });
+    tmux.keys(&["q"]);
+    assert_clean_exit(&tmux);
+}
+
+#[test]
+#[ignore = "needs tmux: run the README test command"]
+fn a_tiny_terminal_says_so_and_a_resize_brings_the_table_back() {
+    let data = tempfile::TempDir::new().unwrap();
+    let tmux = Tmux::start(50, 12);
+    tmux.type_line(&command_line("--demo", data.path()));
+    tmux.wait_text("needs a larger terminal", WAIT);
+    tmux.resize(150, 40);
+    tmux.wait_text("Cold storage", WAIT);
+    tmux.keys(&["C-c"]);
+    assert_clean_exit(&tmux);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil and tmux: run the README test command"]
+async fn against_the_devnet_it_shows_true_balances_and_follows_a_transfer() {
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let data = tempfile::TempDir::new().unwrap();
+    let tmux = open_with_config(&data, &d.config_toml());
+    let screen = tmux.wait_text("200.0M", WAIT);
+    assert!(
+        screen.contains("Whale") && screen.contains("chain ✓"),
+        "{screen}"
+    );
+
+    // Move 50M POP from the whale to the empty wallet on chain: the table follows.
+    let unit = d.scenario.unit();
+    let whale = d.wallet(Role::Whale).address;
+    let empty = d.wallet(Role::Empty).address;
+    d.transfer_pop(whale, empty, U256::from(50_000_000u64) * unit)
+        .await
+        .unwrap();
+    let screen = tmux.wait_text("150.0M", WAIT);
+    let empty_row = screen.lines().find(|l| l.contains("Empty")).unwrap();
+    assert!(empty_row.contains("50.0M"), "{empty_row}");
+    tmux.keys(&["q"]);
+    assert_clean_exit(&tmux);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil and tmux: run the README test command"]
+async fn keys_answer_at_once_while_the_only_endpoint_hangs() {
+    use popwatch_devnet::proxy::{Behaviour, FaultProxy};
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let proxy = FaultProxy::start(&d.url).await;
+    let data = tempfile::TempDir::new().unwrap();
+    let tmux = open_with_config(
+        &data,
+        &d.config_toml().replace(
+            &format!("rpc_urls = [\"{}\"]", d.url),
+            &format!("rpc_urls = [\"{}\"]\ntimeout_secs = 10", proxy.url()),
+        ),
+    );
+    tmux.wait_text("chain ✓", WAIT);
+    // The endpoint stops answering: every chain refresh now waits out its 10 s timeout.
+    proxy.set_default(Behaviour::Hang);
+    std::thread::sleep(Duration::from_millis(1500));
+    for (key, help_shown) in [
+        ("?", true),
+        ("Escape", false),
+        ("?", true),
+        ("Escape", false),
+    ] {
+        let pressed = std::time::Instant::now();
+        tmux.keys(&[key]);
+        tmux.wait_for(key, Duration::from_secs(2), |s| {
+            s.contains("Keys · Esc closes") == help_shown
+        });
+        assert!(
+            pressed.elapsed() < Duration::from_secs(2),
+            "{key}: {:?}",
+            pressed.elapsed()
+        );
+    }
+    tmux.keys(&["q"]);
+    assert_clean_exit(&tmux);
+}
