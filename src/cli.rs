@@ -30,12 +30,22 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Refresh every source once, print the result, and exit (1 if the chain could not be read).
+    #[command(
+        after_help = "The JSON carries \"schema_version\"; its shape is the JSON Schema \
+                      schemas/snapshot.schema.json in popwatch's repository, and the README's \
+                      changelog lists what each version changed."
+    )]
     Snapshot {
-        /// Print JSON (the shape documented in the README) instead of a table.
+        /// Print JSON (versioned: schemas/snapshot.schema.json) instead of a table.
         #[arg(long)]
         json: bool,
     },
     /// Run the refresh loop without the terminal app; print one JSON object per event.
+    #[command(
+        after_help = "Each event carries \"schema_version\"; its shape is the JSON Schema \
+                      schemas/event.schema.json in popwatch's repository, and the README's \
+                      changelog lists what each version changed."
+    )]
     Events,
     /// Print the recorded portfolio and price history.
     History {

@@ -27,8 +27,13 @@ pub async fn collect(config: &Config) -> AppState {
     state
 }
 
+/// The version of `snapshot --json`'s shape, described by `schemas/snapshot.schema.json`.
+/// A change of shape bumps it and is listed in the README's changelog.
+pub const SCHEMA_VERSION: u32 = 1;
+
 #[derive(Debug, Serialize)]
 pub struct SnapshotJson {
+    pub schema_version: u32,
     pub chain_id: u64,
     pub block: Option<u64>,
     pub block_time: Option<String>,
@@ -399,6 +404,7 @@ pub fn to_json(state: &AppState, now: OffsetDateTime) -> SnapshotJson {
     let t = &state.token;
     let flags = crate::flags::evaluate(state, now, None);
     SnapshotJson {
+        schema_version: SCHEMA_VERSION,
         chain_id: state.chain_id,
         block: state.block.map(|b| b.number),
         block_time: state.block.map(|b| rfc3339(b.time)),

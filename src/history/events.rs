@@ -17,10 +17,16 @@ use crate::state::{AppState, SourceName, SourceStatus};
 /// A reserve move that counts as a pool change.
 pub const POOL_MOVE_PCT: f64 = 1.0;
 
+/// The version of an event's shape (`popwatch events`, `alert_command`), described by
+/// `schemas/event.schema.json`. A change of shape bumps it and is listed in the README's
+/// changelog.
+pub const SCHEMA_VERSION: u32 = 1;
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Event {
     pub ts: String,
     pub kind: &'static str,
+    pub schema_version: u32,
     /// Unique per event, so two processes writing the same store never double it.
     #[serde(skip)]
     pub key: String,
@@ -33,6 +39,7 @@ impl Event {
         Self {
             ts: rfc3339(now),
             kind,
+            schema_version: SCHEMA_VERSION,
             key,
             fields,
         }

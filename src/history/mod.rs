@@ -2,6 +2,7 @@
 //! (the bell, the `alert_command`).
 
 pub mod events;
+pub mod migrations;
 pub mod store;
 
 use std::io::Write;

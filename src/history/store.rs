@@ -11,14 +11,13 @@ use rusqlite::{Connection, OptionalExtension, params};
 use time::OffsetDateTime;
 
 use super::events::Event;
+use super::migrations;
 use crate::state::AppState;
 
 pub const FILE_NAME: &str = "history.sqlite3";
 
 /// One recorded observation: (series, unix time, display value, exact raw integer if any).
 pub type Row = (String, i64, f64, Option<String>);
-/// The schema version this build writes.
-const SCHEMA_VERSION: i64 = 1;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
@@ -32,6 +31,11 @@ pub enum HistoryError {
         path: PathBuf,
         moved_to: PathBuf,
         reason: String,
+    },
+    #[error("history database {}: {source}", path.display())]
+    Schema {
+        path: PathBuf,
+        source: super::migrations::MigrationError,
     },
     #[error("cannot create {}: {source}", path.display())]
     Io {
@@ -64,27 +68,6 @@ pub struct Store {
     last: HashMap<String, f64>,
 }
 
-fn migrate(conn: &Connection) -> rusqlite::Result<()> {
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if version < 1 {
-        conn.execute_batch(
-            "BEGIN;
-             CREATE TABLE IF NOT EXISTS observations (
-                 ts INTEGER NOT NULL, series TEXT NOT NULL, value REAL NOT NULL, raw TEXT,
-                 PRIMARY KEY (series, ts));
-             CREATE INDEX IF NOT EXISTS observations_ts ON observations (ts);
-             CREATE TABLE IF NOT EXISTS events (
-                 id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, kind TEXT NOT NULL,
-                 key TEXT NOT NULL UNIQUE, json TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-             PRAGMA user_version = 1;
-             COMMIT;",
-        )?;
-    }
-    debug_assert_eq!(SCHEMA_VERSION, 1);
-    Ok(())
-}
-
 impl Store {
     /// The store in `dir` (created if missing).
     pub fn open_in(dir: &Path) -> Result<Self, HistoryError> {
@@ -102,6 +85,11 @@ impl Store {
         };
         let opened = Connection::open(path).and_then(|conn| {
             conn.busy_timeout(Duration::from_secs(5))?;
+            // A file a newer popwatch wrote is not touched at all (not even switched to WAL):
+            // `migrate` below refuses it.
+            if migrations::version(&conn)? > migrations::LATEST {
+                return Ok(conn);
+            }
             conn.pragma_update(None, "journal_mode", "WAL")?;
             conn.pragma_update(None, "synchronous", "NORMAL")?;
             // The history is small (about a megabyte for 1,000 wallets over 90 days) and read
@@ -111,10 +99,9 @@ impl Store {
             if check != "ok" {
                 return Err(rusqlite::Error::InvalidQuery);
             }
-            migrate(&conn)?;
             Ok(conn)
         });
-        let conn = match opened {
+        let mut conn = match opened {
             Ok(conn) => conn,
             Err(e @ (rusqlite::Error::SqliteFailure(_, _) | rusqlite::Error::InvalidQuery))
                 if !matches!(&e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DatabaseBusy || f.code == rusqlite::ErrorCode::DatabaseLocked) =>
@@ -136,6 +123,11 @@ impl Store {
             }
             Err(e) => return Err(sqlite(e)),
         };
+        // A file a newer popwatch wrote, or a step that fails, is reported and left untouched.
+        migrations::migrate(&mut conn).map_err(|source| HistoryError::Schema {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let mut last = HashMap::new();
         {
             let mut stmt = conn

@@ -282,6 +282,7 @@ fn snapshot_json_prints_the_config_facts_and_null_figures_when_the_chain_is_unre
     // No endpoint answers: the snapshot still prints what it has, and exits 1.
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    crate::support::schema::assert_valid(crate::support::schema::snapshot(), &json);
     assert_eq!(json["chain_id"], 1);
     assert_eq!(
         json["token"]["address"],

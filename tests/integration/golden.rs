@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 use alloy::primitives::U256;
 use popwatch_devnet::{Devnet, Role, Scenario};
 
+use crate::support::schema;
+
 fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/golden")
 }
@@ -125,7 +127,12 @@ async fn snapshot_json_and_table_match_the_golden_files() {
             "{args:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        assert_golden(golden, &String::from_utf8(out.stdout).unwrap());
+        let text = String::from_utf8(out.stdout).unwrap();
+        if golden.ends_with(".json") {
+            let json = serde_json::from_str(&text).unwrap();
+            schema::assert_valid(schema::snapshot(), &json);
+        }
+        assert_golden(golden, &text);
     }
 }
 
@@ -195,6 +202,9 @@ async fn events_of_a_scripted_run_match_the_golden_file() {
 
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
     assert!(child.wait().unwrap().success());
+    for line in &lines {
+        schema::assert_valid(schema::event(), &serde_json::from_str(line).unwrap());
+    }
     let mut text = lines.join("\n");
     text.push('\n');
     assert_golden("events.ndjson", &text);

@@ -70,7 +70,11 @@ fn the_store_survives_a_restart_and_records_only_moves() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 1, "the schema migration ran");
+    assert_eq!(
+        version,
+        popwatch::history::migrations::LATEST,
+        "the schema migrations ran"
+    );
 }
 
 #[test]
@@ -195,6 +199,7 @@ fn price_moves_and_pool_changes_are_events() {
         .iter()
         .find(|e| e.kind == "price_move")
         .expect("11% within an hour");
+    assert_fits_event_schema(&events);
     assert!((moved.fields["change_pct"].as_f64().unwrap() - 11.0).abs() < 0.01);
     let mut calm = prev.clone();
     calm.apply(priced(0.0000109, NOW));
@@ -203,6 +208,13 @@ fn price_moves_and_pool_changes_are_events() {
             .iter()
             .all(|e| e.kind != "price_move")
     );
+}
+
+fn assert_fits_event_schema(events: &[history::Event]) {
+    for e in events {
+        let value = serde_json::from_str(&e.json()).unwrap();
+        crate::support::schema::assert_valid(crate::support::schema::event(), &value);
+    }
 }
 
 /// The child's stdout, one parsed JSON object a line, on a channel.
@@ -564,6 +576,7 @@ fn a_drained_or_new_pool_is_an_event() {
     let mut created = prev.clone();
     created.pools = vec![pool(500)];
     let events = history::diff(&prev, &created, &Flags::default(), &Flags::default(), NOW);
+    assert_fits_event_schema(&events);
     assert_eq!(
         events
             .iter()

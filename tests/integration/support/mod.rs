@@ -1,6 +1,7 @@
 //! Helpers shared by integration tests.
 #![allow(dead_code)]
 
+pub mod schema;
 pub mod tmux;
 
 use std::process::Command;

@@ -1,0 +1,90 @@
+//! The history's schema as one ordered list of steps: step `i` takes a file at
+//! `PRAGMA user_version = i` to `i + 1`, in one transaction. To change the schema, append a
+//! step (and a fixture of the previous version in `tests/fixtures/history/`); never edit a step
+//! that has shipped, since files in users' data directories were made by it.
+
+use rusqlite::Connection;
+
+/// Every step, in order. The schema version this build writes is their count.
+pub const MIGRATIONS: &[Migration] = &[
+    // 0 -> 1 (popwatch 0.1)
+    Migration {
+        why: "observations (one row per series and time, exact raw integers beside the display \
+              value), events (unique key: two writers never double one), meta (how far the logs \
+              were scanned)",
+        sql: "CREATE TABLE IF NOT EXISTS observations (
+                  ts INTEGER NOT NULL, series TEXT NOT NULL, value REAL NOT NULL, raw TEXT,
+                  PRIMARY KEY (series, ts));
+              CREATE INDEX IF NOT EXISTS observations_ts ON observations (ts);
+              CREATE TABLE IF NOT EXISTS events (
+                  id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, kind TEXT NOT NULL,
+                  key TEXT NOT NULL UNIQUE, json TEXT NOT NULL);
+              CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    },
+    // 1 -> 2
+    Migration {
+        why: "events are read and pruned by time (the alerts feed at start, retention): an index \
+              on ts instead of a scan of every event ever stored",
+        sql: "CREATE INDEX IF NOT EXISTS events_ts ON events (ts);",
+    },
+];
+
+/// The schema version this build writes.
+pub const LATEST: i64 = MIGRATIONS.len() as i64;
+
+/// One step of the schema.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    /// What the step changes and why, for the people who append the next one.
+    pub why: &'static str,
+    pub sql: &'static str,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MigrationError {
+    /// A newer popwatch wrote the file: it is left as it is, never moved aside or downgraded.
+    #[error(
+        "it has schema version {found}, newer than this popwatch knows ({LATEST}): upgrade popwatch"
+    )]
+    Newer { found: i64 },
+    #[error("step {step} of the schema failed: {source}")]
+    Step {
+        step: i64,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// The file's schema version.
+pub fn version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+/// Brings the file from its version to [`LATEST`], one committed step at a time (a step that
+/// fails leaves the file at the version before it).
+pub fn migrate(conn: &mut Connection) -> Result<(), MigrationError> {
+    migrate_to(conn, LATEST)
+}
+
+/// Brings the file up to `target` (tests build every earlier version this way).
+pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), MigrationError> {
+    let found = version(conn)?;
+    if found > LATEST {
+        return Err(MigrationError::Newer { found });
+    }
+    for step in found..target.min(LATEST) {
+        let migration = &MIGRATIONS[usize::try_from(step).expect("versions are small")];
+        let failed = |source| MigrationError::Step {
+            step: step + 1,
+            source,
+        };
+        let tx = conn.transaction().map_err(failed)?;
+        tx.execute_batch(migration.sql).map_err(failed)?;
+        tx.pragma_update(None, "user_version", step + 1)
+            .map_err(failed)?;
+        tx.commit().map_err(failed)?;
+    }
+    Ok(())
+}
