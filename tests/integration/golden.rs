@@ -66,6 +66,10 @@ fn assert_golden(name: &str, actual: &str) {
         )
     });
     if expected != actual {
+        // Kept for a look after a CI run: target/golden-actual/<name>.
+        let kept = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/golden-actual");
+        let _ = std::fs::create_dir_all(&kept);
+        let _ = std::fs::write(kept.join(name), &actual);
         let first_difference = expected
             .lines()
             .zip(actual.lines())
