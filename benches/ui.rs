@@ -88,7 +88,7 @@ fn ui(c: &mut Criterion) {
         )
     });
     group.bench_function("evaluate_flags_10000_wallets", |b| {
-        b.iter(|| popwatch::flags::evaluate(&app.state, now, Some(&app.flags)))
+        b.iter(|| popwatch::flags::evaluate(app.state(), now, Some(app.flags())))
     });
     group.finish();
 }

@@ -2,7 +2,7 @@
 //! handling through the keymap, and the event loop.
 
 pub mod keymap;
-mod run;
+pub mod run;
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -11,8 +11,9 @@ use alloy::primitives::Address;
 use time::OffsetDateTime;
 
 pub use keymap::{Action, KEYMAP, VIEWS, action_for, help_lines};
-pub use run::run;
+pub use run::{Host, event_loop, run};
 
+use crate::monitor::Monitor;
 use crate::state::{AppState, WalletState};
 
 /// Columns the wallets table sorts by, in the order `s` cycles through them.
@@ -91,7 +92,9 @@ impl Default for ViewState {
 const PAGE: usize = 10;
 
 pub struct App {
-    pub state: AppState,
+    /// The data and everything after `apply` (flags, events, alerting, recording): the same
+    /// monitor `popwatch events` runs.
+    pub monitor: Monitor,
     pub view: ViewState,
     /// The clock the screen shows ages against (set on every tick; fixed in tests).
     pub now: OffsetDateTime,
@@ -105,9 +108,6 @@ pub struct App {
     /// Set by `r`: the event loop wakes the sources.
     pub refresh_requested: bool,
     pub suspend_requested: bool,
-    /// The red flags, evaluated by the event loop after each change (hysteresis needs the
-    /// previous evaluation); widgets only read them.
-    pub flags: crate::flags::Flags,
     /// Events seen this session, newest first, with whether the user has seen them.
     pub alerts: Vec<(crate::history::Event, bool)>,
     /// Each wallet's address, shortened as far as it stays unambiguous among the wallets
@@ -117,9 +117,14 @@ pub struct App {
 
 impl App {
     pub fn new(state: AppState, now: OffsetDateTime) -> Self {
-        let selected = state.wallets.first().map(|w| w.address);
+        Self::with_monitor(Monitor::new(state, now), now)
+    }
+
+    /// The app over a monitor the event loop has set up (history, alert command).
+    pub fn with_monitor(monitor: Monitor, now: OffsetDateTime) -> Self {
+        let selected = monitor.state().wallets.first().map(|w| w.address);
         Self {
-            state,
+            monitor,
             view: ViewState {
                 selected,
                 ..ViewState::default()
@@ -132,7 +137,6 @@ impl App {
             quit: false,
             refresh_requested: false,
             suspend_requested: false,
-            flags: crate::flags::Flags::default(),
             alerts: Vec::new(),
             short_addresses: HashMap::new(),
         }
@@ -140,7 +144,7 @@ impl App {
     }
 
     fn with_short_addresses(mut self) -> Self {
-        let addresses: Vec<Address> = self.state.wallets.iter().map(|w| w.address).collect();
+        let addresses: Vec<Address> = self.state().wallets.iter().map(|w| w.address).collect();
         self.short_addresses = addresses
             .iter()
             .copied()
@@ -159,7 +163,7 @@ impl App {
 
     /// The wallets in display order (each sort key computed once: a frame sorts thousands).
     pub fn sorted_wallets(&self) -> Vec<&WalletState> {
-        let wallets = self.state.wallets.iter();
+        let wallets = self.state().wallets.iter();
         // Reversed in the comparison, so equal keys stay in config order either way.
         let flip = |order: Ordering| {
             if self.view.reverse {
@@ -178,7 +182,7 @@ impl App {
                 match self.view.sort {
                     SortColumn::Label => None,
                     SortColumn::Balance => w.pop_raw.map(f64::from),
-                    SortColumn::PaperValue => self.state.paper_value(w).map(|(v, _)| v),
+                    SortColumn::PaperValue => self.state().paper_value(w).map(|(v, _)| v),
                     SortColumn::Exit => w
                         .exit
                         .as_ref()
@@ -210,7 +214,7 @@ impl App {
 
     pub fn selected_wallet(&self) -> Option<&WalletState> {
         let selected = self.view.selected?;
-        self.state.wallets.iter().find(|w| w.address == selected)
+        self.state().wallets.iter().find(|w| w.address == selected)
     }
 
     fn select_index(&mut self, index: usize) {
@@ -221,7 +225,7 @@ impl App {
     }
 
     fn move_selection(&mut self, delta: isize) {
-        let n = self.state.wallets.len();
+        let n = self.state().wallets.len();
         if n == 0 {
             return;
         }
@@ -256,7 +260,7 @@ impl App {
             Action::PageUp => self.move_selection(-(PAGE as isize)),
             Action::Top => self.select_index(0),
             Action::Bottom => {
-                let last = self.state.wallets.len().saturating_sub(1);
+                let last = self.state().wallets.len().saturating_sub(1);
                 self.select_index(last);
             }
             Action::SortNext => self.view.sort = self.view.sort.next(),
@@ -310,16 +314,32 @@ impl App {
         self.alerts.truncate(500);
     }
 
-    /// Evaluates the red flags at `now`, remembering the last evaluation.
+    /// The data the screen shows.
+    pub fn state(&self) -> &AppState {
+        self.monitor.state()
+    }
+
+    /// The red flags of the monitor's last judgement; widgets only read them.
+    pub fn flags(&self) -> &crate::flags::Flags {
+        self.monitor.flags()
+    }
+
+    /// Judges the red flags at `now`, as the event loop does after each refresh, without
+    /// delivering the events (the loop delivers them; this is for a screen built by hand).
     pub fn evaluate_flags(&mut self, now: OffsetDateTime) {
-        self.flags = crate::flags::evaluate(&self.state, now, Some(&self.flags));
+        let _ = self.monitor.judge(now);
     }
 
     /// Applies a data update; keeps a selection when wallets exist.
     pub fn apply(&mut self, update: crate::state::Update) {
-        self.state.apply(update);
+        self.monitor.apply(update);
+        self.keep_a_selection();
+    }
+
+    /// After wallets appear, the first is selected.
+    pub fn keep_a_selection(&mut self) {
         if self.view.selected.is_none() {
-            self.view.selected = self.state.wallets.first().map(|w| w.address);
+            self.view.selected = self.state().wallets.first().map(|w| w.address);
         }
     }
 }

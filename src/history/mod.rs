@@ -3,6 +3,7 @@
 
 pub mod events;
 pub mod migrations;
+pub mod recorder;
 pub mod store;
 
 use std::io::Write;
@@ -120,96 +121,78 @@ pub fn history_table(rows: &[(i64, String, f64)], csv: bool) -> String {
     out
 }
 
-/// The refresh loop of `popwatch events`: refresh, apply, diff, print each event as one JSON
-/// line (flushed), store it, run the alert command; until SIGINT or SIGTERM.
+/// `popwatch events`: the sources run each at its own interval (the runner), the monitor
+/// judges each finished refresh, and each event is printed as one JSON line (flushed); until
+/// SIGINT or SIGTERM, after which what was handed to the history is written before returning.
 pub async fn run_events(config: crate::config::Config, data_dir: std::path::PathBuf) {
-    use crate::source::{refresh_all_once, sources_for, unavailable_updates};
-    use crate::state::AppState;
-    let mut store = match Store::open_in(&data_dir) {
+    let sources = crate::source::sources_for(&config);
+    let stop = crate::signals::terminated();
+    events_loop(&config, &data_dir, sources, stop, &mut std::io::stdout()).await;
+}
+
+/// The loop behind [`run_events`], over `sources`, writing to `out` until `stop` completes or
+/// `out` is gone.
+pub async fn events_loop(
+    config: &crate::config::Config,
+    data_dir: &std::path::Path,
+    sources: Vec<Box<dyn crate::source::Source>>,
+    stop: impl std::future::Future<Output = ()>,
+    out: &mut impl Write,
+) {
+    use crate::runner::{Runner, SourceEvent};
+    let mut state = crate::state::AppState::new(config);
+    let store = match Store::open_in(data_dir) {
         Ok(store) => Some(store),
         Err(e) => {
             eprintln!("popwatch: running without history: {e}");
             None
         }
     };
-    let mut sources = sources_for(&config);
-    let mut state = AppState::new(&config);
     if let Some(block) = store.as_ref().and_then(Store::logs_block) {
         state.apply(crate::state::Update::ResumeFrom(block));
     }
-    for update in unavailable_updates(&sources) {
+    for update in crate::source::unavailable_updates(&sources) {
         state.apply(update);
     }
-    let mut flags = crate::flags::Flags::default();
-    let interval = Duration::from_secs(config.refresh_secs);
-    let mut terminate =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-    let stop = async move {
-        match terminate.as_mut() {
-            Some(t) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = t.recv() => {}
-                }
-            }
-            None => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    };
+    let mut monitor = crate::monitor::Monitor::for_sources(
+        config,
+        state,
+        &sources,
+        store,
+        time::OffsetDateTime::now_utc(),
+    );
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<SourceEvent>();
+    let runner = Runner::spawn(sources, tx);
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     tokio::pin!(stop);
-    let mut last_prune = None;
     let mut history_failing: Option<String> = None;
     loop {
-        let updates = tokio::select! {
-            updates = refresh_all_once(&mut sources) => updates,
-            _ = &mut stop => return,
+        let settled = tokio::select! {
+            Some(event) = rx.recv() => monitor.handle(event, time::OffsetDateTime::now_utc()),
+            _ = tick.tick() => monitor.tick(time::OffsetDateTime::now_utc()),
+            _ = &mut stop => break,
         };
-        let prev = Seen::of(&state);
-        let prev_flags = flags.clone();
-        for update in updates {
-            state.apply(update);
-        }
-        let now = time::OffsetDateTime::now_utc();
-        flags = crate::flags::evaluate(&state, now, Some(&prev_flags));
-        let events = diff_since(&prev, &state, &prev_flags, &flags, now);
-        {
-            let mut stdout = std::io::stdout().lock();
-            for e in &events {
-                if writeln!(stdout, "{}", e.json())
-                    .and_then(|()| stdout.flush())
-                    .is_err()
-                {
-                    return; // the reader went away
-                }
-                run_alert_command(&config.alert_command, e);
+        // Said once when writes start failing (a full disk, a locked file) and once when they
+        // work again; the events stream on either way.
+        if monitor.state().history_error != history_failing {
+            history_failing = monitor.state().history_error.clone();
+            match &history_failing {
+                Some(e) => eprintln!("popwatch: history write failed (events still stream): {e}"),
+                None => eprintln!("popwatch: history writes work again"),
             }
         }
-        if let Some(s) = store.as_mut() {
-            // Said once when writes start failing (a full disk, a locked file) and once when
-            // they work again; the events stream on either way.
-            let outcome = s.record(&state, &events, now).err().map(|e| e.to_string());
-            if outcome != history_failing {
-                match &outcome {
-                    Some(e) => {
-                        tracing::warn!(error = %e, "history write failed");
-                        eprintln!("popwatch: history write failed (events still stream): {e}");
-                    }
-                    None => eprintln!("popwatch: history writes work again"),
-                }
-                history_failing = outcome;
-            }
-            if last_prune.is_none_or(|t: time::OffsetDateTime| now - t > time::Duration::hours(1)) {
-                let _ = s.prune(config.history_days, now);
-                let _ = s.thin(now);
-                last_prune = Some(now);
-            }
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(interval) => {}
-            _ = &mut stop => return,
+        let Some(settled) = settled else { continue };
+        let written = settled
+            .events
+            .iter()
+            .try_for_each(|e| writeln!(out, "{}", e.json()).and_then(|()| out.flush()));
+        if written.is_err() {
+            break; // the reader went away
         }
     }
+    drop(runner);
+    monitor.finish();
 }
 
 /// The updates that put the last week of recorded prices and portfolio values back into a
@@ -284,44 +267,4 @@ pub fn restored_update(store: &Store) -> Option<crate::state::Update> {
     })
     .collect();
     (!balances.is_empty() || !prices.is_empty()).then_some(Update::Restored { balances, prices })
-}
-
-/// A thread that owns the store and writes what it is sent, so writes never block the UI.
-/// A state's values to record, its events, and when.
-pub type StateToRecord = (Recording, Vec<Event>, time::OffsetDateTime);
-
-/// The history writer thread: records each state sent to it, and reports on the returned
-/// receiver when its writes start failing (`Some(why)`) or work again (`None`).
-pub fn spawn_writer(
-    mut store: Store,
-    history_days: u64,
-) -> (
-    std::sync::mpsc::Sender<StateToRecord>,
-    std::sync::mpsc::Receiver<Option<String>>,
-) {
-    let (tx, rx) = std::sync::mpsc::channel::<StateToRecord>();
-    let (status_tx, status_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut last_prune: Option<time::OffsetDateTime> = None;
-        let mut failing: Option<String> = None;
-        while let Ok((recording, events, now)) = rx.recv() {
-            let outcome = store
-                .record_values(recording, &events, now)
-                .err()
-                .map(|e| e.to_string());
-            if let Some(e) = &outcome {
-                tracing::warn!(error = %e, "history write failed");
-            }
-            if outcome != failing {
-                failing = outcome;
-                let _ = status_tx.send(failing.clone());
-            }
-            if last_prune.is_none_or(|t| now - t > time::Duration::hours(1)) {
-                let _ = store.prune(history_days, now);
-                let _ = store.thin(now);
-                last_prune = Some(now);
-            }
-        }
-    });
-    (tx, status_rx)
 }

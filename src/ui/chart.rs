@@ -61,7 +61,7 @@ impl Widget for ChartView<'_> {
             .iter()
             .filter_map(|(s, c)| {
                 let points: Vec<(f64, f64)> = app
-                    .state
+                    .state()
                     .price_history
                     .get(s)?
                     .iter()
@@ -113,13 +113,13 @@ impl Widget for ChartView<'_> {
         }
 
         let paper: Vec<(f64, f64)> = app
-            .state
+            .state()
             .portfolio_history
             .iter()
             .filter_map(|(at, p, _)| Some((hours(app, *at), (*p)?)))
             .collect();
         let exit: Vec<(f64, f64)> = app
-            .state
+            .state()
             .portfolio_history
             .iter()
             .filter_map(|(at, _, e)| Some((hours(app, *at), (*e)?)))

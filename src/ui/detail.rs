@@ -20,10 +20,10 @@ impl Widget for WalletDetail<'_> {
         };
         let masked = app.view.privacy;
         let decimals = app
-            .state
+            .state()
             .token
             .decimals
-            .unwrap_or(app.state.token.expected_decimals);
+            .unwrap_or(app.state().token.expected_decimals);
         let hide = |text: String| if masked { MASK.to_owned() } else { text };
         let field = |name: &str, value: String| {
             Line::from(vec![
@@ -52,7 +52,7 @@ impl Widget for WalletDetail<'_> {
             field(
                 "paper value",
                 hide(
-                    app.state
+                    app.state()
                         .paper_value(w)
                         .map(|(v, source)| format!("{} (price from {source})", usd(v)))
                         .unwrap_or_else(|| UNKNOWN.into()),
@@ -106,7 +106,7 @@ impl Widget for WalletDetail<'_> {
                     token_amount(exit.gas_cost_wei, 18, 6),
                     hide(signed_eth(net)),
                     hide(
-                        app.state
+                        app.state()
                             .wei_usd(net)
                             .map(usd)
                             .unwrap_or_else(|| UNKNOWN.into())
@@ -138,7 +138,7 @@ impl Widget for WalletDetail<'_> {
                     theme::header(),
                 ));
                 let known: Vec<alloy::primitives::Address> =
-                    app.state.wallets.iter().map(|x| x.address).collect();
+                    app.state().wallets.iter().map(|x| x.address).collect();
                 for t in h.transfers.iter().rev().take(6) {
                     let incoming = t.to == w.address;
                     let other = if incoming { t.from } else { t.to };
@@ -197,13 +197,13 @@ impl Widget for WalletDetail<'_> {
             None => lines.push(Line::styled("Transfers: not scanned yet", theme::dim())),
         }
         lines.push(Line::raw(""));
-        let link = if app.state.chain_id == 1 {
+        let link = if app.state().chain_id == 1 {
             format!(
                 "https://etherscan.io/address/{}",
                 w.address.to_checksum(None)
             )
         } else {
-            format!("(chain {}: no Etherscan page)", app.state.chain_id)
+            format!("(chain {}: no Etherscan page)", app.state().chain_id)
         };
         lines.push(field("Etherscan", link));
         lines.push(Line::styled("Esc: back", theme::dim()));

@@ -96,7 +96,7 @@ struct Header<'a>(&'a App);
 impl Widget for Header<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let app = self.0;
-        let t = &app.state.token;
+        let t = &app.state().token;
         let name = safe(t.name.as_deref().unwrap_or(&t.expected_name));
         let symbol = safe(t.symbol.as_deref().unwrap_or(&t.expected_symbol));
         let mut spans = vec![

@@ -31,7 +31,7 @@ impl Widget for SidePanel<'_> {
         ]
         .into_iter()
         .map(|s| {
-            let q = app.state.market.get(&s);
+            let q = app.state().market.get(&s);
             Row::new([
                 Cell::from(s.as_str()),
                 Cell::from(or_unknown(q.and_then(|q| q.price_usd).map(usd))),
@@ -42,7 +42,7 @@ impl Widget for SidePanel<'_> {
         .collect();
         rows.push(Row::new([
             Cell::from("on-chain"),
-            Cell::from(or_unknown(app.state.onchain_price_usd().map(usd))),
+            Cell::from(or_unknown(app.state().onchain_price_usd().map(usd))),
             Cell::from(UNKNOWN),
             Cell::from(UNKNOWN),
         ]));
@@ -67,7 +67,7 @@ impl Widget for SidePanel<'_> {
         ]
         .into_iter()
         .find_map(|s| {
-            app.state
+            app.state()
                 .price_history
                 .get(&s)
                 .filter(|h| h.len() >= 2)
@@ -100,10 +100,10 @@ impl Widget for SidePanel<'_> {
                 .render(chart, buf),
         }
 
-        let lines: Vec<Line> = if app.flags.raised.is_empty() {
+        let lines: Vec<Line> = if app.flags().raised.is_empty() {
             vec![Line::styled("none raised", theme::dim())]
         } else {
-            app.flags
+            app.flags()
                 .raised
                 .iter()
                 .map(|w| {
@@ -118,7 +118,7 @@ impl Widget for SidePanel<'_> {
             .wrap(Wrap { trim: true })
             .block(Block::new().borders(Borders::ALL).title(format!(
                 " Warnings ({}) · 4 for detail ",
-                app.flags.raised.len()
+                app.flags().raised.len()
             )))
             .render(warnings, buf);
     }

@@ -26,7 +26,7 @@ impl StatusBar<'_> {
 
     fn source_span(&self, name: SourceName) -> Span<'static> {
         let app = self.0;
-        let Some(state) = app.state.sources.get(&name) else {
+        let Some(state) = app.state().sources.get(&name) else {
             return Span::raw("");
         };
         let since = state.last_ok_at.map(|t| (app.now - t).whole_seconds());
@@ -72,7 +72,7 @@ impl Widget for StatusBar<'_> {
         let app = self.0;
         let sep = || Span::styled(" │ ", theme::dim());
         let mut spans = Vec::new();
-        match app.state.block {
+        match app.state().block {
             Some(block) => {
                 let since = (app.now - block.time).whole_seconds();
                 let style = if since > self.fresh_for(SourceName::Chain) {
@@ -89,17 +89,17 @@ impl Widget for StatusBar<'_> {
         }
         spans.push(sep());
         spans.push(Span::raw(fit(
-            &safe(app.state.endpoint.as_deref().unwrap_or("no endpoint yet")),
+            &safe(app.state().endpoint.as_deref().unwrap_or("no endpoint yet")),
             40,
         )));
         for name in SourceName::ALL {
             spans.push(sep());
             spans.push(self.source_span(name));
         }
-        if let Some(error) = &app.state.logs_error {
+        if let Some(error) = &app.state().logs_error {
             // Balances can be current while the transfer history is not.
             let scanned = app
-                .state
+                .state()
                 .logs_block
                 .map(|b| format!(" (to block {b})"))
                 .unwrap_or_default();
@@ -109,7 +109,7 @@ impl Widget for StatusBar<'_> {
                 theme::bad(),
             ));
         }
-        if let Some(error) = &app.state.history_error {
+        if let Some(error) = &app.state().history_error {
             spans.push(sep());
             spans.push(Span::styled(
                 format!("history ✗ {}", fit(&safe(error), 30)),

@@ -24,7 +24,7 @@ type Figure = fn(&crate::state::market::MarketQuote) -> Option<String>;
 impl Widget for MarketView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let app = self.0;
-        let state = &app.state;
+        let state = &app.state();
         let [table_area, venues_area] =
             ratatui::layout::Layout::vertical([Constraint::Length(13), Constraint::Min(3)])
                 .areas(area);
@@ -179,7 +179,7 @@ pub struct LiquidityView<'a>(pub &'a App);
 impl Widget for LiquidityView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let app = self.0;
-        let state = &app.state;
+        let state = &app.state();
         let decimals = state
             .token
             .decimals
@@ -266,7 +266,7 @@ pub struct ContractView<'a>(pub &'a App);
 
 impl Widget for ContractView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let t = &self.0.state.token;
+        let t = &self.0.state().token;
         let row = |name: &str, onchain: Option<String>, expected: String| {
             let style = match &onchain {
                 Some(v) if *v != expected => theme::bad(),
@@ -305,7 +305,7 @@ impl Widget for ContractView<'_> {
         for source in MARKET_SOURCES {
             let listed = self
                 .0
-                .state
+                .state()
                 .market
                 .get(&source)
                 .and_then(|q| q.contract_address.clone());
@@ -320,7 +320,7 @@ impl Widget for ContractView<'_> {
                 Cell::from(mine.clone()),
             ]));
         }
-        let last = self.0.state.latest_transfer.as_ref();
+        let last = self.0.state().latest_transfer.as_ref();
         rows.push(Row::new([
             Cell::from("last Transfer"),
             Cell::from(match last {
@@ -334,7 +334,7 @@ impl Widget for ContractView<'_> {
                         ))
                         .unwrap_or_else(|| "time unknown".into())
                 ),
-                None if self.0.state.logs_block.is_some() => {
+                None if self.0.state().logs_block.is_some() => {
                     "none in the scanned window".to_owned()
                 }
                 None => "—".to_owned(),
@@ -366,10 +366,10 @@ impl Widget for WarningsView<'_> {
         use super::side::{severity_mark, severity_style};
         let app = self.0;
         let mut lines: Vec<Line> = Vec::new();
-        if app.flags.raised.is_empty() {
+        if app.flags().raised.is_empty() {
             lines.push(Line::styled("No red flag is raised.", theme::dim()));
         }
-        for w in &app.flags.raised {
+        for w in &app.flags().raised {
             lines.push(Line::styled(
                 format!("{} {} [{}]", severity_mark(w.severity), w.title, w.id),
                 severity_style(w.severity),
@@ -399,13 +399,13 @@ impl Widget for WarningsView<'_> {
                 ));
             }
         }
-        if !app.flags.not_evaluated.is_empty() {
+        if !app.flags().not_evaluated.is_empty() {
             lines.push(Line::raw(""));
             lines.push(Line::styled(
                 "Not evaluated (inputs unknown):",
                 theme::header(),
             ));
-            for n in &app.flags.not_evaluated {
+            for n in &app.flags().not_evaluated {
                 lines.push(Line::styled(
                     format!("   {}: no {}", n.id, safe(&n.missing)),
                     theme::dim(),
@@ -427,7 +427,7 @@ pub struct PeersView<'a>(pub &'a App);
 
 impl Widget for PeersView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let state = &self.0.state;
+        let state = &self.0.state();
         let block = Block::new()
             .borders(Borders::ALL)
             .title(" Peers · POP beside Theta and Audius ");

@@ -17,16 +17,16 @@ pub struct WalletsTable<'a>(pub &'a App);
 
 fn share_pct(app: &App, pop: U256) -> Option<f64> {
     let supply = app
-        .state
+        .state()
         .token
         .total_supply_raw
-        .or(app.state.token.expected_total_supply_raw)?;
+        .or(app.state().token.expected_total_supply_raw)?;
     (!supply.is_zero()).then(|| f64::from(pop) / f64::from(supply) * 100.0)
 }
 
 /// Net ETH in USD and the impact, for a wallet's exit.
 fn exit_cells(app: &App, net: Option<I256>, impact: Option<f64>, masked: bool) -> (String, String) {
-    let value = net.and_then(|n| app.state.wei_usd(n)).map(usd);
+    let value = net.and_then(|n| app.state().wei_usd(n)).map(usd);
     (private(masked, value), or_unknown(impact.map(pct)))
 }
 
@@ -44,10 +44,10 @@ impl Widget for WalletsTable<'_> {
         let app = self.0;
         let masked = app.view.privacy;
         let decimals = app
-            .state
+            .state()
             .token
             .decimals
-            .unwrap_or(app.state.token.expected_decimals);
+            .unwrap_or(app.state().token.expected_decimals);
         let wallets = app.sorted_wallets();
         let selected = app
             .view
@@ -90,7 +90,7 @@ impl Widget for WalletsTable<'_> {
             .map(|w| {
                 let pop = w.pop_raw.map(|p| compact_amount(p, decimals));
                 let share = w.pop_raw.and_then(|p| share_pct(app, p)).map(pct);
-                let paper = app.state.paper_value(w).map(|(v, _)| usd(v));
+                let paper = app.state().paper_value(w).map(|(v, _)| usd(v));
                 let (exit, impact) = exit_cells(
                     app,
                     w.exit.as_ref().map(|e| e.net_eth_wei()),
@@ -129,9 +129,9 @@ impl Widget for WalletsTable<'_> {
         let total_eth: Option<U256> = wallets.iter().map(|w| w.eth_wei).sum();
         let total_paper: Option<f64> = wallets
             .iter()
-            .map(|w| app.state.paper_value(w).map(|(v, _)| v))
+            .map(|w| app.state().paper_value(w).map(|(v, _)| v))
             .sum();
-        let portfolio = app.state.portfolio_exit.as_ref();
+        let portfolio = app.state().portfolio_exit.as_ref();
         let (exit, impact) = exit_cells(
             app,
             portfolio.map(|e| e.net_eth_wei()),

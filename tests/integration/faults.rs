@@ -65,12 +65,12 @@ impl Rig {
     }
 
     fn status(&self) -> SourceStatus {
-        self.app.state.sources[&SourceName::Chain].status.clone()
+        self.app.state().sources[&SourceName::Chain].status.clone()
     }
 
     fn balances(&self) -> Vec<(Address, Option<U256>)> {
         self.app
-            .state
+            .state()
             .wallets
             .iter()
             .map(|w| (w.address, w.pop_raw))
@@ -80,7 +80,7 @@ impl Rig {
     /// Every wallet's POP balance by its own eth_call straight to anvil: the oracle.
     async fn oracle(&self) -> Vec<(Address, Option<U256>)> {
         let mut out = Vec::new();
-        for w in &self.app.state.wallets {
+        for w in &self.app.state().wallets {
             let pop = self
                 .d
                 .view(
@@ -128,7 +128,7 @@ impl Rig {
     /// Every transfer the app holds, as (tx, log index), checked for doubles.
     fn transfers_once_each(&self) -> HashSet<(alloy::primitives::B256, u64)> {
         let mut seen = HashSet::new();
-        for w in &self.app.state.wallets {
+        for w in &self.app.state().wallets {
             let Some(history) = &w.history else { continue };
             let mut own = HashSet::new();
             for t in &history.transfers {
@@ -377,14 +377,14 @@ async fn an_endpoint_of_another_chain_is_refused_and_shown() {
     // Alone, it is refused: nothing is read from it, the user is told why.
     let (mut source, mut app) = pipeline(&d, &[wrong.url()]);
     run_once(&mut source, &mut app).await;
-    assert_eq!(app.state.refused_endpoints.len(), 1);
+    assert_eq!(app.state().refused_endpoints.len(), 1);
     assert!(
-        matches!(&app.state.sources[&SourceName::Chain].status, SourceStatus::Failed { error } if error.contains("serves chain 1")),
+        matches!(&app.state().sources[&SourceName::Chain].status, SourceStatus::Failed { error } if error.contains("serves chain 1")),
         "{:?}",
-        app.state.sources[&SourceName::Chain].status
+        app.state().sources[&SourceName::Chain].status
     );
     assert!(
-        app.state.wallets.iter().all(|w| w.pop_raw.is_none()),
+        app.state().wallets.iter().all(|w| w.pop_raw.is_none()),
         "nothing invented"
     );
     assert_eq!(wrong.rpc_calls(), 1, "only its chain id was asked");
@@ -395,12 +395,12 @@ async fn an_endpoint_of_another_chain_is_refused_and_shown() {
     // Before a good endpoint, it is refused and the good one used.
     let (mut source, mut app) = pipeline(&d, &[wrong.url(), d.url.clone()]);
     run_once(&mut source, &mut app).await;
-    assert_eq!(app.state.refused_endpoints.len(), 1);
+    assert_eq!(app.state().refused_endpoints.len(), 1);
     assert_eq!(
-        app.state.sources[&SourceName::Chain].status,
+        app.state().sources[&SourceName::Chain].status,
         SourceStatus::Ok
     );
-    assert!(app.state.wallets.iter().all(|w| w.pop_raw.is_some()));
+    assert!(app.state().wallets.iter().all(|w| w.pop_raw.is_some()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -410,7 +410,7 @@ async fn a_lagging_node_is_never_shown_and_the_head_returns_when_it_catches_up()
     let behind = Devnet::start(Scenario::default()).await.unwrap();
     ahead.mine(5).await.unwrap();
     let mut rig = Rig::on(ahead, std::slice::from_ref(&behind.url)).await;
-    let shown = rig.app.state.block.unwrap().number;
+    let shown = rig.app.state().block.unwrap().number;
     let good = rig.balances();
     // The head endpoint fails; the only other one answers an older block.
     rig.proxy.set_default(Behaviour::Html502);
@@ -421,13 +421,13 @@ async fn a_lagging_node_is_never_shown_and_the_head_returns_when_it_catches_up()
             "{:?}",
             rig.status()
         );
-        assert_eq!(rig.app.state.block.unwrap().number, shown, "never older");
+        assert_eq!(rig.app.state().block.unwrap().number, shown, "never older");
         assert_eq!(rig.balances(), good);
     }
     rig.proxy.set_default(Behaviour::Pass);
     rig.refresh().await;
     rig.assert_ok_and_current().await;
-    assert!(rig.app.state.block.unwrap().number >= shown);
+    assert!(rig.app.state().block.unwrap().number >= shown);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -449,7 +449,8 @@ async fn get_logs_range_and_result_limits_miss_and_double_nothing() {
         let (mut source, mut app) = pipeline(&d, &[proxy.url()]);
         run_once(&mut source, &mut app).await;
         assert_eq!(
-            app.state.logs_error, None,
+            app.state().logs_error,
+            None,
             "limits {max_range}/{max_results}"
         );
         let refused = proxy
@@ -462,7 +463,7 @@ async fn get_logs_range_and_result_limits_miss_and_double_nothing() {
             refused > 0 || (limit == "results" && calls > 1),
             "{limit}: a query was refused and split"
         );
-        for w in &app.state.wallets {
+        for w in &app.state().wallets {
             let expected = support::transfers_touching(&oracle, w.address);
             let mut ours: Vec<(String, u64)> = w
                 .history
@@ -507,7 +508,11 @@ async fn a_reorg_between_refreshes_drops_the_orphaned_transfer_and_counts_the_ne
 async fn a_chainlink_answer_from_long_ago_is_marked_stale_and_recovers() {
     use alloy::providers::Provider;
     let mut rig = Rig::start(&[]).await;
-    let feed_status = |rig: &Rig| rig.app.state.sources[&SourceName::Chainlink].status.clone();
+    let feed_status = |rig: &Rig| {
+        rig.app.state().sources[&SourceName::Chainlink]
+            .status
+            .clone()
+    };
     assert_eq!(feed_status(&rig), SourceStatus::Ok);
     let head = rig
         .d
@@ -530,7 +535,7 @@ async fn a_chainlink_answer_from_long_ago_is_marked_stale_and_recovers() {
         "{:?}",
         feed_status(&rig)
     );
-    let kept = rig.app.state.eth_usd.clone().unwrap();
+    let kept = rig.app.state().eth_usd.clone().unwrap();
     assert!(kept.stale, "the figure stays, marked stale");
     assert!(rig.screen().contains("chainlink ✗"), "{}", rig.screen());
     // The chain itself is fine.
@@ -542,5 +547,5 @@ async fn a_chainlink_answer_from_long_ago_is_marked_stale_and_recovers() {
         .unwrap();
     rig.refresh().await;
     assert_eq!(feed_status(&rig), SourceStatus::Ok);
-    assert!(!rig.app.state.eth_usd.clone().unwrap().stale);
+    assert!(!rig.app.state().eth_usd.clone().unwrap().stale);
 }

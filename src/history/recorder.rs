@@ -1,0 +1,78 @@
+//! The recorder: one thread that owns the history store and writes what the monitor hands it
+//! (each changed state's values and its events), prunes past `history_days` and thins old
+//! detail once an hour, so neither the screen nor the event stream ever waits for SQLite.
+
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use time::OffsetDateTime;
+
+use super::{Event, Recording, Store};
+
+/// How often retention and thinning run.
+const UPKEEP_EVERY: time::Duration = time::Duration::hours(1);
+
+/// A state's values to record, its events, and when.
+type ToRecord = (Recording, Vec<Event>, OffsetDateTime);
+
+pub struct Recorder {
+    to_record: Option<mpsc::Sender<ToRecord>>,
+    /// `Some(why)` when writes start failing, `None` when they work again.
+    news: mpsc::Receiver<Option<String>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Recorder {
+    /// Starts the writer thread on `store`.
+    pub fn spawn(mut store: Store, history_days: u64) -> Self {
+        let (to_record, received) = mpsc::channel::<ToRecord>();
+        let (news_tx, news) = mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let mut upkept_at: Option<OffsetDateTime> = None;
+            let mut failing: Option<String> = None;
+            while let Ok((recording, events, now)) = received.recv() {
+                let outcome = store
+                    .record_values(recording, &events, now)
+                    .err()
+                    .map(|e| e.to_string());
+                if let Some(e) = &outcome {
+                    tracing::warn!(error = %e, "history write failed");
+                }
+                if outcome != failing {
+                    failing = outcome;
+                    let _ = news_tx.send(failing.clone());
+                }
+                if upkept_at.is_none_or(|t| now - t > UPKEEP_EVERY) {
+                    let _ = store.prune(history_days, now);
+                    let _ = store.thin(now);
+                    upkept_at = Some(now);
+                }
+            }
+        });
+        Self {
+            to_record: Some(to_record),
+            news,
+            thread: Some(thread),
+        }
+    }
+
+    /// Hands a state's values and events to the writer; never waits for it.
+    pub fn record(&self, recording: Recording, events: Vec<Event>, now: OffsetDateTime) {
+        if let Some(tx) = &self.to_record {
+            let _ = tx.send((recording, events, now));
+        }
+    }
+
+    /// The latest change in whether writes work, if any since the last call.
+    pub fn news(&self) -> Option<Option<String>> {
+        self.news.try_iter().last()
+    }
+
+    /// Waits until everything handed over is written, then stops the thread.
+    pub fn finish(mut self) {
+        self.to_record = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
