@@ -11,7 +11,7 @@ use alloy::primitives::Address;
 use time::OffsetDateTime;
 
 pub use keymap::{Action, KEYMAP, VIEWS, action_for, help_lines};
-pub use run::{Host, event_loop, run};
+pub use run::{Host, event_loop, prepare, run};
 
 use crate::monitor::Monitor;
 use crate::state::{AppState, WalletState};

@@ -26,38 +26,14 @@ const TICK: Duration = Duration::from_millis(250);
 
 /// Runs the terminal app until the user quits. `demo` swaps the sources for the simulated one.
 pub async fn run(config: Config, sources: Vec<Box<dyn Source>>, demo: bool) -> io::Result<()> {
-    let now = OffsetDateTime::now_utc();
-    let mut state = AppState::new(&config);
-    // The history: never in the demo (simulated figures must not mix with real ones).
-    let mut store = None;
-    if !demo && let Some(dir) = crate::dirs::data_dir() {
-        match crate::history::Store::open_in(&dir) {
-            Ok(opened) => {
-                // Open on the last recorded figures (shown stale, with their age) and charts, and
-                // report the transfers since the last block an earlier run processed.
-                for update in crate::history::restored_update(&opened)
-                    .into_iter()
-                    .chain(opened.logs_block().map(Update::ResumeFrom))
-                    .chain(crate::history::recorded_updates(&opened, now))
-                {
-                    state.apply(update);
-                }
-                store = Some(opened);
-            }
-            Err(e) => tracing::warn!(error = %e, "running without history"),
-        }
-    }
-    if !demo {
-        for update in unavailable_updates(&sources) {
-            state.apply(update);
-        }
-    }
-    let monitor = Monitor::for_sources(&config, state, &sources, store, now);
-    let mut app = App::with_monitor(monitor, now);
-    app.demo = demo;
-    app.refresh_secs = config.refresh_secs;
-    app.market_refresh_secs = config.market_refresh_secs;
-
+    let data_dir = crate::dirs::data_dir();
+    let mut app = prepare(
+        &config,
+        &sources,
+        demo,
+        data_dir.as_deref(),
+        OffsetDateTime::now_utc(),
+    );
     let (tx, mut rx) = mpsc::unbounded_channel::<SourceEvent>();
     let runner = Runner::spawn(sources, tx);
     let mut terminal = ratatui::try_init()?;
@@ -79,6 +55,48 @@ pub async fn run(config: Config, sources: Vec<Box<dyn Source>>, demo: bool) -> i
     drop(runner);
     app.monitor.finish();
     result
+}
+
+/// The app before its loop starts: opened on the last recorded figures of the history in
+/// `data_dir` (never in the demo: simulated figures must not mix with real ones), over the
+/// monitor every driver runs. After the loop, `app.monitor.finish()` lets the last writes land.
+pub fn prepare(
+    config: &Config,
+    sources: &[Box<dyn Source>],
+    demo: bool,
+    data_dir: Option<&std::path::Path>,
+    now: OffsetDateTime,
+) -> App {
+    let mut state = AppState::new(config);
+    let mut store = None;
+    if !demo && let Some(dir) = data_dir {
+        match crate::history::Store::open_in(dir) {
+            Ok(opened) => {
+                // Open on the last recorded figures (shown stale, with their age) and charts, and
+                // report the transfers since the last block an earlier run processed.
+                for update in crate::history::restored_update(&opened)
+                    .into_iter()
+                    .chain(opened.logs_block().map(Update::ResumeFrom))
+                    .chain(crate::history::recorded_updates(&opened, now))
+                {
+                    state.apply(update);
+                }
+                store = Some(opened);
+            }
+            Err(e) => tracing::warn!(error = %e, "running without history"),
+        }
+    }
+    if !demo {
+        for update in unavailable_updates(sources) {
+            state.apply(update);
+        }
+    }
+    let monitor = Monitor::for_sources(config, state, sources, store, now);
+    let mut app = App::with_monitor(monitor, now);
+    app.demo = demo;
+    app.refresh_secs = config.refresh_secs;
+    app.market_refresh_secs = config.market_refresh_secs;
+    app
 }
 
 /// What the loop asks of the terminal it runs in, beyond drawing.

@@ -10,6 +10,7 @@ mod chain;
 mod cli;
 mod config_files;
 mod devnet;
+mod drivers;
 mod durability;
 mod exits;
 mod faults;
