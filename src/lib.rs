@@ -12,6 +12,7 @@ pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod dirs;
+pub mod figures;
 pub mod flags;
 pub mod format;
 pub mod fsutil;

@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::format::{rfc3339, sanitize, token_amount};
 use crate::source::{refresh_all_once, sources_for, unavailable_updates};
 use crate::state::exits::Venue;
-use crate::state::{AppState, SourceName, SourceStatus};
+use crate::state::{AppState, SourceStatus};
 
 /// Runs every source once and returns the resulting state.
 pub async fn collect(config: &Config) -> AppState {
@@ -209,22 +209,14 @@ fn exit_json(state: &AppState, exit: &crate::state::exits::Exit) -> ExitJson {
 }
 
 fn pool_json(state: &AppState, p: &crate::state::exits::PoolState) -> PoolJson {
-    let eth_usd = state.eth_usd.as_ref().map(|e| e.price());
-    let decimals = state
-        .token
-        .decimals
-        .unwrap_or(state.token.expected_decimals);
-    let eth = f64::from(p.weth_reserve_wei) / 1e18;
     PoolJson {
         venue: p.venue.as_str(),
         address: p.address.to_checksum(None),
         fee_ppm: p.fee_ppm,
         pop_reserve_raw: p.pop_reserve_raw.to_string(),
         weth_reserve_wei: p.weth_reserve_wei.to_string(),
-        // Both sides at the spot price: twice the ETH side.
-        liquidity_usd: eth_usd.map(|u| 2.0 * eth * u),
-        price_usd: eth_usd
-            .map(|u| p.spot_weth_per_pop * 10f64.powi(i32::from(decimals)) / 1e18 * u),
+        liquidity_usd: crate::figures::pool_liquidity_usd(state, p),
+        price_usd: crate::figures::pool_price_usd(state, p),
         ladder: p
             .ladder
             .iter()
@@ -301,25 +293,13 @@ pub struct DisagreementJson {
     pub outliers: Vec<String>,
 }
 
-const MARKET_SOURCES: [SourceName; 3] = [
-    SourceName::Coingecko,
-    SourceName::Coinpaprika,
-    SourceName::Dexscreener,
-];
-
 fn market_json(state: &AppState) -> MarketJson {
-    let sources = MARKET_SOURCES
+    let sources = crate::figures::MARKET_SOURCES
         .iter()
         .map(|&name| {
-            let status = state.sources.get(&name).map(|s| &s.status);
-            let error = match status {
-                Some(SourceStatus::Ok) => None,
-                Some(SourceStatus::Failed { error }) => Some(sanitize(error)),
-                Some(SourceStatus::RateLimited { until }) => {
-                    Some(format!("rate-limited until {}", rfc3339(*until)))
-                }
-                Some(SourceStatus::Unavailable { reason }) => Some(sanitize(reason)),
-                Some(SourceStatus::Loading) | None => Some("no answer".to_owned()),
+            let error = match state.sources.get(&name) {
+                Some(s) => crate::figures::source_problem(&s.status),
+                None => Some("no answer".to_owned()),
             };
             match (error, state.market.get(&name)) {
                 (None, Some(q)) => MarketSourceJson {
@@ -498,15 +478,7 @@ pub fn to_json(state: &AppState, now: OffsetDateTime) -> SnapshotJson {
                 name: name.as_str(),
                 ok: s.status == SourceStatus::Ok,
                 age_secs: s.last_ok_at.map(|at| (now - at).whole_seconds()),
-                error: match &s.status {
-                    SourceStatus::Ok => None,
-                    SourceStatus::Loading => Some("no answer".to_owned()),
-                    SourceStatus::Failed { error } => Some(sanitize(error)),
-                    SourceStatus::Unavailable { reason } => Some(sanitize(reason)),
-                    SourceStatus::RateLimited { until } => {
-                        Some(format!("rate-limited until {}", rfc3339(*until)))
-                    }
-                },
+                error: crate::figures::source_problem(&s.status),
             })
             .collect(),
     }
@@ -575,10 +547,7 @@ pub fn to_table(state: &AppState, now: OffsetDateTime) -> String {
             "label", "address", "POP", "ETH"
         );
         for (w, state_w) in json.wallets.iter().zip(&state.wallets) {
-            let decimals = state
-                .token
-                .decimals
-                .unwrap_or(state.token.expected_decimals);
+            let decimals = crate::figures::decimals(state);
             let _ = writeln!(
                 out,
                 "{:<width$}  {:<42}  {:>24}  {:>20}",

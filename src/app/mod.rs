@@ -100,8 +100,6 @@ pub struct App {
     pub now: OffsetDateTime,
     /// Simulated data: the screen says so.
     pub demo: bool,
-    pub refresh_secs: u64,
-    pub market_refresh_secs: u64,
     /// When the chain source will refresh next, as the event loop knows it.
     pub next_refresh: Option<OffsetDateTime>,
     pub quit: bool,
@@ -131,8 +129,6 @@ impl App {
             },
             now,
             demo: false,
-            refresh_secs: 30,
-            market_refresh_secs: 600,
             next_refresh: None,
             quit: false,
             refresh_requested: false,

@@ -94,8 +94,6 @@ pub fn prepare(
     let monitor = Monitor::for_sources(config, state, sources, store, now);
     let mut app = App::with_monitor(monitor, now);
     app.demo = demo;
-    app.refresh_secs = config.refresh_secs;
-    app.market_refresh_secs = config.market_refresh_secs;
     app
 }
 

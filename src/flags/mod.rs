@@ -15,7 +15,8 @@ use time::OffsetDateTime;
 use crate::market::disagreement::{Disagreement, compare};
 use crate::state::{AppState, SourceName};
 
-pub use rules::{RULE_IDS, looks_like};
+pub use crate::figures::looks_like;
+pub use rules::RULE_IDS;
 
 /// The margin of the hysteresis, as a fraction of the threshold.
 pub const HYSTERESIS: f64 = 0.05;

@@ -5,6 +5,7 @@ use alloy::primitives::{Address, U256};
 use time::OffsetDateTime;
 
 use super::{Evidence, Flags, HYSTERESIS, NotEvaluated, Severity, Subject, Warning};
+use crate::figures;
 use crate::format::{pct, rfc3339, sanitize, usd};
 use crate::state::{AppState, SourceName, SourceStatus, WalletState};
 
@@ -168,12 +169,8 @@ fn no_pool(c: &mut Ctx) {
 
 /// The deepest pool's liquidity in USD (both sides at spot: twice its ETH).
 fn deepest_liquidity_usd(state: &AppState) -> Option<(f64, &crate::state::exits::PoolState)> {
-    let eth_usd = state.eth_usd.as_ref()?.price();
-    let pool = state.pools.iter().max_by_key(|p| p.weth_reserve_wei)?;
-    Some((
-        2.0 * f64::from(pool.weth_reserve_wei) / 1e18 * eth_usd,
-        pool,
-    ))
+    let (pool, liquidity) = figures::deepest_pool(state)?;
+    Some((liquidity?, pool))
 }
 
 fn thin_liquidity(c: &mut Ctx) {
@@ -763,11 +760,6 @@ fn contract_mismatch(c: &mut Ctx) {
     }
 }
 
-/// First and last 4 hex digits (2 bytes each) equal, addresses different.
-pub fn looks_like(a: Address, b: Address) -> bool {
-    a != b && a[..2] == b[..2] && a[18..] == b[18..]
-}
-
 fn address_poisoning(c: &mut Ctx) {
     if c.state.logs_block.is_none() {
         return c.missing("address_poisoning", "chain (Transfer logs not scanned yet)");
@@ -775,17 +767,11 @@ fn address_poisoning(c: &mut Ctx) {
     let watched: Vec<Address> = c.state.wallets.iter().map(|w| w.address).collect();
     for w in &c.state.wallets {
         let Some(h) = &w.history else { continue };
-        let mut seen_before: Vec<Address> = watched
-            .iter()
-            .copied()
-            .filter(|a| *a != w.address)
-            .collect();
+        let lookalikes = figures::lookalikes(w.address, h, &watched);
         for t in &h.transfers {
-            let counterparty = if t.to == w.address { t.from } else { t.to };
-            if t.to == w.address
-                && let Some(lookalike_of) = seen_before
-                    .iter()
-                    .find(|known| looks_like(counterparty, **known))
+            if let Some(l) = lookalikes
+                .iter()
+                .find(|l| l.tx == t.tx && l.log_index == t.log_index)
             {
                 c.raise(
                     "address_poisoning",
@@ -795,13 +781,13 @@ fn address_poisoning(c: &mut Ctx) {
                         "{} received {} raw POP from {}, which looks like {} (same first and last 4 hex digits): do not copy it from history.",
                         sanitize(&w.label),
                         t.amount,
-                        counterparty.to_checksum(None),
-                        lookalike_of.to_checksum(None)
+                        l.sender.to_checksum(None),
+                        l.imitates.to_checksum(None)
                     ),
                     Some(wallet_subject(w)),
                     vec![
-                        ev("chain", "lookalike", counterparty.to_checksum(None), t.time),
-                        ev("chain", "known address", lookalike_of.to_checksum(None), t.time),
+                        ev("chain", "lookalike", l.sender.to_checksum(None), t.time),
+                        ev("chain", "known address", l.imitates.to_checksum(None), t.time),
                         ev("chain", "tx", t.tx.to_string(), t.time),
                     ],
                 );
@@ -824,30 +810,28 @@ fn address_poisoning(c: &mut Ctx) {
                     vec![ev("chain", "tx", t.tx.to_string(), t.time), ev("chain", "recipient", t.to.to_checksum(None), t.time)],
                 );
             }
-            if !seen_before.contains(&counterparty) {
-                seen_before.push(counterparty);
-            }
         }
     }
 }
 
 fn source_failing(c: &mut Ctx) {
     for (name, state) in &c.state.sources {
-        let interval = match name {
-            SourceName::Chain | SourceName::Chainlink => c.state.rules.refresh_secs,
-            _ => c.state.rules.market_refresh_secs,
-        };
+        let interval = figures::refresh_interval_secs(c.state, *name);
         let age = state.last_ok_at.map(|t| (c.now - t).whole_seconds());
         let reason = match &state.status {
             SourceStatus::Failed { error } => Some(format!("failed: {}", sanitize(error))),
             SourceStatus::RateLimited { until } => {
                 Some(format!("rate-limited until {}", rfc3339(*until)))
             }
-            SourceStatus::Ok if age.is_some_and(|a| a > 2 * interval as i64) => Some(format!(
-                "its data is {}s old, over twice its {}s refresh",
-                age.unwrap_or_default(),
-                interval
-            )),
+            SourceStatus::Ok
+                if age.is_some_and(|a| a > figures::stale_after_secs(c.state, *name)) =>
+            {
+                Some(format!(
+                    "its data is {}s old, over twice its {}s refresh",
+                    age.unwrap_or_default(),
+                    interval
+                ))
+            }
             _ => None,
         };
         if let Some(reason) = reason {

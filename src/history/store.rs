@@ -185,10 +185,7 @@ impl Store {
         if let Some(p) = state.onchain_price_usd() {
             out.push(("price:onchain".to_owned(), p, None));
         }
-        let decimals = state
-            .token
-            .decimals
-            .unwrap_or(state.token.expected_decimals);
+        let decimals = crate::figures::decimals(state);
         for w in &state.wallets {
             if let Some(pop) = w.pop_raw {
                 out.push((

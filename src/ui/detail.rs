@@ -19,11 +19,7 @@ impl Widget for WalletDetail<'_> {
             return;
         };
         let masked = app.view.privacy;
-        let decimals = app
-            .state()
-            .token
-            .decimals
-            .unwrap_or(app.state().token.expected_decimals);
+        let decimals = crate::figures::decimals(app.state());
         let hide = |text: String| if masked { MASK.to_owned() } else { text };
         let field = |name: &str, value: String| {
             Line::from(vec![
@@ -137,19 +133,16 @@ impl Widget for WalletDetail<'_> {
                     "Recent transfers (newest first)",
                     theme::header(),
                 ));
-                let known: Vec<alloy::primitives::Address> =
+                // The transfers the address_poisoning rule accuses, and only those.
+                let watched: Vec<alloy::primitives::Address> =
                     app.state().wallets.iter().map(|x| x.address).collect();
+                let lookalikes = crate::figures::lookalikes(w.address, h, &watched);
                 for t in h.transfers.iter().rev().take(6) {
                     let incoming = t.to == w.address;
                     let other = if incoming { t.from } else { t.to };
-                    let lookalike = known
+                    let lookalike = lookalikes
                         .iter()
-                        .chain(
-                            h.transfers
-                                .iter()
-                                .map(|x| if x.to == w.address { &x.from } else { &x.to }),
-                        )
-                        .any(|k| crate::flags::looks_like(other, *k));
+                        .any(|l| l.tx == t.tx && l.log_index == t.log_index);
                     let when = t
                         .time
                         .map(|at| {

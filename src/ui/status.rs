@@ -15,15 +15,6 @@ use crate::state::{SourceName, SourceStatus};
 pub struct StatusBar<'a>(pub &'a App);
 
 impl StatusBar<'_> {
-    /// How long a source's figures stay fresh: twice its refresh interval.
-    fn fresh_for(&self, source: SourceName) -> i64 {
-        let secs = match source {
-            SourceName::Chain | SourceName::Chainlink => self.0.refresh_secs,
-            _ => self.0.market_refresh_secs,
-        };
-        i64::try_from(secs.saturating_mul(2)).unwrap_or(i64::MAX)
-    }
-
     fn source_span(&self, name: SourceName) -> Span<'static> {
         let app = self.0;
         let Some(state) = app.state().sources.get(&name) else {
@@ -34,7 +25,7 @@ impl StatusBar<'_> {
         match &state.status {
             SourceStatus::Loading => Span::styled(format!("{label} loading…"), theme::dim()),
             SourceStatus::Ok => match since {
-                Some(s) if s > self.fresh_for(name) => {
+                Some(s) if s > crate::figures::stale_after_secs(app.state(), name) => {
                     Span::styled(format!("{label} stale {}", age(s)), theme::warn())
                 }
                 Some(s) => Span::styled(format!("{label} ✓{}", age(s)), theme::ok()),
@@ -75,11 +66,12 @@ impl Widget for StatusBar<'_> {
         match app.state().block {
             Some(block) => {
                 let since = (app.now - block.time).whole_seconds();
-                let style = if since > self.fresh_for(SourceName::Chain) {
-                    theme::warn()
-                } else {
-                    theme::title()
-                };
+                let style =
+                    if since > crate::figures::stale_after_secs(app.state(), SourceName::Chain) {
+                        theme::warn()
+                    } else {
+                        theme::title()
+                    };
                 spans.push(Span::styled(
                     format!("block {} · {} ago", block.number, age(since)),
                     style,

@@ -11,11 +11,7 @@ use crate::app::App;
 use crate::format::{pct, token_amount, usd};
 use crate::state::SourceName;
 
-const MARKET_SOURCES: [SourceName; 3] = [
-    SourceName::Coingecko,
-    SourceName::Coinpaprika,
-    SourceName::Dexscreener,
-];
+use crate::figures::MARKET_SOURCES;
 
 pub struct MarketView<'a>(pub &'a App);
 
@@ -180,10 +176,7 @@ impl Widget for LiquidityView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let app = self.0;
         let state = &app.state();
-        let decimals = state
-            .token
-            .decimals
-            .unwrap_or(state.token.expected_decimals);
+        let decimals = crate::figures::decimals(state);
         let block = Block::new()
             .borders(Borders::ALL)
             .title(" Liquidity · every POP pool, its ladder and depth ");
@@ -195,12 +188,10 @@ impl Widget for LiquidityView<'_> {
             .render(area, buf);
             return;
         }
-        let eth_usd = state.eth_usd.as_ref().map(|e| e.price());
-        let unit = 10f64.powi(i32::from(decimals));
         let mut lines: Vec<Line> = Vec::new();
         for p in &state.pools {
-            let liquidity = eth_usd.map(|u| 2.0 * f64::from(p.weth_reserve_wei) / 1e18 * u);
-            let price = eth_usd.map(|u| p.spot_weth_per_pop * unit / 1e18 * u);
+            let liquidity = crate::figures::pool_liquidity_usd(state, p);
+            let price = crate::figures::pool_price_usd(state, p);
             lines.push(Line::styled(
                 format!(
                     "{} {}  {}  reserves {} POP / {} ETH  liquidity {}  spot {}",
@@ -279,7 +270,7 @@ impl Widget for ContractView<'_> {
                 Cell::from(expected),
             ])
         };
-        let decimals = t.decimals.unwrap_or(t.expected_decimals);
+        let decimals = crate::figures::decimals(self.0.state());
         let rows = [
             row("name", t.name.as_deref().map(safe), safe(&t.expected_name)),
             row(

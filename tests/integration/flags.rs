@@ -576,3 +576,61 @@ async fn a_wrong_chain_endpoint_raises_wrong_chain() {
     ];
     assert!(devnet_flags(&config).await.contains(&"wrong_chain"));
 }
+
+/// One definition of a lookalike: the wallet detail marks exactly the transfers the
+/// address_poisoning rule accuses. The genuine counterparty, which the fake imitates, is not
+/// marked for resembling the fake that came after it (the detail used to mark both).
+#[test]
+fn the_wallet_detail_marks_exactly_the_transfers_the_rule_accuses() {
+    use popwatch::app::{Action, App};
+    let friend: Address = "0xab5801a7d398351b8be11c439e05c5b3259aec9b"
+        .parse()
+        .unwrap();
+    let lookalike = lookalike_of(friend);
+    let sent = transfer(1, WALLET, friend, 100, None);
+    let poison = transfer(2, lookalike, WALLET, 0, Some(lookalike));
+    let mut state = base();
+    state.apply(Update::Logs(Box::new(LogReading {
+        block: 100,
+        wallets: vec![WalletHistory {
+            address: WALLET,
+            transfers: vec![sent, poison],
+            ..WalletHistory::default()
+        }],
+        latest_transfer: None,
+        get_logs_calls: 1,
+    })));
+    let accused: Vec<String> = flags::evaluate(&state, NOW, None)
+        .raised
+        .iter()
+        .filter(|w| w.id == "address_poisoning")
+        .flat_map(|w| w.evidence.iter())
+        .filter(|e| e.figure == "lookalike")
+        .map(|e| e.value.clone())
+        .collect();
+    assert_eq!(accused, [lookalike.to_checksum(None)]);
+
+    let mut app = App::new(state, NOW);
+    app.handle(Action::Open);
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(200, 50)).unwrap();
+    terminal.draw(|f| popwatch::ui::draw(f, &app)).unwrap();
+    let buffer = terminal.backend().buffer();
+    let screen: Vec<String> = buffer
+        .content()
+        .chunks(buffer.area.width as usize)
+        .map(|row| row.iter().map(|c| c.symbol()).collect())
+        .collect();
+    let line_with = |address: Address| {
+        screen
+            .iter()
+            .find(|l| l.contains(&address.to_checksum(None)) && l.contains(" POP "))
+            .unwrap_or_else(|| panic!("no transfer line with {address}:\n{}", screen.join("\n")))
+            .clone()
+    };
+    assert!(line_with(lookalike).contains("LOOKALIKE"));
+    assert!(
+        !line_with(friend).contains("LOOKALIKE"),
+        "{}",
+        line_with(friend)
+    );
+}

@@ -1,0 +1,112 @@
+//! Figures derived from the state, defined once: the widgets, `snapshot`, the events and the
+//! red-flag rules all call these, so what one shows another never contradicts.
+
+use alloy::primitives::{Address, B256};
+
+use crate::format::{rfc3339, sanitize};
+use crate::state::exits::PoolState;
+use crate::state::transfers::WalletHistory;
+use crate::state::{AppState, SourceName, SourceStatus};
+
+/// The market sources, in the order paper value prefers them and every table lists them.
+pub const MARKET_SOURCES: [SourceName; 3] = [
+    SourceName::Coingecko,
+    SourceName::Coinpaprika,
+    SourceName::Dexscreener,
+];
+
+/// The token's decimals as its contract answers them, else as `[token]` expects them.
+pub fn decimals(state: &AppState) -> u8 {
+    state
+        .token
+        .decimals
+        .unwrap_or(state.token.expected_decimals)
+}
+
+/// A pool's liquidity in USD: both sides valued at the pool's own spot price, so twice its
+/// ETH side at the ETH/USD feed's price. `None` without the feed.
+pub fn pool_liquidity_usd(state: &AppState, pool: &PoolState) -> Option<f64> {
+    let eth_usd = state.eth_usd.as_ref()?.price();
+    Some(2.0 * f64::from(pool.weth_reserve_wei) / 1e18 * eth_usd)
+}
+
+/// A pool's spot price of one whole POP in USD (its own state's price, at the ETH/USD feed's
+/// price). `None` without the feed.
+pub fn pool_price_usd(state: &AppState, pool: &PoolState) -> Option<f64> {
+    let eth_usd = state.eth_usd.as_ref()?.price();
+    Some(pool.spot_weth_per_pop * 10f64.powi(i32::from(decimals(state))) / 1e18 * eth_usd)
+}
+
+/// The pool holding the most ETH, with its liquidity in USD (`None` without the feed).
+pub fn deepest_pool(state: &AppState) -> Option<(&PoolState, Option<f64>)> {
+    let pool = state.pools.iter().max_by_key(|p| p.weth_reserve_wei)?;
+    Some((pool, pool_liquidity_usd(state, pool)))
+}
+
+/// How often `source` refreshes, in seconds.
+pub fn refresh_interval_secs(state: &AppState, source: SourceName) -> u64 {
+    match source {
+        SourceName::Chain | SourceName::Chainlink => state.rules.refresh_secs,
+        _ => state.rules.market_refresh_secs,
+    }
+}
+
+/// A source's data is stale once older than twice its refresh interval, in seconds.
+pub fn stale_after_secs(state: &AppState, source: SourceName) -> i64 {
+    i64::try_from(refresh_interval_secs(state, source).saturating_mul(2)).unwrap_or(i64::MAX)
+}
+
+/// What is wrong with a source, in words (sanitized), or `None` when it answered.
+pub fn source_problem(status: &SourceStatus) -> Option<String> {
+    match status {
+        SourceStatus::Ok => None,
+        SourceStatus::Loading => Some("no answer".to_owned()),
+        SourceStatus::Failed { error } => Some(sanitize(error)),
+        SourceStatus::Unavailable { reason } => Some(sanitize(reason)),
+        SourceStatus::RateLimited { until } => {
+            Some(format!("rate-limited until {}", rfc3339(*until)))
+        }
+    }
+}
+
+/// Two addresses that a person comparing the first and last 4 hex digits (2 bytes each) would
+/// take for each other, yet different: what address poisoning counts on.
+pub fn looks_like(a: Address, b: Address) -> bool {
+    a != b && a[..2] == b[..2] && a[18..] == b[18..]
+}
+
+/// A transfer into a watched wallet from a lookalike of an address the wallet dealt with
+/// before (another watched wallet, or an earlier counterparty).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lookalike {
+    pub tx: B256,
+    pub log_index: u64,
+    /// Who sent it.
+    pub sender: Address,
+    /// The known address it imitates.
+    pub imitates: Address,
+}
+
+/// Every lookalike transfer in `history` of `wallet`, oldest first; `watched` are all the
+/// watched wallets. Only what came before a transfer counts as known: the genuine address is
+/// never marked for looking like the fake that came after it.
+pub fn lookalikes(wallet: Address, history: &WalletHistory, watched: &[Address]) -> Vec<Lookalike> {
+    let mut known: Vec<Address> = watched.iter().copied().filter(|a| *a != wallet).collect();
+    let mut found = Vec::new();
+    for t in &history.transfers {
+        let incoming = t.to == wallet;
+        let counterparty = if incoming { t.from } else { t.to };
+        if incoming && let Some(imitates) = known.iter().find(|k| looks_like(counterparty, **k)) {
+            found.push(Lookalike {
+                tx: t.tx,
+                log_index: t.log_index,
+                sender: counterparty,
+                imitates: *imitates,
+            });
+        }
+        if !known.contains(&counterparty) {
+            known.push(counterparty);
+        }
+    }
+    found
+}
