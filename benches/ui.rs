@@ -59,7 +59,7 @@ fn ui(c: &mut Criterion) {
     let now = OffsetDateTime::now_utc();
     let config = config();
     let reading = reading(now);
-    let exits = popwatch::chain::exits::compute(&reading, 18);
+    let exits = popwatch::exit::compute::compute(&reading, 18);
     let mut app = App::new(AppState::new(&config), now);
     app.apply(Update::ChainRead(Box::new(reading.clone())));
     app.apply(Update::Exits(Box::new(exits.clone())));

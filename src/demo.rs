@@ -9,8 +9,8 @@ use alloy::primitives::{Address, I256, U256, keccak256};
 use futures::future::BoxFuture;
 use time::OffsetDateTime;
 
-use crate::chain::quote::constant_product_out;
 use crate::config::{Config, RpcUrl, WalletConfig};
+use crate::exit::quote::constant_product_out;
 use crate::source::{Source, UpdateSender};
 use crate::state::chain::{ChainReading, EthUsd, PoolReading, TokenFacts, WalletBalance};
 use crate::state::exits::Venue;
@@ -341,7 +341,7 @@ impl Source for DemoSource {
             self.advance();
             // The same exit computation as for a real chain reading.
             let reading = self.chain_reading(now);
-            let exits = crate::chain::exits::compute(&reading, DECIMALS);
+            let exits = crate::exit::compute::compute(&reading, DECIMALS);
             let logs = self.logs(now);
             let _ = out.send(Update::ChainRead(Box::new(reading)));
             let _ = out.send(Update::Exits(Box::new(exits)));

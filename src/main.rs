@@ -9,7 +9,7 @@ fn main() -> ExitCode {
     // few percent of speed. A snapshot lives a fraction of a second.
     let long_running = matches!(cli.command, None | Some(Command::Events));
     tune_malloc(long_running);
-    match popwatch::commands::run(cli) {
+    match popwatch::cmd::run(cli) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("popwatch: {e}");

@@ -9,9 +9,10 @@ use std::collections::BTreeSet;
 
 use time::OffsetDateTime;
 
+use crate::events::{Event, Seen, diff_since, run_alert_command};
 use crate::flags::{self, Flags};
+use crate::history::Recording;
 use crate::history::recorder::Recorder;
-use crate::history::{Event, Recording, Seen, diff_since, run_alert_command};
 use crate::runner::SourceEvent;
 use crate::state::{AppState, SourceName, Update};
 

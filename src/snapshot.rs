@@ -7,8 +7,8 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::chain::exits::sell_gas_units;
 use crate::config::Config;
+use crate::exit::compute::sell_gas_units;
 use crate::format::{rfc3339, sanitize, token_amount};
 use crate::source::{refresh_all_once, sources_for, unavailable_updates};
 use crate::state::exits::Venue;
@@ -215,8 +215,8 @@ fn pool_json(state: &AppState, p: &crate::state::exits::PoolState) -> PoolJson {
         fee_ppm: p.fee_ppm,
         pop_reserve_raw: p.pop_reserve_raw.to_string(),
         weth_reserve_wei: p.weth_reserve_wei.to_string(),
-        liquidity_usd: crate::figures::pool_liquidity_usd(state, p),
-        price_usd: crate::figures::pool_price_usd(state, p),
+        liquidity_usd: crate::state::figures::pool_liquidity_usd(state, p),
+        price_usd: crate::state::figures::pool_price_usd(state, p),
         ladder: p
             .ladder
             .iter()
@@ -294,11 +294,11 @@ pub struct DisagreementJson {
 }
 
 fn market_json(state: &AppState) -> MarketJson {
-    let sources = crate::figures::MARKET_SOURCES
+    let sources = crate::state::figures::MARKET_SOURCES
         .iter()
         .map(|&name| {
             let error = match state.sources.get(&name) {
-                Some(s) => crate::figures::source_problem(&s.status),
+                Some(s) => crate::state::figures::source_problem(&s.status),
                 None => Some("no answer".to_owned()),
             };
             match (error, state.market.get(&name)) {
@@ -478,7 +478,7 @@ pub fn to_json(state: &AppState, now: OffsetDateTime) -> SnapshotJson {
                 name: name.as_str(),
                 ok: s.status == SourceStatus::Ok,
                 age_secs: s.last_ok_at.map(|at| (now - at).whole_seconds()),
-                error: crate::figures::source_problem(&s.status),
+                error: crate::state::figures::source_problem(&s.status),
             })
             .collect(),
     }
@@ -547,7 +547,7 @@ pub fn to_table(state: &AppState, now: OffsetDateTime) -> String {
             "label", "address", "POP", "ETH"
         );
         for (w, state_w) in json.wallets.iter().zip(&state.wallets) {
-            let decimals = crate::figures::decimals(state);
+            let decimals = crate::state::figures::decimals(state);
             let _ = writeln!(
                 out,
                 "{:<width$}  {:<42}  {:>24}  {:>20}",

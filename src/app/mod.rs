@@ -107,7 +107,7 @@ pub struct App {
     pub refresh_requested: bool,
     pub suspend_requested: bool,
     /// Events seen this session, newest first, with whether the user has seen them.
-    pub alerts: Vec<(crate::history::Event, bool)>,
+    pub alerts: Vec<(crate::events::Event, bool)>,
     /// Each wallet's address, shortened as far as it stays unambiguous among the wallets
     /// (the wallets come from the config: computed once, not every frame).
     pub short_addresses: HashMap<Address, String>,
@@ -303,7 +303,7 @@ impl App {
     }
 
     /// Adds new events to the feed, newest first (at most 500 kept).
-    pub fn push_alerts(&mut self, events: Vec<crate::history::Event>) {
+    pub fn push_alerts(&mut self, events: Vec<crate::events::Event>) {
         for e in events {
             self.alerts.insert(0, (e, false));
         }

@@ -1,11 +1,9 @@
 //! The chain: a robust JSON-RPC client over several endpoints, Multicall3 batching, and the
 //! chain source that reads token facts, balances and the ETH/USD feed into `Update`s.
 
-pub mod exits;
 pub mod logs;
 pub mod multicall;
 pub mod pools;
-pub mod quote;
 mod reader;
 pub mod rpc;
 mod sell_check;

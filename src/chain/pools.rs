@@ -8,12 +8,12 @@ use alloy::primitives::{Address, U256, aliases::I24};
 use alloy::sol_types::SolCall;
 
 use super::multicall::{Read, ReadResult};
-use super::quote::{V3State, words_to_read};
 use crate::abi::{
     IERC20, IMulticall3, IUniswapV1Factory, IUniswapV2Factory, IUniswapV2Pair, IUniswapV3Factory,
     IUniswapV3Pool,
 };
 use crate::config::Contracts;
+use crate::exit::quote::{V3State, words_to_read};
 use crate::state::chain::PoolReading;
 use crate::state::exits::Venue;
 

@@ -7,10 +7,10 @@ use std::time::Duration;
 use alloy::primitives::Address;
 use futures::future::BoxFuture;
 
-use super::exits;
 use super::logs::LogScanner;
 use super::reader::ChainReader;
 use crate::config::Config;
+use crate::exit::compute as exits;
 use crate::source::{Source, UpdateSender};
 use crate::state::exits::{ExitReading, Leg, SellCheck};
 use crate::state::{SourceName, Update};

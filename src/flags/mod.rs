@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 use crate::market::disagreement::{Disagreement, compare};
 use crate::state::{AppState, SourceName};
 
-pub use crate::figures::looks_like;
+pub use crate::state::figures::looks_like;
 pub use rules::RULE_IDS;
 
 /// The margin of the hysteresis, as a fraction of the threshold.

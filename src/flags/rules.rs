@@ -5,8 +5,8 @@ use alloy::primitives::{Address, U256};
 use time::OffsetDateTime;
 
 use super::{Evidence, Flags, HYSTERESIS, NotEvaluated, Severity, Subject, Warning};
-use crate::figures;
 use crate::format::{pct, rfc3339, sanitize, usd};
+use crate::state::figures;
 use crate::state::{AppState, SourceName, SourceStatus, WalletState};
 
 /// Every rule's stable id, in PRODUCT.md's order.

@@ -1,60 +1,11 @@
 //! History and alerts: the SQLite store, the event diff, and what runs when an event happens
 //! (the bell, the `alert_command`).
 
-pub mod events;
 pub mod migrations;
 pub mod recorder;
 pub mod store;
 
-use std::io::Write;
-use std::process::Stdio;
-use std::time::Duration;
-
-pub use events::{Event, Seen, diff, diff_since};
 pub use store::{HistoryError, Recording, Store};
-
-/// How long an `alert_command` may run.
-pub const ALERT_COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Runs `command` (through `sh -c`) with the event's JSON on stdin, in the background, killed
-/// after [`ALERT_COMMAND_TIMEOUT`]. Never blocks the caller.
-pub fn run_alert_command(command: &str, event: &Event) {
-    if command.trim().is_empty() {
-        return;
-    }
-    let command = command.to_owned();
-    let json = event.json();
-    std::thread::spawn(move || {
-        let child = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(&command)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn();
-        let Ok(mut child) = child else {
-            tracing::warn!("alert_command could not start");
-            return;
-        };
-        if let Some(mut stdin) = child.stdin.take() {
-            let _ = writeln!(stdin, "{json}");
-        }
-        let started = std::time::Instant::now();
-        loop {
-            match child.try_wait() {
-                Ok(Some(_)) => return,
-                Ok(None) if started.elapsed() > ALERT_COMMAND_TIMEOUT => {
-                    tracing::warn!("alert_command timed out: killed");
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    return;
-                }
-                Ok(None) => std::thread::sleep(Duration::from_millis(50)),
-                Err(_) => return,
-            }
-        }
-    });
-}
 
 /// The columns of `popwatch history` (and its CSV header), in order.
 pub const HISTORY_COLUMNS: [(&str, &str); 6] = [
@@ -119,80 +70,6 @@ pub fn history_table(rows: &[(i64, String, f64)], csv: bool) -> String {
         out.push_str("(nothing recorded in this window yet: run popwatch or popwatch events)\n");
     }
     out
-}
-
-/// `popwatch events`: the sources run each at its own interval (the runner), the monitor
-/// judges each finished refresh, and each event is printed as one JSON line (flushed); until
-/// SIGINT or SIGTERM, after which what was handed to the history is written before returning.
-pub async fn run_events(config: crate::config::Config, data_dir: std::path::PathBuf) {
-    let sources = crate::source::sources_for(&config);
-    let stop = crate::signals::terminated();
-    events_loop(&config, &data_dir, sources, stop, &mut std::io::stdout()).await;
-}
-
-/// The loop behind [`run_events`], over `sources`, writing to `out` until `stop` completes or
-/// `out` is gone.
-pub async fn events_loop(
-    config: &crate::config::Config,
-    data_dir: &std::path::Path,
-    sources: Vec<Box<dyn crate::source::Source>>,
-    stop: impl std::future::Future<Output = ()>,
-    out: &mut impl Write,
-) {
-    use crate::runner::{Runner, SourceEvent};
-    let mut state = crate::state::AppState::new(config);
-    let store = match Store::open_in(data_dir) {
-        Ok(store) => Some(store),
-        Err(e) => {
-            eprintln!("popwatch: running without history: {e}");
-            None
-        }
-    };
-    if let Some(block) = store.as_ref().and_then(Store::logs_block) {
-        state.apply(crate::state::Update::ResumeFrom(block));
-    }
-    for update in crate::source::unavailable_updates(&sources) {
-        state.apply(update);
-    }
-    let mut monitor = crate::monitor::Monitor::for_sources(
-        config,
-        state,
-        &sources,
-        store,
-        time::OffsetDateTime::now_utc(),
-    );
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<SourceEvent>();
-    let runner = Runner::spawn(sources, tx);
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    tokio::pin!(stop);
-    let mut history_failing: Option<String> = None;
-    loop {
-        let settled = tokio::select! {
-            Some(event) = rx.recv() => monitor.handle(event, time::OffsetDateTime::now_utc()),
-            _ = tick.tick() => monitor.tick(time::OffsetDateTime::now_utc()),
-            _ = &mut stop => break,
-        };
-        // Said once when writes start failing (a full disk, a locked file) and once when they
-        // work again; the events stream on either way.
-        if monitor.state().history_error != history_failing {
-            history_failing = monitor.state().history_error.clone();
-            match &history_failing {
-                Some(e) => eprintln!("popwatch: history write failed (events still stream): {e}"),
-                None => eprintln!("popwatch: history writes work again"),
-            }
-        }
-        let Some(settled) = settled else { continue };
-        let written = settled
-            .events
-            .iter()
-            .try_for_each(|e| writeln!(out, "{}", e.json()).and_then(|()| out.flush()));
-        if written.is_err() {
-            break; // the reader went away
-        }
-    }
-    drop(runner);
-    monitor.finish();
 }
 
 /// The updates that put the last week of recorded prices and portfolio values back into a

@@ -7,7 +7,8 @@ use std::thread::JoinHandle;
 
 use time::OffsetDateTime;
 
-use super::{Event, Recording, Store};
+use super::{Recording, Store};
+use crate::events::Event;
 
 /// How often retention and thinning run.
 const UPKEEP_EVERY: time::Duration = time::Duration::hours(1);

@@ -10,8 +10,8 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, params};
 use time::OffsetDateTime;
 
-use super::events::Event;
 use super::migrations;
+use crate::events::Event;
 use crate::state::AppState;
 
 pub const FILE_NAME: &str = "history.sqlite3";
@@ -185,7 +185,7 @@ impl Store {
         if let Some(p) = state.onchain_price_usd() {
             out.push(("price:onchain".to_owned(), p, None));
         }
-        let decimals = crate::figures::decimals(state);
+        let decimals = crate::state::figures::decimals(state);
         for w in &state.wallets {
             if let Some(pop) = w.pop_raw {
                 out.push((

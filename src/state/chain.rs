@@ -1,5 +1,7 @@
 //! Figures the chain source reads, as plain data (no I/O types), carried by `Update`s.
 
+use std::collections::HashMap;
+
 use alloy::primitives::{Address, I256, U256};
 use time::OffsetDateTime;
 
@@ -34,7 +36,7 @@ pub struct PoolReading {
     pub fee_ppm: u32,
     pub pop_reserve_raw: U256,
     pub weth_reserve_wei: U256,
-    pub v3: Option<crate::chain::quote::V3State>,
+    pub v3: Option<V3State>,
 }
 
 /// What the token contract answers; `None` where a call reverted or returned nothing.
@@ -71,4 +73,21 @@ impl EthUsd {
         let answer: f64 = self.answer.to_string().parse().unwrap_or(f64::NAN);
         answer / 10f64.powi(i32::from(self.decimals))
     }
+}
+
+/// A V3 pool's state at one block, as far as a sell of POP needs it (its quote maths:
+/// `exit::quote`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct V3State {
+    pub sqrt_price_x96: U256,
+    pub tick: i32,
+    pub liquidity: u128,
+    pub fee_ppm: u32,
+    pub tick_spacing: i32,
+    /// True when POP is token0: selling POP moves the price down (zero for one).
+    pub pop_is_token0: bool,
+    /// Tick bitmap words that were read (missing words are unknown, not empty).
+    pub words: HashMap<i16, U256>,
+    /// `liquidityNet` of every initialized tick inside the words read.
+    pub liquidity_net: HashMap<i32, i128>,
 }

@@ -4,6 +4,7 @@
 
 pub mod chain;
 pub mod exits;
+pub mod figures;
 pub mod market;
 pub mod transfers;
 mod update;
@@ -448,7 +449,7 @@ impl AppState {
         if pool.pop_reserve_raw.is_zero() {
             return None;
         }
-        let decimals = crate::figures::decimals(self);
+        let decimals = figures::decimals(self);
         let pop = f64::from(pool.pop_reserve_raw) / 10f64.powi(i32::from(decimals));
         let eth = f64::from(pool.weth_reserve_wei) / 1e18;
         Some(eth / pop * eth_usd)
@@ -457,7 +458,7 @@ impl AppState {
     /// A wallet's paper value in USD and the source of the price used.
     pub fn paper_value(&self, wallet: &WalletState) -> Option<(f64, &'static str)> {
         let (price, source) = self.paper_price()?;
-        let decimals = crate::figures::decimals(self);
+        let decimals = figures::decimals(self);
         let pop = f64::from(wallet.pop_raw?) / 10f64.powi(i32::from(decimals));
         Some((pop * price, source))
     }

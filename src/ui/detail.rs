@@ -19,7 +19,7 @@ impl Widget for WalletDetail<'_> {
             return;
         };
         let masked = app.view.privacy;
-        let decimals = crate::figures::decimals(app.state());
+        let decimals = crate::state::figures::decimals(app.state());
         let hide = |text: String| if masked { MASK.to_owned() } else { text };
         let field = |name: &str, value: String| {
             Line::from(vec![
@@ -136,7 +136,7 @@ impl Widget for WalletDetail<'_> {
                 // The transfers the address_poisoning rule accuses, and only those.
                 let watched: Vec<alloy::primitives::Address> =
                     app.state().wallets.iter().map(|x| x.address).collect();
-                let lookalikes = crate::figures::lookalikes(w.address, h, &watched);
+                let lookalikes = crate::state::figures::lookalikes(w.address, h, &watched);
                 for t in h.transfers.iter().rev().take(6) {
                     let incoming = t.to == w.address;
                     let other = if incoming { t.from } else { t.to };

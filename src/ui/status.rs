@@ -25,7 +25,7 @@ impl StatusBar<'_> {
         match &state.status {
             SourceStatus::Loading => Span::styled(format!("{label} loading…"), theme::dim()),
             SourceStatus::Ok => match since {
-                Some(s) if s > crate::figures::stale_after_secs(app.state(), name) => {
+                Some(s) if s > crate::state::figures::stale_after_secs(app.state(), name) => {
                     Span::styled(format!("{label} stale {}", age(s)), theme::warn())
                 }
                 Some(s) => Span::styled(format!("{label} ✓{}", age(s)), theme::ok()),
@@ -66,12 +66,13 @@ impl Widget for StatusBar<'_> {
         match app.state().block {
             Some(block) => {
                 let since = (app.now - block.time).whole_seconds();
-                let style =
-                    if since > crate::figures::stale_after_secs(app.state(), SourceName::Chain) {
-                        theme::warn()
-                    } else {
-                        theme::title()
-                    };
+                let style = if since
+                    > crate::state::figures::stale_after_secs(app.state(), SourceName::Chain)
+                {
+                    theme::warn()
+                } else {
+                    theme::title()
+                };
                 spans.push(Span::styled(
                     format!("block {} · {} ago", block.number, age(since)),
                     style,

@@ -11,7 +11,7 @@ use crate::app::App;
 use crate::format::{pct, token_amount, usd};
 use crate::state::SourceName;
 
-use crate::figures::MARKET_SOURCES;
+use crate::state::figures::MARKET_SOURCES;
 
 pub struct MarketView<'a>(pub &'a App);
 
@@ -176,7 +176,7 @@ impl Widget for LiquidityView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let app = self.0;
         let state = &app.state();
-        let decimals = crate::figures::decimals(state);
+        let decimals = crate::state::figures::decimals(state);
         let block = Block::new()
             .borders(Borders::ALL)
             .title(" Liquidity · every POP pool, its ladder and depth ");
@@ -190,8 +190,8 @@ impl Widget for LiquidityView<'_> {
         }
         let mut lines: Vec<Line> = Vec::new();
         for p in &state.pools {
-            let liquidity = crate::figures::pool_liquidity_usd(state, p);
-            let price = crate::figures::pool_price_usd(state, p);
+            let liquidity = crate::state::figures::pool_liquidity_usd(state, p);
+            let price = crate::state::figures::pool_price_usd(state, p);
             lines.push(Line::styled(
                 format!(
                     "{} {}  {}  reserves {} POP / {} ETH  liquidity {}  spot {}",
@@ -270,7 +270,7 @@ impl Widget for ContractView<'_> {
                 Cell::from(expected),
             ])
         };
-        let decimals = crate::figures::decimals(self.0.state());
+        let decimals = crate::state::figures::decimals(self.0.state());
         let rows = [
             row("name", t.name.as_deref().map(safe), safe(&t.expected_name)),
             row(

@@ -43,7 +43,7 @@ impl Widget for WalletsTable<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let app = self.0;
         let masked = app.view.privacy;
-        let decimals = crate::figures::decimals(app.state());
+        let decimals = crate::state::figures::decimals(app.state());
         let wallets = app.sorted_wallets();
         let selected = app
             .view

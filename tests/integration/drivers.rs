@@ -74,7 +74,7 @@ async fn events_asks_the_market_no_more_often_than_market_refresh_secs() {
     let dir = tempfile::TempDir::new().unwrap();
     let two_hours = tokio::time::sleep(Duration::from_secs(2 * 3600 + 60));
     let mut out = Vec::new();
-    popwatch::history::events_loop(&config, dir.path(), sources, two_hours, &mut out).await;
+    popwatch::cmd::events::events_loop(&config, dir.path(), sources, two_hours, &mut out).await;
     for (name, refreshes) in &counts {
         let n = refreshes.load(Ordering::SeqCst);
         if *name == SourceName::Chain {
@@ -144,7 +144,7 @@ fn chain_refresh(pop: u64, pool_eth: u64) -> Vec<Update> {
         );
     }
     let reading = reading.build();
-    let exits = popwatch::chain::exits::compute(&reading, 18);
+    let exits = popwatch::exit::compute::compute(&reading, 18);
     vec![
         Update::ChainRead(Box::new(reading)),
         Update::Exits(Box::new(exits)),
@@ -291,7 +291,7 @@ async fn the_same_refreshes_give_the_same_events_and_history_in_the_app_and_in_e
     // `popwatch events`.
     let events_dir = tempfile::TempDir::new().unwrap();
     let mut printed = Vec::new();
-    popwatch::history::events_loop(
+    popwatch::cmd::events::events_loop(
         &config,
         events_dir.path(),
         scripted_sources(),

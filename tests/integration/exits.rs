@@ -6,8 +6,8 @@ use alloy::primitives::{Address, U160, U256, aliases::U24};
 use alloy::rpc::types::TransactionReceipt;
 use popwatch::abi::*;
 use popwatch::chain::ChainReader;
-use popwatch::chain::exits::{self, PoolModel, sell_gas_units};
-use popwatch::chain::quote::Quoting;
+use popwatch::exit::compute::{self as exits, PoolModel, sell_gas_units};
+use popwatch::exit::quote::Quoting;
 use popwatch::state::chain::{ChainReading, PoolReading};
 use popwatch_devnet::{Devnet, PoolPlan, Role, Scenario};
 

@@ -2,8 +2,8 @@
 //! missing (not evaluated, nothing raised), its evidence; then end to end on the devnet.
 
 use alloy::primitives::{Address, B256, U256};
-use popwatch::chain::exits;
 use popwatch::config::{Config, RpcUrl, WalletConfig};
+use popwatch::exit::compute as exits;
 use popwatch::flags::{self, Flags, Severity};
 use popwatch::state::exits::SellCheck;
 use popwatch::state::market::{MarketQuote, MarketVenue};

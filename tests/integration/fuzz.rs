@@ -12,8 +12,8 @@ use alloy::primitives::{Address, Bytes, I256, U256};
 use alloy::sol_types::SolValue;
 use popwatch::app::{Action, App};
 use popwatch::chain::decode_text;
-use popwatch::chain::quote::V3State;
 use popwatch::config::Config;
+use popwatch::exit::quote::V3State;
 use popwatch::format::{escape_json_unsafe, is_unsafe_char, sanitize};
 use popwatch::state::chain::{ChainReading, EthUsd, PoolReading, TokenFacts, WalletBalance};
 use popwatch::state::exits::Venue;
@@ -332,7 +332,7 @@ proptest! {
             .enumerate()
             .map(|(i, b)| popwatch::config::WalletConfig { label: format!("w{i}"), address: b.address })
             .collect();
-        let exits = popwatch::chain::exits::compute(&reading, decimals);
+        let exits = popwatch::exit::compute::compute(&reading, decimals);
         let now = reading.observed_at;
         let mut app = App::new(AppState::new(&config), now);
         app.apply(Update::ChainRead(Box::new(reading)));

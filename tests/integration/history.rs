@@ -194,7 +194,7 @@ fn price_moves_and_pool_changes_are_events() {
     prev.apply(priced(0.00001, NOW - time::Duration::minutes(50)));
     let mut next = prev.clone();
     next.apply(priced(0.0000111, NOW));
-    let events = history::diff(&prev, &next, &Flags::default(), &Flags::default(), NOW);
+    let events = popwatch::events::diff(&prev, &next, &Flags::default(), &Flags::default(), NOW);
     let moved = events
         .iter()
         .find(|e| e.kind == "price_move")
@@ -204,13 +204,13 @@ fn price_moves_and_pool_changes_are_events() {
     let mut calm = prev.clone();
     calm.apply(priced(0.0000109, NOW));
     assert!(
-        history::diff(&prev, &calm, &Flags::default(), &Flags::default(), NOW)
+        popwatch::events::diff(&prev, &calm, &Flags::default(), &Flags::default(), NOW)
             .iter()
             .all(|e| e.kind != "price_move")
     );
 }
 
-fn assert_fits_event_schema(events: &[history::Event]) {
+fn assert_fits_event_schema(events: &[popwatch::events::Event]) {
     for e in events {
         let value = serde_json::from_str(&e.json()).unwrap();
         crate::support::schema::assert_valid(crate::support::schema::event(), &value);
@@ -341,7 +341,7 @@ async fn a_big_sale_moves_a_pool_and_gives_pool_changed() {
     .await
     .unwrap();
     let next = popwatch::snapshot::collect(&config).await;
-    let events = history::diff(
+    let events = popwatch::events::diff(
         &prev,
         &next,
         &Flags::default(),
@@ -575,7 +575,7 @@ fn a_drained_or_new_pool_is_an_event() {
     prev.gas_price_wei = Some(U256::from(1u8));
     let mut created = prev.clone();
     created.pools = vec![pool(500)];
-    let events = history::diff(&prev, &created, &Flags::default(), &Flags::default(), NOW);
+    let events = popwatch::events::diff(&prev, &created, &Flags::default(), &Flags::default(), NOW);
     assert_fits_event_schema(&events);
     assert_eq!(
         events
@@ -587,7 +587,7 @@ fn a_drained_or_new_pool_is_an_event() {
     );
     let mut drained = created.clone();
     drained.pools = vec![pool(0)];
-    let events = history::diff(
+    let events = popwatch::events::diff(
         &created,
         &drained,
         &Flags::default(),
@@ -604,7 +604,7 @@ fn a_drained_or_new_pool_is_an_event() {
     );
     let mut gone = created.clone();
     gone.pools.clear();
-    let events = history::diff(&created, &gone, &Flags::default(), &Flags::default(), NOW);
+    let events = popwatch::events::diff(&created, &gone, &Flags::default(), &Flags::default(), NOW);
     assert_eq!(
         events
             .iter()
@@ -617,7 +617,7 @@ fn a_drained_or_new_pool_is_an_event() {
     let mut nudged = created.clone();
     nudged.pools = vec![pool(504)];
     assert!(
-        history::diff(&created, &nudged, &Flags::default(), &Flags::default(), NOW)
+        popwatch::events::diff(&created, &nudged, &Flags::default(), &Flags::default(), NOW)
             .iter()
             .all(|e| e.kind != "pool_changed")
     );

@@ -7,7 +7,6 @@
 use alloy::primitives::Address;
 use popwatch::config::Config;
 use popwatch::flags::{Evidence, Flags, Severity, Subject, Warning};
-use popwatch::history;
 use popwatch::state::{AppState, SourceName, Update};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -34,7 +33,7 @@ fn the_schemas_carry_the_versions_and_rule_ids_of_the_code() {
     let event = schema_file("event.schema.json");
     assert_eq!(
         event["properties"]["schema_version"]["const"],
-        history::events::SCHEMA_VERSION
+        popwatch::events::SCHEMA_VERSION
     );
     let rule_ids: Vec<Value> = popwatch::flags::RULE_IDS
         .iter()
@@ -116,9 +115,9 @@ fn flag_and_source_events_fit_the_event_schema() {
         raised: vec![warning("thin_liquidity")],
         not_evaluated: Vec::new(),
     };
-    let events = history::diff(&prev, &failed, &raised, &Flags::default(), NOW)
+    let events = popwatch::events::diff(&prev, &failed, &raised, &Flags::default(), NOW)
         .into_iter()
-        .chain(history::diff(
+        .chain(popwatch::events::diff(
             &failed,
             &prev,
             &Flags::default(),
@@ -132,7 +131,7 @@ fn flag_and_source_events_fit_the_event_schema() {
     }
     for e in &events {
         let value: Value = serde_json::from_str(&e.json()).unwrap();
-        assert_eq!(value["schema_version"], history::events::SCHEMA_VERSION);
+        assert_eq!(value["schema_version"], popwatch::events::SCHEMA_VERSION);
         assert_valid(schema::event(), &value);
         let mut unknown_kind = value.clone();
         unknown_kind["kind"] = json!("something_else");

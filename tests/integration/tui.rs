@@ -63,7 +63,7 @@ fn fixture(token_name: &str) -> App {
         reading = reading.wallet(Address::repeat_byte(b), pop, eth);
     }
     let reading = reading.build();
-    let exits = popwatch::chain::exits::compute(&reading, 18);
+    let exits = popwatch::exit::compute::compute(&reading, 18);
     app.apply(Update::ChainRead(Box::new(reading)));
     app.apply(Update::Exits(Box::new(exits)));
     for (i, price) in [0.000012, 0.000011, 0.0000105, 0.00001].iter().enumerate() {

@@ -1,6 +1,8 @@
 //! What each CLI command does. Errors that are the user's to fix (usage, config) carry exit
 //! code 2; everything else that fails is a runtime failure, exit code 1.
 
+pub mod events;
+
 use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
@@ -62,7 +64,7 @@ fn events(flag: Option<&Path>) -> CommandResult {
     let dir = data_dir()?;
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| CommandError::Runtime(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(crate::history::run_events(loaded.config, dir));
+    runtime.block_on(events::run_events(loaded.config, dir));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,5 +1,9 @@
 //! Changes between two consecutive states, as events: a pure diff. The same diff feeds the
-//! alerts panel, `popwatch events` and the store.
+//! alerts panel, `popwatch events` and the store; `alert` runs the alert command.
+
+mod alert;
+
+pub use alert::{ALERT_COMMAND_TIMEOUT, run_alert_command};
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 

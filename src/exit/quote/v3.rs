@@ -3,8 +3,6 @@
 //! depends on the steps), so the output equals QuoterV2's to the wei. Pure: the pool's state
 //! comes in as data.
 
-use std::collections::HashMap;
-
 use alloy::primitives::{I256, U256};
 use uniswap_v3_math::{liquidity_math, tick_bitmap, tick_math};
 
@@ -12,21 +10,7 @@ use super::v3_math;
 
 use super::FEE_DENOMINATOR;
 
-/// A V3 pool's state at one block, as far as a sell of POP needs it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct V3State {
-    pub sqrt_price_x96: U256,
-    pub tick: i32,
-    pub liquidity: u128,
-    pub fee_ppm: u32,
-    pub tick_spacing: i32,
-    /// True when POP is token0: selling POP moves the price down (zero for one).
-    pub pop_is_token0: bool,
-    /// Tick bitmap words that were read (missing words are unknown, not empty).
-    pub words: HashMap<i16, U256>,
-    /// `liquidityNet` of every initialized tick inside the words read.
-    pub liquidity_net: HashMap<i32, i128>,
-}
+pub use crate::state::chain::V3State;
 
 /// A sale part-way through: where the price stands, what was sold and fetched so far.
 #[derive(Debug, Clone)]
@@ -263,6 +247,7 @@ impl V3State {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use std::collections::HashMap;
 
     /// A pool as the chain would hold it: positions of random width and liquidity around a
     /// random current tick, the bitmap and `liquidityNet` they imply, every word a sale from

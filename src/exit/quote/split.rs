@@ -249,7 +249,7 @@ impl<'a, P: Quoting> QuoteTable<'a, P> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chain::quote::constant_product_out;
+    use crate::exit::quote::constant_product_out;
 
     struct Cp {
         pop: U256,
