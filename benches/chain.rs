@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use popwatch::chain::ChainReader;
+use popwatch::sources::chain::ChainReader;
 use popwatch_devnet::{Devnet, Scenario};
 
 fn refresh(c: &mut Criterion) {

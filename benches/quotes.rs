@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use alloy::primitives::U256;
 use criterion::{Criterion, criterion_group, criterion_main};
-use popwatch::chain::ChainReader;
 use popwatch::exit::compute::{self as exits, PoolModel};
 use popwatch::exit::quote::Quoting;
+use popwatch::sources::chain::ChainReader;
 use popwatch::state::chain::ChainReading;
 use popwatch::state::exits::Venue;
 use popwatch_devnet::{Devnet, Scenario};

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use alloy::primitives::{Address, U256};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use popwatch::app::App;
 use popwatch::config::{Config, WalletConfig};
 use popwatch::state::chain::ChainReading;
 use popwatch::state::{AppState, Update};
+use popwatch::tui::App;
 use popwatch_devnet::reading::ReadingBuilder;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -70,7 +70,9 @@ fn ui(c: &mut Criterion) {
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
     group.bench_function("draw_main_view_10000_wallets", |b| {
         b.iter(|| {
-            terminal.draw(|f| popwatch::ui::draw(f, &app)).unwrap();
+            terminal
+                .draw(|f| popwatch::tui::widgets::draw(f, &app))
+                .unwrap();
         })
     });
     group.bench_function("apply_chain_update_10000_wallets", |b| {

@@ -5,12 +5,9 @@
 //! read it.
 
 pub mod abi;
-pub mod app;
-pub mod chain;
 pub mod cli;
 pub mod cmd;
 pub mod config;
-pub mod demo;
 pub mod dirs;
 pub mod events;
 pub mod exit;
@@ -19,12 +16,10 @@ pub mod format;
 pub mod fsutil;
 pub mod history;
 pub mod logging;
-pub mod market;
 pub mod monitor;
 pub mod net;
-pub mod runner;
 pub mod signals;
 pub mod snapshot;
-pub mod source;
+pub mod sources;
 pub mod state;
-pub mod ui;
+pub mod tui;

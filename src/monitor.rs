@@ -13,7 +13,7 @@ use crate::events::{Event, Seen, diff_since, run_alert_command};
 use crate::flags::{self, Flags};
 use crate::history::Recording;
 use crate::history::recorder::Recorder;
-use crate::runner::SourceEvent;
+use crate::sources::runner::SourceEvent;
 use crate::state::{AppState, SourceName, Update};
 
 /// Red flags depend on time too (ages, staleness, dormancy): without any refresh they are
@@ -73,7 +73,7 @@ impl Monitor {
     pub fn for_sources(
         config: &crate::config::Config,
         state: AppState,
-        sources: &[Box<dyn crate::source::Source>],
+        sources: &[Box<dyn crate::sources::Source>],
         store: Option<crate::history::Store>,
         now: OffsetDateTime,
     ) -> Self {

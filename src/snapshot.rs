@@ -10,7 +10,7 @@ use time::format_description::well_known::Rfc3339;
 use crate::config::Config;
 use crate::exit::compute::sell_gas_units;
 use crate::format::{rfc3339, sanitize, token_amount};
-use crate::source::{refresh_all_once, sources_for, unavailable_updates};
+use crate::sources::{refresh_all_once, sources_for, unavailable_updates};
 use crate::state::exits::Venue;
 use crate::state::{AppState, SourceStatus};
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 /// judges each finished refresh, and each event is printed as one JSON line (flushed); until
 /// SIGINT or SIGTERM, after which what was handed to the history is written before returning.
 pub async fn run_events(config: crate::config::Config, data_dir: std::path::PathBuf) {
-    let sources = crate::source::sources_for(&config);
+    let sources = crate::sources::sources_for(&config);
     let stop = crate::signals::terminated();
     events_loop(&config, &data_dir, sources, stop, &mut std::io::stdout()).await;
 }
@@ -18,11 +18,11 @@ pub async fn run_events(config: crate::config::Config, data_dir: std::path::Path
 pub async fn events_loop(
     config: &crate::config::Config,
     data_dir: &std::path::Path,
-    sources: Vec<Box<dyn crate::source::Source>>,
+    sources: Vec<Box<dyn crate::sources::Source>>,
     stop: impl std::future::Future<Output = ()>,
     out: &mut impl Write,
 ) {
-    use crate::runner::{Runner, SourceEvent};
+    use crate::sources::runner::{Runner, SourceEvent};
     let mut state = crate::state::AppState::new(config);
     let store = match crate::history::Store::open_in(data_dir) {
         Ok(store) => Some(store),
@@ -34,7 +34,7 @@ pub async fn events_loop(
     if let Some(block) = store.as_ref().and_then(crate::history::Store::logs_block) {
         state.apply(crate::state::Update::ResumeFrom(block));
     }
-    for update in crate::source::unavailable_updates(&sources) {
+    for update in crate::sources::unavailable_updates(&sources) {
         state.apply(update);
     }
     let mut monitor = crate::monitor::Monitor::for_sources(

@@ -88,14 +88,14 @@ fn history(flag: Option<&Path>, days: u32, csv: bool) -> CommandResult {
 }
 
 fn tui(flag: Option<&Path>, demo: bool) -> CommandResult {
-    let (config, sources): (_, Vec<Box<dyn crate::source::Source>>) = if demo {
+    let (config, sources): (_, Vec<Box<dyn crate::sources::Source>>) = if demo {
         (
-            crate::demo::config(),
-            vec![Box::new(crate::demo::DemoSource::new())],
+            crate::sources::demo::config(),
+            vec![Box::new(crate::sources::demo::DemoSource::new())],
         )
     } else {
         let loaded = config::load(flag)?;
-        let sources = crate::source::sources_for(&loaded.config);
+        let sources = crate::sources::sources_for(&loaded.config);
         (loaded.config, sources)
     };
     if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
@@ -107,7 +107,7 @@ fn tui(flag: Option<&Path>, demo: bool) -> CommandResult {
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| CommandError::Runtime(format!("cannot start the async runtime: {e}")))?;
     runtime
-        .block_on(crate::app::run(config, sources, demo))
+        .block_on(crate::tui::run(config, sources, demo))
         .map_err(|e| CommandError::Runtime(format!("terminal error: {e}")))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -12,7 +12,7 @@ mod rules;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::market::disagreement::{Disagreement, compare};
+use crate::sources::market::disagreement::{Disagreement, compare};
 use crate::state::{AppState, SourceName};
 
 pub use crate::state::figures::looks_like;

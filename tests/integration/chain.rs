@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use alloy::primitives::{Address, U256};
 use alloy::providers::Provider;
 use popwatch::abi::IERC20;
-use popwatch::chain::{ChainError, ChainReader};
 use popwatch::config::{Config, RpcUrl};
+use popwatch::sources::chain::{ChainError, ChainReader};
 use popwatch::state::{AppState, SourceName, SourceStatus, Update};
 use popwatch_devnet::proxy::{Behaviour, FaultProxy};
 use popwatch_devnet::{Anvil, Devnet, Role, Scenario};
@@ -402,7 +402,7 @@ async fn a_stale_feed_is_marked_stale() {
 
 /// One refresh of the whole chain source (balances, pools, exits, sell checks, logs), its
 /// updates applied.
-async fn refresh(source: &mut popwatch::chain::ChainSource, state: &mut AppState) {
+async fn refresh(source: &mut popwatch::sources::chain::ChainSource, state: &mut AppState) {
     for update in support::refresh_once(source).await.0 {
         state.apply(update);
     }
@@ -416,7 +416,7 @@ async fn a_steady_refresh_of_a_thousand_wallets_takes_at_most_three_requests() {
         .unwrap();
     let proxy = FaultProxy::start(&d.url).await;
     let config = with_urls(d.config().unwrap(), &[proxy.url()], 10);
-    let mut source = popwatch::chain::ChainSource::new(&config);
+    let mut source = popwatch::sources::chain::ChainSource::new(&config);
     let mut state = AppState::new(&config);
     refresh(&mut source, &mut state).await;
     refresh(&mut source, &mut state).await;

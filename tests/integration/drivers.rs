@@ -13,13 +13,13 @@ use std::time::Duration;
 use alloy::primitives::{Address, U256};
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use futures::future::BoxFuture;
-use popwatch::app::{App, Host};
 use popwatch::config::{Config, WalletConfig};
 use popwatch::history::Store;
-use popwatch::runner::{Runner, SourceEvent};
-use popwatch::source::{Source, UpdateSender};
+use popwatch::sources::runner::{Runner, SourceEvent};
+use popwatch::sources::{Source, UpdateSender};
 use popwatch::state::market::MarketQuote;
 use popwatch::state::{SourceName, Update};
+use popwatch::tui::{App, Host};
 use popwatch_devnet::reading::{ReadingBuilder, e18};
 use ratatui::Terminal;
 use ratatui::backend::{Backend, TestBackend};
@@ -59,7 +59,7 @@ async fn events_asks_the_market_no_more_often_than_market_refresh_secs() {
     };
     // popwatch's own sources for this config, their refreshes counted.
     let mut counts = Vec::new();
-    let sources: Vec<Box<dyn Source>> = popwatch::source::sources_for(&config)
+    let sources: Vec<Box<dyn Source>> = popwatch::sources::sources_for(&config)
         .into_iter()
         .map(|real| {
             let refreshes = Arc::new(AtomicUsize::new(0));
@@ -308,7 +308,7 @@ async fn the_same_refreshes_give_the_same_events_and_history_in_the_app_and_in_e
     // The terminal app: its real loop on a TestBackend, the Warnings view asked for by key.
     let app_dir = tempfile::TempDir::new().unwrap();
     let sources = scripted_sources();
-    let mut app: App = popwatch::app::prepare(
+    let mut app: App = popwatch::tui::prepare(
         &config,
         &sources,
         false,
@@ -319,7 +319,7 @@ async fn the_same_refreshes_give_the_same_events_and_history_in_the_app_and_in_e
     let runner = Runner::spawn(sources, tx);
     let mut terminal = Terminal::new(TestBackend::new(120, 30)).unwrap();
     let mut host = TestHost::default();
-    popwatch::app::event_loop(
+    popwatch::tui::event_loop(
         &mut terminal,
         &mut app,
         &mut rx,

@@ -5,9 +5,9 @@
 use alloy::primitives::{Address, U160, U256, aliases::U24};
 use alloy::rpc::types::TransactionReceipt;
 use popwatch::abi::*;
-use popwatch::chain::ChainReader;
 use popwatch::exit::compute::{self as exits, PoolModel, sell_gas_units};
 use popwatch::exit::quote::Quoting;
+use popwatch::sources::chain::ChainReader;
 use popwatch::state::chain::{ChainReading, PoolReading};
 use popwatch_devnet::{Devnet, PoolPlan, Role, Scenario};
 

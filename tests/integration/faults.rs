@@ -14,10 +14,10 @@ use std::time::Duration;
 
 use alloy::primitives::{Address, U256};
 use popwatch::abi::IERC20;
-use popwatch::app::App;
-use popwatch::chain::ChainSource;
 use popwatch::config::{Config, RpcUrl};
+use popwatch::sources::chain::ChainSource;
 use popwatch::state::{AppState, SourceName, SourceStatus};
+use popwatch::tui::App;
 use popwatch_devnet::proxy::{Behaviour, FaultProxy};
 use popwatch_devnet::{Devnet, Role, Scenario};
 use ratatui::Terminal;
@@ -103,7 +103,9 @@ impl Rig {
     /// The whole screen as text.
     fn screen(&self) -> String {
         let mut terminal = Terminal::new(TestBackend::new(200, 30)).unwrap();
-        terminal.draw(|f| popwatch::ui::draw(f, &self.app)).unwrap();
+        terminal
+            .draw(|f| popwatch::tui::widgets::draw(f, &self.app))
+            .unwrap();
         let buf = terminal.backend().buffer().clone();
         (0..buf.area.height)
             .map(|y| {

@@ -582,7 +582,7 @@ async fn a_wrong_chain_endpoint_raises_wrong_chain() {
 /// marked for resembling the fake that came after it (the detail used to mark both).
 #[test]
 fn the_wallet_detail_marks_exactly_the_transfers_the_rule_accuses() {
-    use popwatch::app::{Action, App};
+    use popwatch::tui::{Action, App};
     let friend: Address = "0xab5801a7d398351b8be11c439e05c5b3259aec9b"
         .parse()
         .unwrap();
@@ -613,7 +613,9 @@ fn the_wallet_detail_marks_exactly_the_transfers_the_rule_accuses() {
     let mut app = App::new(state, NOW);
     app.handle(Action::Open);
     let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(200, 50)).unwrap();
-    terminal.draw(|f| popwatch::ui::draw(f, &app)).unwrap();
+    terminal
+        .draw(|f| popwatch::tui::widgets::draw(f, &app))
+        .unwrap();
     let buffer = terminal.backend().buffer();
     let screen: Vec<String> = buffer
         .content()

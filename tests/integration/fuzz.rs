@@ -10,14 +10,14 @@ use std::path::Path;
 
 use alloy::primitives::{Address, Bytes, I256, U256};
 use alloy::sol_types::SolValue;
-use popwatch::app::{Action, App};
-use popwatch::chain::decode_text;
 use popwatch::config::Config;
 use popwatch::exit::quote::V3State;
 use popwatch::format::{escape_json_unsafe, is_unsafe_char, sanitize};
+use popwatch::sources::chain::decode_text;
 use popwatch::state::chain::{ChainReading, EthUsd, PoolReading, TokenFacts, WalletBalance};
 use popwatch::state::exits::Venue;
 use popwatch::state::{AppState, Update};
+use popwatch::tui::{Action, App};
 use popwatch_devnet::reading::ReadingBuilder;
 use proptest::prelude::*;
 use proptest::test_runner::Config as Cases;
@@ -114,9 +114,9 @@ const DEXSCREENER: &str = r#"[{"chainId":"ethereum","dexId":"uniswap","url":"htt
 fn parse_everywhere(value: &Value) {
     let now = OffsetDateTime::now_utc();
     let quotes = [
-        popwatch::market::coingecko::parse_coin(value, now),
-        popwatch::market::coinpaprika::parse_ticker(value, now),
-        popwatch::market::dexscreener::parse_pairs(value, now).0,
+        popwatch::sources::market::coingecko::parse_coin(value, now),
+        popwatch::sources::market::coinpaprika::parse_ticker(value, now),
+        popwatch::sources::market::dexscreener::parse_pairs(value, now).0,
     ];
     for q in quotes {
         for figure in [q.price_usd, q.market_cap_usd, q.volume_24h_usd]
@@ -126,13 +126,13 @@ fn parse_everywhere(value: &Value) {
             assert!(figure.is_finite(), "{figure} from {value}");
         }
     }
-    popwatch::market::coingecko::parse_tickers(value);
-    for (_, price) in popwatch::market::coingecko::parse_chart(value) {
+    popwatch::sources::market::coingecko::parse_tickers(value);
+    for (_, price) in popwatch::sources::market::coingecko::parse_chart(value) {
         assert!(price.is_finite());
     }
-    popwatch::market::coingecko::parse_markets(value);
-    popwatch::market::coinpaprika::parse_peer(value);
-    popwatch::market::dexscreener::pairs(value);
+    popwatch::sources::market::coingecko::parse_markets(value);
+    popwatch::sources::market::coinpaprika::parse_peer(value);
+    popwatch::sources::market::dexscreener::pairs(value);
 }
 
 proptest! {
@@ -170,7 +170,7 @@ proptest! {
 
     #[test]
     fn json_rpc_responses_never_panic(value in json_value(), n in 0usize..5) {
-        if let Ok(results) = popwatch::chain::rpc::parse_responses(value, n) {
+        if let Ok(results) = popwatch::sources::chain::rpc::parse_responses(value, n) {
             prop_assert_eq!(results.len(), n);
         }
     }
@@ -188,12 +188,12 @@ proptest! {
 
     #[test]
     fn multicall_answers_decode_or_fail_without_panics(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
-        let _ = popwatch::chain::multicall::decode_aggregate3(&Bytes::from(bytes));
+        let _ = popwatch::sources::chain::multicall::decode_aggregate3(&Bytes::from(bytes));
     }
 
     #[test]
     fn tick_reads_decode_or_not_without_panics(bytes in prop::option::of(prop::collection::vec(any::<u8>(), 0..100))) {
-        let _ = popwatch::chain::pools::decode_liquidity_net(&bytes.map(Bytes::from));
+        let _ = popwatch::sources::chain::pools::decode_liquidity_net(&bytes.map(Bytes::from));
     }
 
     #[test]
@@ -348,7 +348,7 @@ proptest! {
             if let Some(action) = step {
                 app.handle(action);
             }
-            terminal.draw(|f| popwatch::ui::draw(f, &app)).unwrap();
+            terminal.draw(|f| popwatch::tui::widgets::draw(f, &app)).unwrap();
             let buf = terminal.backend().buffer();
             prop_assert!(!buf.content().iter().any(|c| c.symbol().chars().any(is_unsafe_char)));
         }

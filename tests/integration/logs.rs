@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use alloy::primitives::{Address, U256};
 use popwatch::abi::IERC20;
-use popwatch::chain::logs::LogScanner;
-use popwatch::chain::rpc::RpcClient;
+use popwatch::sources::chain::logs::LogScanner;
+use popwatch::sources::chain::rpc::RpcClient;
 
 use popwatch::config::{Config, RpcUrl};
 use popwatch::state::transfers::TransferSeen;
@@ -210,7 +210,7 @@ async fn a_second_refresh_scans_only_new_blocks() {
     assert!(!second.is_empty());
     for (from, _) in &second {
         assert!(
-            *from >= first_head - popwatch::chain::logs::CONFIRMATIONS,
+            *from >= first_head - popwatch::sources::chain::logs::CONFIRMATIONS,
             "rescanned from {from}"
         );
     }

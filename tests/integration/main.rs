@@ -19,6 +19,7 @@ mod fuzz;
 mod golden;
 mod history;
 mod hostile;
+mod layout;
 mod logs;
 mod market;
 mod migrations;

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use alloy::primitives::Address;
 use popwatch::config::{Config, Secret};
-use popwatch::market::http::{ManualClock, SystemClock};
-use popwatch::market::{self, MarketSource};
+use popwatch::sources::market::http::{ManualClock, SystemClock};
+use popwatch::sources::market::{self, MarketSource};
 use popwatch::state::{AppState, SourceName, SourceStatus, Update};
 use popwatch_devnet::market_server::{Fault, MarketFixture, MarketServer};
 use serde_json::json;
@@ -43,7 +43,7 @@ fn config(s: &MarketServer) -> Config {
 fn source(sources: &[MarketSource], name: SourceName) -> &MarketSource {
     sources
         .iter()
-        .find(|s| popwatch::source::Source::name(*s) == name)
+        .find(|s| popwatch::sources::Source::name(*s) == name)
         .unwrap()
 }
 

@@ -12,7 +12,7 @@ fn the_readme_keys_table_matches_the_keymap() {
         .skip(2)
         .take_while(|l| l.starts_with('|'))
         .collect();
-    let expected: Vec<String> = popwatch::app::help_lines()
+    let expected: Vec<String> = popwatch::tui::help_lines()
         .into_iter()
         .map(|(keys, help)| format!("| {keys} | {help} |"))
         .collect();

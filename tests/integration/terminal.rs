@@ -62,7 +62,7 @@ fn the_demo_navigates_helps_masks_and_quits_cleanly() {
     tmux.wait_text("coingecko ✓", WAIT);
 
     // Sorted by POP, largest first: j selects the second wallet; Enter opens it in full.
-    let wallets = popwatch::demo::config().wallets;
+    let wallets = popwatch::sources::demo::config().wallets;
     let address_of = |label: &str| {
         wallets
             .iter()

@@ -6,13 +6,13 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use alloy::primitives::{Address, U256};
-use popwatch::app::{Action, App};
 use popwatch::config::{Config, WalletConfig};
 use popwatch::format::is_unsafe_char;
 use popwatch::state::chain::TokenFacts;
 use popwatch::state::market::MarketQuote;
 use popwatch::state::{AppState, SourceName, Update};
-use popwatch::ui::{Screen, StatusBar, WalletsTable};
+use popwatch::tui::widgets::{Screen, StatusBar, WalletsTable};
+use popwatch::tui::{Action, App};
 use popwatch_devnet::reading::{ReadingBuilder, e18, eth_usd, pop_token_facts};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -96,7 +96,9 @@ fn fixture(token_name: &str) -> App {
 
 fn render(app: &App, width: u16, height: u16) -> Buffer {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| popwatch::ui::draw(f, app)).unwrap();
+    terminal
+        .draw(|f| popwatch::tui::widgets::draw(f, app))
+        .unwrap();
     terminal.backend().buffer().clone()
 }
 

@@ -85,7 +85,7 @@ pub fn transfers_touching(
 
 /// One refresh of a source, its updates in the order they were sent, and how long it took.
 pub async fn refresh_once(
-    source: &mut dyn popwatch::source::Source,
+    source: &mut dyn popwatch::sources::Source,
 ) -> (Vec<popwatch::state::Update>, std::time::Duration) {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let started = std::time::Instant::now();

@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 use super::text::safe;
 use super::theme;
-use crate::app::App;
+use crate::tui::App;
 
 pub struct AlertsView<'a>(pub &'a App);
 

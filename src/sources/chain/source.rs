@@ -11,7 +11,7 @@ use super::logs::LogScanner;
 use super::reader::ChainReader;
 use crate::config::Config;
 use crate::exit::compute as exits;
-use crate::source::{Source, UpdateSender};
+use crate::sources::{Source, UpdateSender};
 use crate::state::exits::{ExitReading, Leg, SellCheck};
 use crate::state::{SourceName, Update};
 

@@ -9,9 +9,9 @@ use ratatui::widgets::{Block, Borders, Cell, Row, StatefulWidget, Table, TableSt
 
 use super::text::{UNKNOWN, fit, or_unknown, private, safe};
 use super::theme;
-use crate::app::{App, SortColumn};
 use crate::format::{compact_amount, pct, usd};
 use crate::state::WalletState;
+use crate::tui::{App, SortColumn};
 
 pub struct WalletsTable<'a>(pub &'a App);
 

@@ -9,9 +9,9 @@ use ratatui::text::Line;
 use ratatui::widgets::{Axis, Block, Borders, Chart, Clear, Dataset, GraphType, Paragraph, Widget};
 
 use super::theme;
-use crate::app::App;
 use crate::format::usd;
 use crate::state::SourceName;
+use crate::tui::App;
 
 pub struct ChartView<'a>(pub &'a App);
 

@@ -7,9 +7,9 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Widget, Wrap
 
 use super::text::{fit, or_unknown, safe};
 use super::theme;
-use crate::app::App;
 use crate::format::{pct, token_amount, usd};
 use crate::state::SourceName;
+use crate::tui::App;
 
 use crate::state::figures::MARKET_SOURCES;
 

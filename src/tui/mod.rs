@@ -1,8 +1,10 @@
-//! The terminal app: its state (the data `AppState` plus what the user is looking at), key
-//! handling through the keymap, and the event loop.
+//! The terminal app: what the user is looking at (`App`, over the monitor that holds the
+//! data), key handling through the keymap, the event loop (`run`), and the widgets that draw
+//! it read-only (`widgets`).
 
 pub mod keymap;
 pub mod run;
+pub mod widgets;
 
 use std::cmp::Ordering;
 use std::collections::HashMap;

@@ -8,9 +8,9 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Sparkline, Table, W
 
 use super::text::{UNKNOWN, or_unknown};
 use super::theme;
-use crate::app::App;
 use crate::format::usd;
 use crate::state::SourceName;
+use crate::tui::App;
 
 pub struct SidePanel<'a>(pub &'a App);
 

@@ -17,8 +17,8 @@ use tokio::sync::mpsc;
 use super::{Action, App, action_for};
 use crate::config::Config;
 use crate::monitor::{Monitor, Settled};
-use crate::runner::{Runner, SourceEvent};
-use crate::source::{Source, unavailable_updates};
+use crate::sources::runner::{Runner, SourceEvent};
+use crate::sources::{Source, unavailable_updates};
 use crate::state::{AppState, SourceName, Update};
 
 /// How often the loop wakes without input: often enough for a clock, rare enough to idle.
@@ -155,7 +155,7 @@ where
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     // The first frame, before any source has answered: everything loading.
     terminal
-        .draw(|f| crate::ui::draw(f, app))
+        .draw(|f| crate::tui::widgets::draw(f, app))
         .map_err(draw_error)?;
     let mut drawn_second = app.now.unix_timestamp();
     loop {
@@ -207,7 +207,7 @@ where
         if dirty {
             app.now = OffsetDateTime::now_utc();
             terminal
-                .draw(|f| crate::ui::draw(f, app))
+                .draw(|f| crate::tui::widgets::draw(f, app))
                 .map_err(draw_error)?;
             drawn_second = app.now.unix_timestamp();
         }

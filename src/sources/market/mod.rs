@@ -16,7 +16,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 
 use crate::config::Config;
-use crate::source::{Source, UpdateSender};
+use crate::sources::{Source, UpdateSender};
 use crate::state::{SourceName, Update};
 use http::{Clock, KeyHeader, MarketError, MarketHttp, SystemClock};
 

@@ -1,5 +1,11 @@
-//! The shape of a data source: a task that refreshes on its own interval and sends typed
-//! `Update`s. Sources never touch the state or the UI.
+//! Where the figures come from: the shape of a source (a task that refreshes on its own
+//! interval and sends typed `Update`s; sources never touch the state or the UI), the chain and
+//! market sources, the demo's simulated one, and the runner that runs them.
+
+pub mod chain;
+pub mod demo;
+pub mod market;
+pub mod runner;
 
 use std::time::Duration;
 
@@ -25,11 +31,10 @@ pub trait Source: Send {
 pub fn sources_for(config: &Config) -> Vec<Box<dyn Source>> {
     // One HTTP client (one connection pool, root certificates loaded once) for them all.
     let http = crate::net::http_client(std::time::Duration::from_secs(config.chain.timeout_secs));
-    let mut sources: Vec<Box<dyn Source>> = vec![Box::new(crate::chain::ChainSource::with_http(
-        config,
-        http.clone(),
-    ))];
-    for market in crate::market::sources_for(config, http) {
+    let mut sources: Vec<Box<dyn Source>> = vec![Box::new(
+        crate::sources::chain::ChainSource::with_http(config, http.clone()),
+    )];
+    for market in crate::sources::market::sources_for(config, http) {
         sources.push(Box::new(market));
     }
     sources

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 use tokio::sync::{Notify, mpsc};
 
-use crate::source::Source;
+use crate::sources::Source;
 use crate::state::{SourceName, Update};
 
 /// What a running source says.

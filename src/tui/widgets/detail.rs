@@ -7,8 +7,8 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
 use super::text::{MASK, UNKNOWN, safe};
 use super::theme;
-use crate::app::App;
 use crate::format::{pct, signed_eth, token_amount, usd};
+use crate::tui::App;
 
 pub struct WalletDetail<'a>(pub &'a App);
 

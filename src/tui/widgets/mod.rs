@@ -24,7 +24,7 @@ pub use status::StatusBar;
 pub use views::{ContractView, LiquidityView, MarketView, PeersView, WarningsView};
 pub use wallets::WalletsTable;
 
-use crate::app::{App, Overlay, VIEWS};
+use crate::tui::{App, Overlay, VIEWS};
 use text::safe;
 
 /// Draws the whole screen.

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use crate::config::{Config, RpcUrl, WalletConfig};
 use crate::exit::quote::constant_product_out;
-use crate::source::{Source, UpdateSender};
+use crate::sources::{Source, UpdateSender};
 use crate::state::chain::{ChainReading, EthUsd, PoolReading, TokenFacts, WalletBalance};
 use crate::state::exits::Venue;
 use crate::state::market::MarketQuote;

@@ -8,9 +8,9 @@ use ratatui::widgets::{Paragraph, Widget};
 
 use super::text::{fit, safe};
 use super::theme;
-use crate::app::App;
 use crate::format::age;
 use crate::state::{SourceName, SourceStatus};
+use crate::tui::App;
 
 pub struct StatusBar<'a>(pub &'a App);
 

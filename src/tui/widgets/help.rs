@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 use super::theme;
-use crate::app::help_lines;
+use crate::tui::help_lines;
 
 pub struct HelpOverlay;
 

@@ -10,9 +10,9 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::budget::Budget;
-use crate::chain::rpc::{excerpt, looks_html, retry_after_header};
 use crate::config::Secret;
 use crate::format::sanitize;
+use crate::sources::chain::rpc::{excerpt, looks_html, retry_after_header};
 
 /// The time source of caches and budgets: the real clock, or a manual one in tests.
 pub trait Clock: Send + Sync {
