@@ -22,7 +22,7 @@ pub enum Action {
     Privacy,
     NextView,
     PrevView,
-    View(usize),
+    View(View),
     Suspend,
     Chart,
     Alerts,
@@ -75,14 +75,54 @@ pub struct Binding {
 }
 
 /// The views, in the order of their number keys.
-pub const VIEWS: [&str; 6] = [
-    "Wallets",
-    "Market",
-    "Liquidity",
-    "Warnings",
-    "Contract",
-    "Peers",
-];
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum View {
+    #[default]
+    Wallets,
+    Market,
+    Liquidity,
+    Warnings,
+    Contract,
+    Peers,
+}
+
+impl View {
+    pub const ALL: [View; 6] = [
+        View::Wallets,
+        View::Market,
+        View::Liquidity,
+        View::Warnings,
+        View::Contract,
+        View::Peers,
+    ];
+
+    /// Its name in the header.
+    pub fn title(self) -> &'static str {
+        match self {
+            View::Wallets => "Wallets",
+            View::Market => "Market",
+            View::Liquidity => "Liquidity",
+            View::Warnings => "Warnings",
+            View::Contract => "Contract",
+            View::Peers => "Peers",
+        }
+    }
+
+    /// Its number key, 1 to 6.
+    pub fn number(self) -> usize {
+        Self::ALL.iter().position(|v| *v == self).unwrap_or(0) + 1
+    }
+
+    /// The next view, after the last the first.
+    pub fn next(self) -> Self {
+        Self::ALL[self.number() % Self::ALL.len()]
+    }
+
+    /// The previous view, before the first the last.
+    pub fn previous(self) -> Self {
+        Self::ALL[(self.number() + Self::ALL.len() - 2) % Self::ALL.len()]
+    }
+}
 
 pub const KEYMAP: &[Binding] = &[
     Binding {
@@ -147,32 +187,32 @@ pub const KEYMAP: &[Binding] = &[
     },
     Binding {
         keys: &[Key::Char('1')],
-        action: Action::View(0),
+        action: Action::View(View::Wallets),
         help: "Wallets view",
     },
     Binding {
         keys: &[Key::Char('2')],
-        action: Action::View(1),
+        action: Action::View(View::Market),
         help: "Market view",
     },
     Binding {
         keys: &[Key::Char('3')],
-        action: Action::View(2),
+        action: Action::View(View::Liquidity),
         help: "Liquidity view",
     },
     Binding {
         keys: &[Key::Char('4')],
-        action: Action::View(3),
+        action: Action::View(View::Warnings),
         help: "Warnings view",
     },
     Binding {
         keys: &[Key::Char('5')],
-        action: Action::View(4),
+        action: Action::View(View::Contract),
         help: "Contract view",
     },
     Binding {
         keys: &[Key::Char('6')],
-        action: Action::View(5),
+        action: Action::View(View::Peers),
         help: "Peers view",
     },
     Binding {
@@ -249,7 +289,10 @@ mod tests {
         assert_eq!(action_for(&key(KeyCode::Char('j'))), Some(Action::Down));
         assert_eq!(action_for(&key(KeyCode::Down)), Some(Action::Down));
         assert_eq!(action_for(&key(KeyCode::Char('G'))), Some(Action::Bottom));
-        assert_eq!(action_for(&key(KeyCode::Char('3'))), Some(Action::View(2)));
+        assert_eq!(
+            action_for(&key(KeyCode::Char('3'))),
+            Some(Action::View(View::Liquidity))
+        );
         assert_eq!(
             action_for(&KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
             Some(Action::Quit)

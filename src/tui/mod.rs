@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use alloy::primitives::Address;
 use time::OffsetDateTime;
 
-pub use keymap::{Action, KEYMAP, VIEWS, action_for, help_lines};
+pub use keymap::{Action, KEYMAP, View, action_for, help_lines};
 pub use run::{Host, event_loop, prepare, run};
 
 use crate::monitor::Monitor;
@@ -68,7 +68,7 @@ pub enum Overlay {
 /// What the user is looking at; never data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ViewState {
-    pub view: usize,
+    pub view: View,
     pub overlay: Option<Overlay>,
     /// The selected wallet, kept by address so it survives re-sorting.
     pub selected: Option<Address>,
@@ -80,7 +80,7 @@ pub struct ViewState {
 impl Default for ViewState {
     fn default() -> Self {
         Self {
-            view: 0,
+            view: View::Wallets,
             overlay: None,
             selected: None,
             sort: SortColumn::Balance,
@@ -270,13 +270,11 @@ impl App {
             }
             Action::Refresh => self.refresh_requested = true,
             Action::Privacy => self.view.privacy = !self.view.privacy,
-            Action::NextView => self.view.view = (self.view.view + 1) % VIEWS.len(),
-            Action::PrevView => self.view.view = (self.view.view + VIEWS.len() - 1) % VIEWS.len(),
-            Action::View(n) => {
-                if n < VIEWS.len() {
-                    self.view.view = n;
-                    self.view.overlay = None;
-                }
+            Action::NextView => self.view.view = self.view.view.next(),
+            Action::PrevView => self.view.view = self.view.view.previous(),
+            Action::View(view) => {
+                self.view.view = view;
+                self.view.overlay = None;
             }
             Action::Suspend => self.suspend_requested = true,
             Action::Alerts => {
@@ -412,14 +410,14 @@ mod tests {
         app.handle(Action::Open);
         assert_eq!(app.view.overlay, Some(Overlay::Detail));
         app.handle(Action::Back);
-        app.handle(Action::View(3));
-        assert_eq!(app.view.view, 3);
+        app.handle(Action::View(View::Warnings));
+        assert_eq!(app.view.view, View::Warnings);
         app.handle(Action::NextView);
         app.handle(Action::NextView);
         app.handle(Action::NextView);
-        assert_eq!(app.view.view, 0);
+        assert_eq!(app.view.view, View::Wallets);
         app.handle(Action::PrevView);
-        assert_eq!(app.view.view, 5);
+        assert_eq!(app.view.view, View::Peers);
         app.handle(Action::Privacy);
         assert!(app.view.privacy);
         app.handle(Action::Refresh);

@@ -12,7 +12,7 @@ use popwatch::state::chain::TokenFacts;
 use popwatch::state::market::MarketQuote;
 use popwatch::state::{AppState, SourceName, Update};
 use popwatch::tui::widgets::{Screen, StatusBar, WalletsTable};
-use popwatch::tui::{Action, App};
+use popwatch::tui::{Action, App, View};
 use popwatch_devnet::reading::{ReadingBuilder, e18, eth_usd, pop_token_facts};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -178,15 +178,15 @@ fn wallet_detail_shows_the_full_address() {
 fn every_view_renders() {
     let mut app = fixture("POP Network Token");
     for (view, expected) in [
-        (1, "CoinGecko"),
-        (2, "Uniswap V2"),
-        (3, "[thin_liquidity]"),
-        (4, "totalSupply"),
-        (5, "market cap"),
+        (View::Market, "CoinGecko"),
+        (View::Liquidity, "Uniswap V2"),
+        (View::Warnings, "[thin_liquidity]"),
+        (View::Contract, "totalSupply"),
+        (View::Peers, "market cap"),
     ] {
         app.handle(Action::View(view));
         let screen = text(&render(&app, 150, 24));
-        assert!(screen.contains(expected), "view {view}: {screen}");
+        assert!(screen.contains(expected), "view {view:?}: {screen}");
     }
 }
 
@@ -277,15 +277,15 @@ fn a_hostile_token_name_reaches_neither_the_buffer_nor_the_terminal() {
         source: SourceName::Coinpaprika,
         error: hostile.to_owned(),
     });
-    for view in 0..6 {
+    for view in View::ALL {
         app.handle(Action::View(view));
         let buf = render(&app, 150, 24);
         let screen = text(&buf);
         for line in screen.lines() {
-            assert!(!line.chars().any(is_unsafe_char), "view {view}: {line:?}");
+            assert!(!line.chars().any(is_unsafe_char), "view {view:?}: {line:?}");
         }
         assert!(
-            view != 0 || screen.contains("USDC"),
+            view != View::Wallets || screen.contains("USDC"),
             "the readable part stays visible"
         );
     }
@@ -299,11 +299,11 @@ fn a_hostile_token_name_reaches_neither_the_buffer_nor_the_terminal() {
         },
     )
     .unwrap();
-    app.handle(Action::View(0));
+    app.handle(Action::View(View::Wallets));
     terminal
         .draw(|f| Screen(&app).render(f.area(), f.buffer_mut()))
         .unwrap();
-    app.handle(Action::View(4));
+    app.handle(Action::View(View::Contract));
     terminal
         .draw(|f| Screen(&app).render(f.area(), f.buffer_mut()))
         .unwrap();
@@ -354,16 +354,16 @@ fn every_panel_with_real_looking_state() {
     )));
     app.evaluate_flags(NOW);
     for (view, name) in [
-        (1, "market"),
-        (2, "liquidity"),
-        (3, "warnings"),
-        (4, "contract"),
-        (5, "peers"),
+        (View::Market, "market"),
+        (View::Liquidity, "liquidity"),
+        (View::Warnings, "warnings"),
+        (View::Contract, "contract"),
+        (View::Peers, "peers"),
     ] {
         app.handle(Action::View(view));
         insta::assert_snapshot!(format!("view_{name}"), text(&render(&app, 150, 34)));
     }
-    app.handle(Action::View(0));
+    app.handle(Action::View(View::Wallets));
     app.handle(Action::Top);
     app.handle(Action::Open);
     let detail = text(&render(&app, 150, 34));
@@ -390,16 +390,16 @@ fn every_view_with_no_data_at_all_shows_unknowns_not_zeros() {
     };
     let mut app = App::new(AppState::new(&config), NOW);
     app.evaluate_flags(NOW);
-    for view in 0..6 {
+    for (index, view) in View::ALL.into_iter().enumerate() {
         app.handle(Action::View(view));
         let screen = text(&render(&app, 150, 34));
         assert!(
             !screen.contains("$0.0") && !screen.contains("NaN"),
-            "view {view}: {screen}"
+            "view {view:?}: {screen}"
         );
-        insta::assert_snapshot!(format!("empty_view_{view}"), screen);
+        insta::assert_snapshot!(format!("empty_view_{index}"), screen);
     }
-    app.handle(Action::View(3));
+    app.handle(Action::View(View::Warnings));
     let warnings = text(&render(&app, 150, 34));
     assert!(warnings.contains("Not evaluated"), "{warnings}");
 }

@@ -24,7 +24,7 @@ pub use status::StatusBar;
 pub use views::{ContractView, LiquidityView, MarketView, PeersView, WarningsView};
 pub use wallets::WalletsTable;
 
-use crate::tui::{App, Overlay, VIEWS};
+use crate::tui::{App, Overlay, View};
 use text::safe;
 
 /// Draws the whole screen.
@@ -63,7 +63,7 @@ impl Widget for Screen<'_> {
         .areas(area);
         Header(app).render(header, buf);
         match app.view.view {
-            0 => {
+            View::Wallets => {
                 if body.width >= 146 {
                     let [table, side] =
                         Layout::horizontal([Constraint::Min(102), Constraint::Length(44)])
@@ -74,11 +74,11 @@ impl Widget for Screen<'_> {
                     WalletsTable(app).render(body, buf);
                 }
             }
-            1 => MarketView(app).render(body, buf),
-            2 => LiquidityView(app).render(body, buf),
-            3 => WarningsView(app).render(body, buf),
-            4 => ContractView(app).render(body, buf),
-            _ => PeersView(app).render(body, buf),
+            View::Market => MarketView(app).render(body, buf),
+            View::Liquidity => LiquidityView(app).render(body, buf),
+            View::Warnings => WarningsView(app).render(body, buf),
+            View::Contract => ContractView(app).render(body, buf),
+            View::Peers => PeersView(app).render(body, buf),
         }
         StatusBar(app).render(status, buf);
         match app.view.overlay {
@@ -110,13 +110,16 @@ impl Widget for Header<'_> {
             ));
             spans.push(Span::raw("  "));
         }
-        for (i, view) in VIEWS.iter().enumerate() {
-            let style = if i == app.view.view {
+        for view in View::ALL {
+            let style = if view == app.view.view {
                 theme::selected()
             } else {
                 theme::dim()
             };
-            spans.push(Span::styled(format!(" {} {view} ", i + 1), style));
+            spans.push(Span::styled(
+                format!(" {} {} ", view.number(), view.title()),
+                style,
+            ));
         }
         if app.view.privacy {
             spans.push(Span::styled("  privacy on", theme::warn()));
