@@ -26,10 +26,65 @@ pub const POOL_MOVE_PCT: f64 = 1.0;
 /// changelog.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// What changed: an event's `kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// The first scan of a wallet in a run: its earlier transfers, summarised.
+    TransfersBackfilled,
+    TransferIn,
+    TransferOut,
+    PoolChanged,
+    PriceMove,
+    FlagRaised,
+    FlagCleared,
+    SourceState,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 8] = [
+        EventKind::TransfersBackfilled,
+        EventKind::TransferIn,
+        EventKind::TransferOut,
+        EventKind::PoolChanged,
+        EventKind::PriceMove,
+        EventKind::FlagRaised,
+        EventKind::FlagCleared,
+        EventKind::SourceState,
+    ];
+
+    /// The name in the JSON, the store and the alerts feed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::TransfersBackfilled => "transfers_backfilled",
+            EventKind::TransferIn => "transfer_in",
+            EventKind::TransferOut => "transfer_out",
+            EventKind::PoolChanged => "pool_changed",
+            EventKind::PriceMove => "price_move",
+            EventKind::FlagRaised => "flag_raised",
+            EventKind::FlagCleared => "flag_cleared",
+            EventKind::SourceState => "source_state",
+        }
+    }
+}
+
+impl std::fmt::Display for EventKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// Times go out as RFC 3339 UTC, as everywhere in popwatch's machine output.
+fn rfc3339_time<S: serde::Serializer>(at: &OffsetDateTime, out: S) -> Result<S::Ok, S::Error> {
+    out.serialize_str(&rfc3339(*at))
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Event {
-    pub ts: String,
-    pub kind: &'static str,
+    /// When popwatch saw the change.
+    #[serde(serialize_with = "rfc3339_time")]
+    pub ts: OffsetDateTime,
+    pub kind: EventKind,
     pub schema_version: u32,
     /// Unique per event, so two processes writing the same store never double it.
     #[serde(skip)]
@@ -39,9 +94,9 @@ pub struct Event {
 }
 
 impl Event {
-    fn new(now: OffsetDateTime, kind: &'static str, key: String, fields: Value) -> Self {
+    fn new(now: OffsetDateTime, kind: EventKind, key: String, fields: Value) -> Self {
         Self {
-            ts: rfc3339(now),
+            ts: now,
             kind,
             schema_version: SCHEMA_VERSION,
             key,
@@ -59,35 +114,34 @@ impl Event {
         let f = &self.fields;
         let s = |k: &str| f[k].as_str().unwrap_or("").to_owned();
         crate::format::sanitize(&match self.kind {
-            "transfer_in" => format!(
+            EventKind::TransferIn => format!(
                 "{} received {} raw POP from {}",
                 s("wallet_label"),
                 s("amount_raw"),
                 s("counterparty")
             ),
-            "transfer_out" => format!(
+            EventKind::TransferOut => format!(
                 "{} sent {} raw POP to {}",
                 s("wallet_label"),
                 s("amount_raw"),
                 s("counterparty")
             ),
-            "transfers_backfilled" => {
+            EventKind::TransfersBackfilled => {
                 format!(
                     "{}: {} earlier transfers found by the first scan",
                     s("wallet_label"),
                     f["count"]
                 )
             }
-            "pool_changed" => format!("{} pool {} {}", s("venue"), s("pool"), s("change")),
-            "price_move" => format!(
+            EventKind::PoolChanged => format!("{} pool {} {}", s("venue"), s("pool"), s("change")),
+            EventKind::PriceMove => format!(
                 "{} price moved {:.1}% within an hour",
                 s("source"),
                 f["change_pct"].as_f64().unwrap_or(0.0)
             ),
-            "flag_raised" => format!("raised: {} {}", s("id"), s("detail")),
-            "flag_cleared" => format!("cleared: {} {}", s("id"), s("subject")),
-            "source_state" => format!("{} {}", s("source"), s("state")),
-            other => other.to_owned(),
+            EventKind::FlagRaised => format!("raised: {} {}", s("id"), s("detail")),
+            EventKind::FlagCleared => format!("cleared: {} {}", s("id"), s("subject")),
+            EventKind::SourceState => format!("{} {}", s("source"), s("state")),
         })
     }
 }
@@ -189,7 +243,7 @@ fn transfers(prev: &Seen, next: &AppState, now: OffsetDateTime, out: &mut Vec<Ev
             if old > 0 {
                 out.push(Event::new(
                     now,
-                    "transfers_backfilled",
+                    EventKind::TransfersBackfilled,
                     format!("backfill:{:#x}:{}", w.address, next.logs_block.unwrap_or_default()),
                     json!({"wallet": w.address.to_checksum(None), "wallet_label": w.label, "count": old}),
                 ));
@@ -201,9 +255,9 @@ fn transfers(prev: &Seen, next: &AppState, now: OffsetDateTime, out: &mut Vec<Ev
             out.push(Event::new(
                 now,
                 if incoming {
-                    "transfer_in"
+                    EventKind::TransferIn
                 } else {
-                    "transfer_out"
+                    EventKind::TransferOut
                 },
                 format!("transfer:{}:{}:{:#x}", t.tx, t.log_index, w.address),
                 json!({
@@ -238,7 +292,7 @@ fn pools(prev: &Seen, next: &AppState, now: OffsetDateTime, out: &mut Vec<Event>
     let mut push = |venue: &str, pool: String, change: String| {
         out.push(Event::new(
             now,
-            "pool_changed",
+            EventKind::PoolChanged,
             format!("pool:{pool}:{block}"),
             json!({"venue": venue, "pool": pool, "change": change}),
         ));
@@ -301,7 +355,7 @@ fn price_move(next: &AppState, now: OffsetDateTime, out: &mut Vec<Event>) {
             let hour = latest_at.unix_timestamp() / 3600;
             out.push(Event::new(
                 now,
-                "price_move",
+                EventKind::PriceMove,
                 format!("price:{}:{hour}", source.as_str()),
                 json!({"source": source.as_str(), "change_pct": change, "from_usd": hour_ago, "to_usd": latest, "at": rfc3339(latest_at)}),
             ));
@@ -322,7 +376,7 @@ fn flags(prev: &Flags, next: &Flags, now: OffsetDateTime, out: &mut Vec<Event>) 
         if !before.contains(&key(w)) {
             out.push(Event::new(
                 now,
-                "flag_raised",
+                EventKind::FlagRaised,
                 format!("flag_raised:{}:{}:{}", w.id, key(w).1, now.unix_timestamp()),
                 json!({"id": w.id, "severity": w.severity, "subject": key(w).1, "detail": w.detail}),
             ));
@@ -332,7 +386,7 @@ fn flags(prev: &Flags, next: &Flags, now: OffsetDateTime, out: &mut Vec<Event>) 
         if !after.contains(&key(w)) {
             out.push(Event::new(
                 now,
-                "flag_cleared",
+                EventKind::FlagCleared,
                 format!(
                     "flag_cleared:{}:{}:{}",
                     w.id,
@@ -373,7 +427,7 @@ fn sources(prev: &Seen, next: &AppState, now: OffsetDateTime, out: &mut Vec<Even
         if let Some(change) = change {
             out.push(Event::new(
                 now,
-                "source_state",
+                EventKind::SourceState,
                 format!("source:{}:{}", name.as_str(), now.unix_timestamp()),
                 json!({"source": name.as_str(), "state": change}),
             ));

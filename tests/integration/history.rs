@@ -197,7 +197,7 @@ fn price_moves_and_pool_changes_are_events() {
     let events = popwatch::events::diff(&prev, &next, &Flags::default(), &Flags::default(), NOW);
     let moved = events
         .iter()
-        .find(|e| e.kind == "price_move")
+        .find(|e| e.kind == popwatch::events::EventKind::PriceMove)
         .expect("11% within an hour");
     assert_fits_event_schema(&events);
     assert!((moved.fields["change_pct"].as_f64().unwrap() - 11.0).abs() < 0.01);
@@ -206,7 +206,7 @@ fn price_moves_and_pool_changes_are_events() {
     assert!(
         popwatch::events::diff(&prev, &calm, &Flags::default(), &Flags::default(), NOW)
             .iter()
-            .all(|e| e.kind != "price_move")
+            .all(|e| e.kind != popwatch::events::EventKind::PriceMove)
     );
 }
 
@@ -350,7 +350,7 @@ async fn a_big_sale_moves_a_pool_and_gives_pool_changed() {
     );
     let changed = events
         .iter()
-        .find(|e| e.kind == "pool_changed")
+        .find(|e| e.kind == popwatch::events::EventKind::PoolChanged)
         .expect("the V2 pool moved");
     assert_eq!(
         changed.fields["pool"],
@@ -580,7 +580,7 @@ fn a_drained_or_new_pool_is_an_event() {
     assert_eq!(
         events
             .iter()
-            .find(|e| e.kind == "pool_changed")
+            .find(|e| e.kind == popwatch::events::EventKind::PoolChanged)
             .unwrap()
             .fields["change"],
         "created"
@@ -597,7 +597,7 @@ fn a_drained_or_new_pool_is_an_event() {
     assert_eq!(
         events
             .iter()
-            .find(|e| e.kind == "pool_changed")
+            .find(|e| e.kind == popwatch::events::EventKind::PoolChanged)
             .unwrap()
             .fields["change"],
         "drained"
@@ -608,7 +608,7 @@ fn a_drained_or_new_pool_is_an_event() {
     assert_eq!(
         events
             .iter()
-            .find(|e| e.kind == "pool_changed")
+            .find(|e| e.kind == popwatch::events::EventKind::PoolChanged)
             .unwrap()
             .fields["change"],
         "drained"
@@ -619,7 +619,7 @@ fn a_drained_or_new_pool_is_an_event() {
     assert!(
         popwatch::events::diff(&created, &nudged, &Flags::default(), &Flags::default(), NOW)
             .iter()
-            .all(|e| e.kind != "pool_changed")
+            .all(|e| e.kind != popwatch::events::EventKind::PoolChanged)
     );
 }
 

@@ -23,17 +23,10 @@ impl Widget for AlertsView<'_> {
             ));
         }
         for (event, seen) in app.alerts.iter().take(usize::from(area.height)) {
-            let when = time::OffsetDateTime::parse(
-                &event.ts,
-                &time::format_description::well_known::Rfc3339,
-            )
-            .map(|at| {
-                format!(
-                    "{:>4} ago",
-                    crate::format::age((app.now - at).whole_seconds())
-                )
-            })
-            .unwrap_or_default();
+            let when = format!(
+                "{:>4} ago",
+                crate::format::age((app.now - event.ts).whole_seconds())
+            );
             let text = format!(
                 "{} {when}  {:<20} {}",
                 if *seen { " " } else { "●" },
