@@ -7,16 +7,17 @@
 //! raised, a "below the minimum" flag clears only when the figure is 5% above the minimum, and
 //! an "above the maximum" flag only when it is 5% below the maximum.
 
+mod rule_id;
 mod rules;
 
 use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::sources::market::disagreement::{Disagreement, compare};
-use crate::state::{AppState, SourceName};
+use crate::state::AppState;
 
 pub use crate::state::figures::looks_like;
-pub use rules::RULE_IDS;
+pub use rule_id::RuleId;
 
 /// The margin of the hysteresis, as a fraction of the threshold.
 pub const HYSTERESIS: f64 = 0.05;
@@ -45,7 +46,7 @@ pub struct Subject {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Warning {
-    pub id: &'static str,
+    pub id: RuleId,
     pub severity: Severity,
     pub title: String,
     pub detail: String,
@@ -56,7 +57,7 @@ pub struct Warning {
 /// A rule that could not be evaluated, and what it lacks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NotEvaluated {
-    pub id: &'static str,
+    pub id: RuleId,
     pub missing: String,
 }
 
@@ -69,7 +70,7 @@ pub struct Flags {
 
 impl Flags {
     /// Whether `id` was raised for `subject` (for hysteresis).
-    pub fn was_raised(&self, id: &str, subject: Option<&str>) -> bool {
+    pub fn was_raised(&self, id: RuleId, subject: Option<&str>) -> bool {
         self.raised
             .iter()
             .any(|w| w.id == id && w.subject.as_ref().map(|s| s.id.as_str()) == subject)
@@ -91,11 +92,7 @@ pub fn evaluate(state: &AppState, now: OffsetDateTime, previous: Option<&Flags>)
     flags
 }
 
-const MARKET: [SourceName; 3] = [
-    SourceName::Coingecko,
-    SourceName::Coinpaprika,
-    SourceName::Dexscreener,
-];
+use crate::state::figures::MARKET_SOURCES as MARKET;
 
 /// Price, market cap, circulating and total supply across the market sources, with the
 /// on-chain values (pool spot price, `totalSupply`) where the chain provides them.

@@ -4,33 +4,10 @@
 use alloy::primitives::{Address, U256};
 use time::OffsetDateTime;
 
-use super::{Evidence, Flags, HYSTERESIS, NotEvaluated, Severity, Subject, Warning};
+use super::{Evidence, Flags, HYSTERESIS, NotEvaluated, RuleId, Severity, Subject, Warning};
 use crate::format::{pct, rfc3339, sanitize, usd};
 use crate::state::figures;
 use crate::state::{AppState, SourceName, SourceStatus, WalletState};
-
-/// Every rule's stable id, in PRODUCT.md's order.
-pub const RULE_IDS: [&str; 19] = [
-    "no_pool",
-    "thin_liquidity",
-    "high_price_impact",
-    "exit_below_gas",
-    "no_gas",
-    "cannot_sell",
-    "open_approval",
-    "low_volume",
-    "supply_mismatch",
-    "deep_drawdown",
-    "tiny_market_cap",
-    "no_major_listing",
-    "dormant_contract",
-    "no_development",
-    "price_divergence",
-    "contract_mismatch",
-    "address_poisoning",
-    "source_failing",
-    "wrong_chain",
-];
 
 struct Ctx<'a> {
     state: &'a AppState,
@@ -63,7 +40,7 @@ fn wallet_subject(w: &WalletState) -> Subject {
 impl Ctx<'_> {
     fn raise(
         &mut self,
-        id: &'static str,
+        id: RuleId,
         severity: Severity,
         title: &str,
         detail: String,
@@ -80,7 +57,7 @@ impl Ctx<'_> {
         });
     }
 
-    fn missing(&mut self, id: &'static str, missing: &str) {
+    fn missing(&mut self, id: RuleId, missing: &str) {
         self.out.not_evaluated.push(NotEvaluated {
             id,
             missing: missing.to_owned(),
@@ -88,7 +65,7 @@ impl Ctx<'_> {
     }
 
     /// `value < min`, with hysteresis: once raised, clears only at `min × (1 + margin)`.
-    fn below(&self, id: &str, subject: Option<&str>, value: f64, min: f64) -> bool {
+    fn below(&self, id: RuleId, subject: Option<&str>, value: f64, min: f64) -> bool {
         let limit = if self.previous.was_raised(id, subject) {
             min * (1.0 + HYSTERESIS)
         } else {
@@ -98,7 +75,7 @@ impl Ctx<'_> {
     }
 
     /// `value > max`, with hysteresis: once raised, clears only at `max × (1 − margin)`.
-    fn above(&self, id: &str, subject: Option<&str>, value: f64, max: f64) -> bool {
+    fn above(&self, id: RuleId, subject: Option<&str>, value: f64, max: f64) -> bool {
         let limit = if self.previous.was_raised(id, subject) {
             max * (1.0 - HYSTERESIS)
         } else {
@@ -152,12 +129,12 @@ pub fn all(state: &AppState, now: OffsetDateTime, previous: &Flags) -> Flags {
 
 fn no_pool(c: &mut Ctx) {
     if !c.exits_known() {
-        return c.missing("no_pool", "chain (pools not read yet)");
+        return c.missing(RuleId::NoPool, "chain (pools not read yet)");
     }
     if c.state.pools.is_empty() {
         let at = c.chain_at();
         c.raise(
-            "no_pool",
+            RuleId::NoPool,
             Severity::Critical,
             "No pool to sell into",
             "No POP/WETH pool exists in Uniswap V1, V2, V3 or SushiSwap: there is no on-chain exit.".into(),
@@ -176,11 +153,11 @@ fn deepest_liquidity_usd(state: &AppState) -> Option<(f64, &crate::state::exits:
 fn thin_liquidity(c: &mut Ctx) {
     let min = c.state.rules.thresholds.min_liquidity_usd;
     if !c.exits_known() {
-        return c.missing("thin_liquidity", "chain (pools not read yet)");
+        return c.missing(RuleId::ThinLiquidity, "chain (pools not read yet)");
     }
     let Some((liquidity, pool)) = deepest_liquidity_usd(c.state) else {
         return c.missing(
-            "thin_liquidity",
+            RuleId::ThinLiquidity,
             if c.state.eth_usd.is_none() {
                 "chainlink (ETH/USD)"
             } else {
@@ -189,11 +166,11 @@ fn thin_liquidity(c: &mut Ctx) {
         );
     };
     let pool_id = pool.address.to_checksum(None);
-    if c.below("thin_liquidity", Some(&pool_id), liquidity, min) {
+    if c.below(RuleId::ThinLiquidity, Some(&pool_id), liquidity, min) {
         let at = c.chain_at();
         let feed_at = c.state.eth_usd.as_ref().map(|e| e.updated_at);
         c.raise(
-            "thin_liquidity",
+            RuleId::ThinLiquidity,
             Severity::Warning,
             "Thin liquidity",
             format!(
@@ -235,7 +212,7 @@ fn thin_liquidity(c: &mut Ctx) {
 /// high_price_impact, exit_below_gas and no_gas: per wallet, from its exit.
 fn wallet_exits(c: &mut Ctx) {
     if !c.exits_known() {
-        for id in ["high_price_impact", "exit_below_gas", "no_gas"] {
+        for id in [RuleId::HighPriceImpact, RuleId::ExitBelowGas, RuleId::NoGas] {
             c.missing(id, "chain (exits not computed yet)");
         }
         return;
@@ -249,13 +226,13 @@ fn wallet_exits(c: &mut Ctx) {
         let sid = subject.id.clone();
         let label = sanitize(&w.label);
         if c.above(
-            "high_price_impact",
+            RuleId::HighPriceImpact,
             Some(&sid),
             exit.price_impact_pct,
             max_impact,
         ) {
             c.raise(
-                "high_price_impact",
+                RuleId::HighPriceImpact,
                 Severity::Warning,
                 "Selling moves the price a lot",
                 format!(
@@ -284,7 +261,7 @@ fn wallet_exits(c: &mut Ctx) {
         let net = exit.net_eth_wei();
         if net.is_negative() {
             c.raise(
-                "exit_below_gas",
+                RuleId::ExitBelowGas,
                 Severity::Critical,
                 "Selling costs more than it brings",
                 format!(
@@ -310,7 +287,7 @@ fn wallet_exits(c: &mut Ctx) {
             && eth < exit.gas_cost_wei
         {
             c.raise(
-                "no_gas",
+                RuleId::NoGas,
                 Severity::Warning,
                 "Not enough ETH to pay for a sale",
                 format!(
@@ -327,13 +304,13 @@ fn wallet_exits(c: &mut Ctx) {
 
 fn cannot_sell(c: &mut Ctx) {
     if !c.exits_known() {
-        return c.missing("cannot_sell", "chain (sell checks not run yet)");
+        return c.missing(RuleId::CannotSell, "chain (sell checks not run yet)");
     }
     let at = c.chain_at();
     for w in &c.state.wallets {
         if let Some(check) = w.sell_check.as_ref().filter(|c| !c.ok) {
             c.raise(
-                "cannot_sell",
+                RuleId::CannotSell,
                 Severity::Critical,
                 "A sale fails in simulation",
                 format!(
@@ -350,14 +327,17 @@ fn cannot_sell(c: &mut Ctx) {
 
 fn open_approval(c: &mut Ctx) {
     if c.state.logs_block.is_none() {
-        return c.missing("open_approval", "chain (Approval logs not scanned yet)");
+        return c.missing(
+            RuleId::OpenApproval,
+            "chain (Approval logs not scanned yet)",
+        );
     }
     let at = c.chain_at();
     for w in &c.state.wallets {
         let Some(h) = &w.history else { continue };
         for (spender, allowance) in &h.approvals {
             c.raise(
-                "open_approval",
+                RuleId::OpenApproval,
                 Severity::Warning,
                 "A contract may still spend this wallet's POP",
                 format!(
@@ -394,14 +374,14 @@ fn low_volume(c: &mut Ctx) {
     let volumes = market_values(c, |q| q.volume_24h_usd);
     if volumes.is_empty() {
         return c.missing(
-            "low_volume",
+            RuleId::LowVolume,
             "coingecko, coinpaprika, dexscreener (no 24h volume)",
         );
     }
     let highest = volumes.iter().map(|v| v.1).fold(f64::MIN, f64::max);
-    if c.below("low_volume", None, highest, min) {
+    if c.below(RuleId::LowVolume, None, highest, min) {
         c.raise(
-            "low_volume",
+            RuleId::LowVolume,
             Severity::Warning,
             "Almost no trading",
             format!(
@@ -425,7 +405,10 @@ fn supply_mismatch(c: &mut Ctx) {
         .filter(|d| d.figure.ends_with("supply"))
         .collect();
     if relevant.iter().all(|d| d.values.len() < 2) {
-        return c.missing("supply_mismatch", "at least two sources of supply figures");
+        return c.missing(
+            RuleId::SupplyMismatch,
+            "at least two sources of supply figures",
+        );
     }
     let disagreeing: Vec<_> = relevant
         .iter()
@@ -453,7 +436,7 @@ fn supply_mismatch(c: &mut Ctx) {
             })
             .collect();
         c.raise(
-            "supply_mismatch",
+            RuleId::SupplyMismatch,
             Severity::Warning,
             "Sources disagree on the supply",
             format!("{detail}."),
@@ -467,12 +450,15 @@ fn deep_drawdown(c: &mut Ctx) {
     let max = c.state.rules.thresholds.max_drawdown_pct;
     let drawdowns = market_values(c, |q| q.ath_change_pct);
     if drawdowns.is_empty() {
-        return c.missing("deep_drawdown", "coingecko, coinpaprika (no all-time high)");
+        return c.missing(
+            RuleId::DeepDrawdown,
+            "coingecko, coinpaprika (no all-time high)",
+        );
     }
     let deepest = drawdowns.iter().map(|d| -d.1).fold(f64::MIN, f64::max);
-    if c.above("deep_drawdown", None, deepest, max) {
+    if c.above(RuleId::DeepDrawdown, None, deepest, max) {
         c.raise(
-            "deep_drawdown",
+            RuleId::DeepDrawdown,
             Severity::Warning,
             "Far below its all-time high",
             format!(
@@ -496,12 +482,15 @@ fn tiny_market_cap(c: &mut Ctx) {
         .filter(|v| v.1 > 0.0)
         .collect();
     if caps.is_empty() {
-        return c.missing("tiny_market_cap", "a non-zero market cap from any source");
+        return c.missing(
+            RuleId::TinyMarketCap,
+            "a non-zero market cap from any source",
+        );
     }
     let highest = caps.iter().map(|v| v.1).fold(f64::MIN, f64::max);
-    if c.below("tiny_market_cap", None, highest, min) {
+    if c.below(RuleId::TinyMarketCap, None, highest, min) {
         c.raise(
-            "tiny_market_cap",
+            RuleId::TinyMarketCap,
             Severity::Warning,
             "A tiny market cap",
             format!(
@@ -519,7 +508,7 @@ fn tiny_market_cap(c: &mut Ctx) {
 
 fn no_major_listing(c: &mut Ctx) {
     let Some(venues) = c.state.venues.get(&SourceName::Coingecko) else {
-        return c.missing("no_major_listing", "coingecko (tickers)");
+        return c.missing(RuleId::NoMajorListing, "coingecko (tickers)");
     };
     let majors = &c.state.rules.thresholds.major_exchanges;
     if !venues.iter().any(|v| majors.contains(&v.exchange)) {
@@ -530,7 +519,7 @@ fn no_major_listing(c: &mut Ctx) {
             .and_then(|q| q.fetched_at);
         let found: Vec<String> = venues.iter().map(|v| sanitize(&v.exchange)).collect();
         c.raise(
-            "no_major_listing",
+            RuleId::NoMajorListing,
             Severity::Warning,
             "No major exchange lists it",
             format!(
@@ -551,7 +540,10 @@ fn no_major_listing(c: &mut Ctx) {
 fn dormant_contract(c: &mut Ctx) {
     let days = c.state.rules.thresholds.dormant_days;
     let (Some(_), Some(block)) = (c.state.logs_block, c.state.block) else {
-        return c.missing("dormant_contract", "chain (Transfer logs not scanned yet)");
+        return c.missing(
+            RuleId::DormantContract,
+            "chain (Transfer logs not scanned yet)",
+        );
     };
     // Chain time, so that an idle chain's clock decides, not the machine's.
     let now = block.time;
@@ -564,7 +556,7 @@ fn dormant_contract(c: &mut Ctx) {
     };
     if dormant {
         c.raise(
-            "dormant_contract",
+            RuleId::DormantContract,
             Severity::Warning,
             "No transfers for a long time",
             match age_days {
@@ -590,16 +582,16 @@ fn dormant_contract(c: &mut Ctx) {
 
 fn no_development(c: &mut Ctx) {
     let Some(q) = c.state.market.get(&SourceName::Coingecko) else {
-        return c.missing("no_development", "coingecko (developer data)");
+        return c.missing(RuleId::NoDevelopment, "coingecko (developer data)");
     };
     if q.dev_commits_4_weeks.is_none() && q.has_repository.is_none() {
-        return c.missing("no_development", "coingecko (developer data)");
+        return c.missing(RuleId::NoDevelopment, "coingecko (developer data)");
     }
     let no_commits = q.dev_commits_4_weeks.is_some_and(|n| n == 0.0);
     let no_repo = q.has_repository == Some(false);
     if no_commits || no_repo {
         c.raise(
-            "no_development",
+            RuleId::NoDevelopment,
             Severity::Info,
             "No visible development",
             format!(
@@ -641,21 +633,24 @@ fn no_development(c: &mut Ctx) {
 fn price_divergence(c: &mut Ctx) {
     let max = c.state.rules.thresholds.max_price_divergence_pct;
     let Some(onchain) = c.state.onchain_price_usd() else {
-        return c.missing("price_divergence", "chain (a pool) and chainlink (ETH/USD)");
+        return c.missing(
+            RuleId::PriceDivergence,
+            "chain (a pool) and chainlink (ETH/USD)",
+        );
     };
     let prices = market_values(c, |q| q.price_usd);
     if prices.is_empty() {
         return c.missing(
-            "price_divergence",
+            RuleId::PriceDivergence,
             "coingecko, coinpaprika, dexscreener (no price)",
         );
     }
     let at = c.chain_at();
     for (source, price, fetched) in prices {
         let off = (price / onchain - 1.0).abs() * 100.0;
-        if c.above("price_divergence", Some(source.as_str()), off, max) {
+        if c.above(RuleId::PriceDivergence, Some(source.as_str()), off, max) {
             c.raise(
-                "price_divergence",
+                RuleId::PriceDivergence,
                 Severity::Warning,
                 "An aggregator's price is far from the chain's",
                 format!(
@@ -743,11 +738,11 @@ fn contract_mismatch(c: &mut Ctx) {
         }
     }
     if !c.chain_read() && listed == 0 {
-        return c.missing("contract_mismatch", "chain and the market sources");
+        return c.missing(RuleId::ContractMismatch, "chain and the market sources");
     }
     if !problems.is_empty() {
         c.raise(
-            "contract_mismatch",
+            RuleId::ContractMismatch,
             Severity::Critical,
             "The contract is not what is expected",
             format!("{}.", problems.join("; ")),
@@ -762,7 +757,10 @@ fn contract_mismatch(c: &mut Ctx) {
 
 fn address_poisoning(c: &mut Ctx) {
     if c.state.logs_block.is_none() {
-        return c.missing("address_poisoning", "chain (Transfer logs not scanned yet)");
+        return c.missing(
+            RuleId::AddressPoisoning,
+            "chain (Transfer logs not scanned yet)",
+        );
     }
     let watched: Vec<Address> = c.state.wallets.iter().map(|w| w.address).collect();
     for w in &c.state.wallets {
@@ -774,7 +772,7 @@ fn address_poisoning(c: &mut Ctx) {
                 .find(|l| l.tx == t.tx && l.log_index == t.log_index)
             {
                 c.raise(
-                    "address_poisoning",
+                    RuleId::AddressPoisoning,
                     Severity::Critical,
                     "A lookalike address sent tokens",
                     format!(
@@ -797,7 +795,7 @@ fn address_poisoning(c: &mut Ctx) {
                 && t.tx_sender.is_some_and(|s| s != w.address)
             {
                 c.raise(
-                    "address_poisoning",
+                    RuleId::AddressPoisoning,
                     Severity::Critical,
                     "A zero-value transfer this wallet did not make",
                     format!(
@@ -836,7 +834,7 @@ fn source_failing(c: &mut Ctx) {
         };
         if let Some(reason) = reason {
             c.raise(
-                "source_failing",
+                RuleId::SourceFailing,
                 Severity::Warning,
                 "A source is failing",
                 format!("{} {reason}.", name.as_str()),
@@ -853,7 +851,7 @@ fn source_failing(c: &mut Ctx) {
 fn wrong_chain(c: &mut Ctx) {
     for r in &c.state.refused_endpoints {
         c.raise(
-            "wrong_chain",
+            RuleId::WrongChain,
             Severity::Critical,
             "An RPC endpoint serves another chain",
             format!(

@@ -6,7 +6,7 @@
 
 use alloy::primitives::Address;
 use popwatch::config::Config;
-use popwatch::flags::{Evidence, Flags, Severity, Subject, Warning};
+use popwatch::flags::{Evidence, Flags, RuleId, Severity, Subject, Warning};
 use popwatch::state::{AppState, SourceName, Update};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -35,9 +35,9 @@ fn the_schemas_carry_the_versions_event_kinds_and_rule_ids_of_the_code() {
         event["properties"]["schema_version"]["const"],
         popwatch::events::SCHEMA_VERSION
     );
-    let rule_ids: Vec<Value> = popwatch::flags::RULE_IDS
+    let rule_ids: Vec<Value> = popwatch::flags::RuleId::ALL
         .iter()
-        .map(|&id| json!(id))
+        .map(|id| json!(id.as_str()))
         .collect();
     for schema in [&snapshot, &event] {
         assert_eq!(
@@ -78,7 +78,7 @@ fn a_snapshot_of_a_state_that_knows_nothing_fits_and_other_shapes_do_not() {
     }
 }
 
-fn warning(id: &'static str) -> Warning {
+fn warning(id: RuleId) -> Warning {
     Warning {
         id,
         severity: Severity::Warning,
@@ -112,7 +112,7 @@ fn flag_and_source_events_fit_the_event_schema() {
         error: "HTTP 500".into(),
     });
     let raised = Flags {
-        raised: vec![warning("thin_liquidity")],
+        raised: vec![warning(RuleId::ThinLiquidity)],
         not_evaluated: Vec::new(),
     };
     let events = popwatch::events::diff(&prev, &failed, &raised, &Flags::default(), NOW)
