@@ -1,32 +1,47 @@
-//! History and alerts: the SQLite store, the event diff, and what runs when an event happens
-//! (the bell, the `alert_command`).
+//! The history: the SQLite store and its migrations, the recorder that writes it, the series
+//! it records, and what is read back (`popwatch history`, charts and figures at start).
 
 pub mod migrations;
 pub mod recorder;
+pub mod series;
 pub mod store;
 
 pub use store::{HistoryError, Recording, Store};
 
+use series::{Observation, PricedBy, Series};
+
+use crate::state::figures::MARKET_SOURCES;
+use crate::state::{SourceName, Update};
+
 /// The columns of `popwatch history` (and its CSV header), in order.
-pub const HISTORY_COLUMNS: [(&str, &str); 6] = [
-    ("portfolio:paper", "portfolio_paper_usd"),
-    ("portfolio:exit", "portfolio_exit_usd"),
-    ("price:coingecko", "price_coingecko_usd"),
-    ("price:coinpaprika", "price_coinpaprika_usd"),
-    ("price:dexscreener", "price_dexscreener_usd"),
-    ("price:onchain", "price_onchain_usd"),
+pub const HISTORY_COLUMNS: [(Series, &str); 6] = [
+    (Series::PortfolioPaper, "portfolio_paper_usd"),
+    (Series::PortfolioExit, "portfolio_exit_usd"),
+    (
+        Series::Price(PricedBy::Market(SourceName::Coingecko)),
+        "price_coingecko_usd",
+    ),
+    (
+        Series::Price(PricedBy::Market(SourceName::Coinpaprika)),
+        "price_coinpaprika_usd",
+    ),
+    (
+        Series::Price(PricedBy::Market(SourceName::Dexscreener)),
+        "price_dexscreener_usd",
+    ),
+    (Series::Price(PricedBy::Onchain), "price_onchain_usd"),
 ];
 
 /// One row per recorded time; a cell is empty where that value did not move then.
-pub fn history_table(rows: &[(i64, String, f64)], csv: bool) -> String {
+pub fn history_table(rows: &[Observation], csv: bool) -> String {
     use std::collections::BTreeMap;
-    let mut by_ts: BTreeMap<i64, BTreeMap<&str, f64>> = BTreeMap::new();
-    for (ts, series, value) in rows {
-        if HISTORY_COLUMNS.iter().any(|(s, _)| s == series) {
+    let mut by_ts: BTreeMap<i64, BTreeMap<Series, f64>> = BTreeMap::new();
+    for row in rows {
+        if HISTORY_COLUMNS.iter().any(|(s, _)| *s == row.series) {
             by_ts
-                .entry(*ts)
+                .entry(row.ts)
                 .or_default()
-                .insert(series.as_str(), *value);
+                .insert(row.series, row.value);
         }
     }
     let empty = by_ts.is_empty();
@@ -58,7 +73,7 @@ pub fn history_table(rows: &[(i64, String, f64)], csv: bool) -> String {
             out.push_str(&format!("{time:<21}"));
             for (s, _) in HISTORY_COLUMNS {
                 let cell = values
-                    .get(s)
+                    .get(&s)
                     .map(|v| crate::format::usd(*v))
                     .unwrap_or_else(|| "·".to_owned());
                 out.push_str(&format!(" {cell:>22}"));
@@ -74,24 +89,18 @@ pub fn history_table(rows: &[(i64, String, f64)], csv: bool) -> String {
 
 /// The updates that put the last week of recorded prices and portfolio values back into a
 /// fresh state, so charts survive restarts.
-pub fn recorded_updates(store: &Store, now: time::OffsetDateTime) -> Vec<crate::state::Update> {
-    use crate::state::{SourceName, Update};
+pub fn recorded_updates(store: &Store, now: time::OffsetDateTime) -> Vec<Update> {
     let Ok(rows) = store.observations(now - time::Duration::days(7)) else {
         return Vec::new();
     };
+    let at = |ts: i64| time::OffsetDateTime::from_unix_timestamp(ts).ok();
     let mut updates = Vec::new();
-    for source in [
-        SourceName::Coingecko,
-        SourceName::Coinpaprika,
-        SourceName::Dexscreener,
-    ] {
-        let series = format!("price:{}", source.as_str());
+    for source in MARKET_SOURCES {
+        let series = Series::Price(PricedBy::Market(source));
         let points: Vec<_> = rows
             .iter()
-            .filter(|(_, s, _)| *s == series)
-            .filter_map(|(ts, _, v)| {
-                Some((time::OffsetDateTime::from_unix_timestamp(*ts).ok()?, *v))
-            })
+            .filter(|r| r.series == series)
+            .filter_map(|r| Some((at(r.ts)?, r.value)))
             .collect();
         if !points.is_empty() {
             updates.push(Update::PriceChart { source, points });
@@ -99,18 +108,16 @@ pub fn recorded_updates(store: &Store, now: time::OffsetDateTime) -> Vec<crate::
     }
     let mut portfolio: std::collections::BTreeMap<i64, (Option<f64>, Option<f64>)> =
         Default::default();
-    for (ts, series, value) in &rows {
-        match series.as_str() {
-            "portfolio:paper" => portfolio.entry(*ts).or_default().0 = Some(*value),
-            "portfolio:exit" => portfolio.entry(*ts).or_default().1 = Some(*value),
+    for r in &rows {
+        match r.series {
+            Series::PortfolioPaper => portfolio.entry(r.ts).or_default().0 = Some(r.value),
+            Series::PortfolioExit => portfolio.entry(r.ts).or_default().1 = Some(r.value),
             _ => {}
         }
     }
     let points: Vec<_> = portfolio
         .into_iter()
-        .filter_map(|(ts, (p, e))| {
-            Some((time::OffsetDateTime::from_unix_timestamp(ts).ok()?, p, e))
-        })
+        .filter_map(|(ts, (p, e))| Some((at(ts)?, p, e)))
         .collect();
     if !points.is_empty() {
         updates.push(Update::PortfolioHistory(points));
@@ -119,29 +126,27 @@ pub fn recorded_updates(store: &Store, now: time::OffsetDateTime) -> Vec<crate::
 }
 
 /// The last recorded balances and prices, as one update (for the app to open on).
-pub fn restored_update(store: &Store) -> Option<crate::state::Update> {
-    use crate::state::{SourceName, Update};
+pub fn restored_update(store: &Store) -> Option<Update> {
     let rows = store.latest().ok()?;
     let at = |ts: i64| time::OffsetDateTime::from_unix_timestamp(ts).ok();
     let balances: Vec<_> = rows
         .iter()
-        .filter_map(|(series, ts, _, raw)| {
-            let address = series.strip_prefix("balance:")?.parse().ok()?;
-            let pop = raw.as_deref()?.parse().ok()?;
-            Some((address, pop, at(*ts)?))
+        .filter_map(|r| {
+            let Series::Balance(address) = r.series else {
+                return None;
+            };
+            let pop = r.raw.as_deref()?.parse().ok()?;
+            Some((address, pop, at(r.ts)?))
         })
         .collect();
-    let prices: Vec<_> = [
-        SourceName::Coingecko,
-        SourceName::Coinpaprika,
-        SourceName::Dexscreener,
-    ]
-    .into_iter()
-    .filter_map(|source| {
-        let series = format!("price:{}", source.as_str());
-        let (_, ts, value, _) = rows.iter().find(|r| r.0 == series)?;
-        Some((source, *value, at(*ts)?))
-    })
-    .collect();
+    let prices: Vec<_> = MARKET_SOURCES
+        .into_iter()
+        .filter_map(|source| {
+            let r = rows
+                .iter()
+                .find(|r| r.series == Series::Price(PricedBy::Market(source)))?;
+            Some((source, r.value, at(r.ts)?))
+        })
+        .collect();
     (!balances.is_empty() || !prices.is_empty()).then_some(Update::Restored { balances, prices })
 }

@@ -11,13 +11,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 use time::OffsetDateTime;
 
 use super::migrations;
+use super::series::{Observation, PricedBy, Sample, Series};
 use crate::events::Event;
 use crate::state::AppState;
 
 pub const FILE_NAME: &str = "history.sqlite3";
-
-/// One recorded observation: (series, unix time, display value, exact raw integer if any).
-pub type Row = (String, i64, f64, Option<String>);
 
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
@@ -48,7 +46,7 @@ pub enum HistoryError {
 /// on the UI thread and sent to the writer, so the writer needs no copy of the state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recording {
-    pub values: Vec<(String, f64, Option<String>)>,
+    pub values: Vec<Sample>,
     pub logs_block: Option<u64>,
 }
 
@@ -65,7 +63,21 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     /// The last recorded value of each series, so only moves are written.
-    last: HashMap<String, f64>,
+    last: HashMap<Series, f64>,
+}
+
+/// A row of `SELECT ts, series, value, raw`; `None` for a series this build does not know.
+fn observation(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Observation>> {
+    let key: String = row.get(1)?;
+    let Ok(series) = key.parse::<Series>() else {
+        return Ok(None);
+    };
+    Ok(Some(Observation {
+        ts: row.get(0)?,
+        series,
+        value: row.get(2)?,
+        raw: row.get(3)?,
+    }))
 }
 
 impl Store {
@@ -136,8 +148,10 @@ impl Store {
             let rows = stmt
                 .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, f64>(1)?)))
                 .map_err(sqlite)?;
-            for row in rows.flatten() {
-                last.insert(row.0, row.1);
+            for (key, value) in rows.flatten() {
+                if let Ok(series) = key.parse::<Series>() {
+                    last.insert(series, value);
+                }
             }
         }
         Ok(Self {
@@ -160,52 +174,55 @@ impl Store {
 
     /// The values a state shows, by series name: a display value (USD, or whole tokens for
     /// charts) and, for token amounts, the exact raw integer, which is what is kept.
-    pub fn values(state: &AppState) -> Vec<(String, f64, Option<String>)> {
-        let mut out: Vec<(String, f64, Option<String>)> = Vec::new();
+    pub fn values(state: &AppState) -> Vec<Sample> {
+        let mut out: Vec<Sample> = Vec::new();
+        let mut push = |series: Series, value: f64, raw: Option<String>| {
+            out.push(Sample { series, value, raw });
+        };
         let paper: Option<f64> = state
             .wallets
             .iter()
             .map(|w| state.paper_value(w).map(|(v, _)| v))
             .sum();
         if let Some(paper) = paper {
-            out.push(("portfolio:paper".to_owned(), paper, None));
+            push(Series::PortfolioPaper, paper, None);
         }
         if let Some(exit) = state
             .portfolio_exit
             .as_ref()
             .and_then(|e| state.wei_usd(e.net_eth_wei()))
         {
-            out.push(("portfolio:exit".to_owned(), exit, None));
+            push(Series::PortfolioExit, exit, None);
         }
         for (source, q) in &state.market {
             if let Some(p) = q.price_usd {
-                out.push((format!("price:{}", source.as_str()), p, None));
+                push(Series::Price(PricedBy::Market(*source)), p, None);
             }
         }
         if let Some(p) = state.onchain_price_usd() {
-            out.push(("price:onchain".to_owned(), p, None));
+            push(Series::Price(PricedBy::Onchain), p, None);
         }
         let decimals = crate::state::figures::decimals(state);
         for w in &state.wallets {
             if let Some(pop) = w.pop_raw {
-                out.push((
-                    format!("balance:{:#x}", w.address),
+                push(
+                    Series::Balance(w.address),
                     f64::from(pop) / 10f64.powi(i32::from(decimals)),
                     Some(pop.to_string()),
-                ));
+                );
             }
         }
         for p in &state.pools {
-            out.push((
-                format!("pool:{:#x}:pop", p.address),
+            push(
+                Series::PoolPop(p.address),
                 f64::from(p.pop_reserve_raw) / 10f64.powi(i32::from(decimals)),
                 Some(p.pop_reserve_raw.to_string()),
-            ));
-            out.push((
-                format!("pool:{:#x}:eth", p.address),
+            );
+            push(
+                Series::PoolEth(p.address),
                 f64::from(p.weth_reserve_wei) / 1e18,
                 Some(p.weth_reserve_wei.to_string()),
-            ));
+            );
         }
         out
     }
@@ -228,13 +245,13 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<usize, HistoryError> {
         let ts = now.unix_timestamp();
-        let moved: Vec<(String, f64, Option<String>)> = recording
+        let moved: Vec<Sample> = recording
             .values
             .into_iter()
-            .filter(|(series, value, _)| {
-                self.last
-                    .get(series)
-                    .is_none_or(|last| (last - value).abs() > f64::EPSILON * value.abs().max(1.0))
+            .filter(|s| {
+                self.last.get(&s.series).is_none_or(|last| {
+                    (last - s.value).abs() > f64::EPSILON * s.value.abs().max(1.0)
+                })
             })
             .collect();
         let tx = self.conn.transaction().map_err(|e| HistoryError::Sqlite {
@@ -251,9 +268,14 @@ impl Store {
                     path: self.path.clone(),
                     source: e,
                 })?;
-            for (series, value, raw) in &moved {
+            for sample in &moved {
                 written += insert
-                    .execute(params![ts, series, value, raw])
+                    .execute(params![
+                        ts,
+                        sample.series.to_string(),
+                        sample.value,
+                        sample.raw
+                    ])
                     .map_err(|e| HistoryError::Sqlite {
                         path: self.path.clone(),
                         source: e,
@@ -287,8 +309,8 @@ impl Store {
             }
         }
         tx.commit().map_err(|e| self.err(e))?;
-        for (series, value, _) in moved {
-            self.last.insert(series, value);
+        for sample in moved {
+            self.last.insert(sample.series, sample.value);
         }
         Ok(written)
     }
@@ -322,23 +344,19 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// (ts, series, value) since `since`, oldest first.
-    pub fn observations(
-        &self,
-        since: OffsetDateTime,
-    ) -> Result<Vec<(i64, String, f64)>, HistoryError> {
+    /// Every observation since `since`, oldest first (series this build does not know are
+    /// skipped).
+    pub fn observations(&self, since: OffsetDateTime) -> Result<Vec<Observation>, HistoryError> {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT ts, series, value FROM observations WHERE ts >= ?1 ORDER BY ts, series",
+                "SELECT ts, series, value, raw FROM observations WHERE ts >= ?1 ORDER BY ts, series",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map(params![since.unix_timestamp()], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
+            .query_map(params![since.unix_timestamp()], observation)
             .map_err(|e| self.err(e))?;
-        Ok(rows.flatten().collect())
+        Ok(rows.flatten().flatten().collect())
     }
 
     /// Stored events since `since`, oldest first, as their JSON.
@@ -355,19 +373,17 @@ impl Store {
         Ok(rows.flatten().collect())
     }
 
-    /// The latest recorded row of every series.
-    pub fn latest(&self) -> Result<Vec<Row>, HistoryError> {
+    /// The latest observation of every series.
+    pub fn latest(&self) -> Result<Vec<Observation>, HistoryError> {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT series, ts, value, raw FROM observations o
+                "SELECT ts, series, value, raw FROM observations o
                  WHERE ts = (SELECT MAX(ts) FROM observations WHERE series = o.series)",
             )
             .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .map_err(|e| self.err(e))?;
-        Ok(rows.flatten().collect())
+        let rows = stmt.query_map([], observation).map_err(|e| self.err(e))?;
+        Ok(rows.flatten().flatten().collect())
     }
 
     /// The last block the log scan processed, as persisted.

@@ -217,7 +217,7 @@ fn recorded(
         .latest()
         .unwrap()
         .into_iter()
-        .map(|(series, _, value, raw)| (series, format!("{value}"), raw))
+        .map(|r| (r.series.to_string(), format!("{}", r.value), r.raw))
         .collect();
     last.sort();
     let events = store

@@ -51,7 +51,7 @@ fn the_store_survives_a_restart_and_records_only_moves() {
     let rows = store.observations(NOW - time::Duration::days(1)).unwrap();
     assert!(
         rows.iter()
-            .any(|(_, s, v)| s == "price:coingecko" && *v == 0.00001)
+            .any(|r| r.series.to_string() == "price:coingecko" && r.value == 0.00001)
     );
     assert_eq!(
         store
@@ -93,7 +93,7 @@ fn retention_deletes_exactly_what_is_older_than_the_window() {
     let before = store.observations(days(1000)).unwrap();
     let older = before
         .iter()
-        .filter(|r| r.0 < days(90).unix_timestamp())
+        .filter(|r| r.ts < days(90).unix_timestamp())
         .count();
     assert!(older >= 1);
     let deleted = store.prune(90, NOW).unwrap();
@@ -102,7 +102,7 @@ fn retention_deletes_exactly_what_is_older_than_the_window() {
         .observations(days(1000))
         .unwrap()
         .into_iter()
-        .map(|r| r.0)
+        .map(|r| r.ts)
         .collect();
     left.dedup();
     assert_eq!(
@@ -132,7 +132,7 @@ fn old_detail_is_thinned_to_the_last_value_of_each_hour() {
             .observations(from)
             .unwrap()
             .into_iter()
-            .filter(|(ts, s, _)| s == "price:coingecko" && *ts < to.unix_timestamp())
+            .filter(|r| r.series.to_string() == "price:coingecko" && r.ts < to.unix_timestamp())
             .count()
     };
     let day_ago = NOW - time::Duration::days(1);
@@ -153,10 +153,10 @@ fn old_detail_is_thinned_to_the_last_value_of_each_hour() {
         .observations(start)
         .unwrap()
         .into_iter()
-        .find(|(_, s, _)| s == "price:coingecko")
+        .find(|r| r.series.to_string() == "price:coingecko")
         .unwrap();
     assert_eq!(
-        kept.0,
+        kept.ts,
         (start + time::Duration::minutes(50)).unix_timestamp()
     );
 }

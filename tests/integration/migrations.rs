@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use popwatch::history::Store;
 use popwatch::history::migrations::{self, LATEST};
+use popwatch::history::series::Series;
 use rusqlite::Connection;
 use time::macros::datetime;
 
@@ -87,10 +88,8 @@ fn a_file_of_every_earlier_version_opens_at_the_latest_with_its_rows() {
         // The fixtures' rows are still there, exact raw amounts included.
         let latest = store.latest().unwrap();
         assert!(
-            latest
-                .iter()
-                .any(|(series, _, _, raw)| series.starts_with("balance:")
-                    && raw.as_deref() == Some("200000000000000000000000001")),
+            latest.iter().any(|r| matches!(r.series, Series::Balance(_))
+                && r.raw.as_deref() == Some("200000000000000000000000001")),
             "{latest:?}"
         );
         assert_eq!(store.logs_block(), Some(21_000_043));
