@@ -200,6 +200,26 @@ pub fn rfc3339(at: time::OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
+/// Serializes a time as RFC 3339 UTC, the form of every time in popwatch's machine output
+/// (`#[serde(serialize_with = "...")]`); inside, times stay `OffsetDateTime`.
+pub fn serialize_rfc3339<S: serde::Serializer>(
+    at: &time::OffsetDateTime,
+    out: S,
+) -> Result<S::Ok, S::Error> {
+    out.serialize_str(&rfc3339(*at))
+}
+
+/// [`serialize_rfc3339`] of a time that may be unknown (`null`).
+pub fn serialize_rfc3339_opt<S: serde::Serializer>(
+    at: &Option<time::OffsetDateTime>,
+    out: S,
+) -> Result<S::Ok, S::Error> {
+    match at {
+        Some(at) => serialize_rfc3339(at, out),
+        None => out.serialize_none(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -74,15 +74,10 @@ impl std::fmt::Display for EventKind {
     }
 }
 
-/// Times go out as RFC 3339 UTC, as everywhere in popwatch's machine output.
-fn rfc3339_time<S: serde::Serializer>(at: &OffsetDateTime, out: S) -> Result<S::Ok, S::Error> {
-    out.serialize_str(&rfc3339(*at))
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Event {
     /// When popwatch saw the change.
-    #[serde(serialize_with = "rfc3339_time")]
+    #[serde(serialize_with = "crate::format::serialize_rfc3339")]
     pub ts: OffsetDateTime,
     pub kind: EventKind,
     pub schema_version: u32,

@@ -35,7 +35,9 @@ pub struct Evidence {
     pub source: String,
     pub figure: String,
     pub value: String,
-    pub observed_at: Option<String>,
+    /// When the figure was observed (RFC 3339 on the way out).
+    #[serde(serialize_with = "crate::format::serialize_rfc3339_opt")]
+    pub observed_at: Option<OffsetDateTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

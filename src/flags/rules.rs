@@ -26,7 +26,7 @@ fn ev(
         source: source.to_owned(),
         figure: figure.to_owned(),
         value: value.into(),
-        observed_at: at.map(rfc3339),
+        observed_at: at,
     }
 }
 

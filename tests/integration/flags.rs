@@ -113,7 +113,7 @@ fn thin_liquidity_with_its_threshold_hysteresis_and_evidence() {
         .find(|w| w.id == "thin_liquidity")
         .unwrap();
     let feed = w.evidence.iter().find(|e| e.source == "chainlink").unwrap();
-    assert_eq!(feed.observed_at.as_deref(), Some("2026-11-25T11:53:00Z"));
+    assert_eq!(feed.observed_at, Some(datetime!(2026-11-25 11:53:00 UTC)));
     assert_eq!(w.subject.unwrap().kind, "pool");
     // Unknown ETH/USD: not evaluated, naming the source.
     let mut no_feed = base();
@@ -240,8 +240,8 @@ fn market_thresholds_volume_drawdown_market_cap_divergence() {
         .unwrap();
     assert_eq!(low.evidence[0].source, "coingecko");
     assert_eq!(
-        low.evidence[0].observed_at.as_deref(),
-        Some("2026-11-25T11:57:00Z")
+        low.evidence[0].observed_at,
+        Some(datetime!(2026-11-25 11:57:00 UTC))
     );
     market(
         &mut state,

@@ -369,14 +369,6 @@ impl Widget for WarningsView<'_> {
             for e in &w.evidence {
                 let age = e
                     .observed_at
-                    .as_deref()
-                    .and_then(|t| {
-                        time::OffsetDateTime::parse(
-                            t,
-                            &time::format_description::well_known::Rfc3339,
-                        )
-                        .ok()
-                    })
                     .map(|at| format!("{} ago", crate::format::age((app.now - at).whole_seconds())))
                     .unwrap_or_else(|| "time unknown".to_owned());
                 lines.push(Line::styled(
