@@ -7,7 +7,7 @@ use alloy::rpc::types::TransactionReceipt;
 use popwatch::abi::*;
 use popwatch::exit::compute::{self as exits, PoolModel, sell_gas_units};
 use popwatch::exit::quote::Quoting;
-use popwatch::sources::chain::ChainReader;
+use popwatch::sources::chain::{ChainReader, SellChecker};
 use popwatch::state::chain::{ChainReading, PoolReading};
 use popwatch_devnet::{Devnet, PoolPlan, Role, Scenario};
 
@@ -489,9 +489,10 @@ async fn sell_check_passes_for_a_plain_token_and_fails_when_paused_or_taxed() {
     let d = Devnet::start(Scenario::default()).await.unwrap();
     let config = d.config().unwrap();
     let reader = ChainReader::from_config(&config);
+    let checker = SellChecker::new();
     let reading = reader.read().await.reading.unwrap();
     let mut result = exits::compute(&reading, 18);
-    reader.check_sells(&mut result, reading.block).await;
+    checker.check(&reader, &mut result, reading.block).await;
     for w in result.wallets.iter().filter(|w| w.exit.is_some()) {
         let check = w.sell_check.as_ref().unwrap();
         assert!(check.ok, "{}: {}", w.address, check.detail);
@@ -507,7 +508,7 @@ async fn sell_check_passes_for_a_plain_token_and_fails_when_paused_or_taxed() {
     .unwrap();
     let reading = reader.read().await.reading.unwrap();
     let mut result = exits::compute(&reading, 18);
-    reader.check_sells(&mut result, reading.block).await;
+    checker.check(&reader, &mut result, reading.block).await;
     let whale = result
         .wallets
         .iter()
@@ -535,7 +536,7 @@ async fn sell_check_passes_for_a_plain_token_and_fails_when_paused_or_taxed() {
     let reader = ChainReader::from_config(&d.config().unwrap());
     let reading = reader.read().await.reading.unwrap();
     let mut result = exits::compute(&reading, 18);
-    reader.check_sells(&mut result, reading.block).await;
+    checker.check(&reader, &mut result, reading.block).await;
     let whale = result
         .wallets
         .iter()

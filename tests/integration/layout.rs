@@ -1,15 +1,19 @@
-//! The modules of `src/` form no import cycle: data flows one way (sources -> typed updates
-//! -> the monitor -> read-only front ends), so no top-level module may reach back into one
-//! that depends on it. Read from the code itself: every `crate::<module>` a file names
-//! (outside its `#[cfg(test)]` part) is an edge from the top-level module the file is in.
+//! The modules of `src/` form no import cycle, at any depth: data flows one way (sources ->
+//! typed updates -> the monitor -> read-only front ends), so no module may reach back into
+//! one that depends on it. Read from the code itself: every `crate::…`, `super::…` and
+//! `self::…` path a file names (outside its `#[cfg(test)]` part) is resolved to a module of
+//! the tree, and becomes an edge between the two siblings that contain them (a module using
+//! its own parent or child is no edge: that is how a folder is put together).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-/// Top-level module -> the top-level modules its files name.
-fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
+type ModulePath = Vec<String>;
+
+/// Every module of `src/`, by path, with the text of its file.
+fn modules() -> BTreeMap<ModulePath, String> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut found = BTreeMap::new();
     let mut stack = vec![src.clone()];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
@@ -21,31 +25,117 @@ fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
             if path.extension().is_none_or(|e| e != "rs") {
                 continue;
             }
-            let relative = path.strip_prefix(&src).unwrap();
-            let first = relative.components().next().unwrap();
-            let module = first
-                .as_os_str()
-                .to_string_lossy()
-                .trim_end_matches(".rs")
-                .to_owned();
-            if module == "lib" || module == "main" {
+            let relative = path.strip_prefix(&src).unwrap().with_extension("");
+            let mut module: ModulePath = relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            if module.last().is_some_and(|m| m == "mod") {
+                module.pop();
+            }
+            if module == ["lib"] || module == ["main"] {
+                module.clear();
+            }
+            found.insert(module, std::fs::read_to_string(&path).unwrap());
+        }
+    }
+    found
+}
+
+/// The longest prefix of `path` that is a module.
+fn resolve(modules: &BTreeMap<ModulePath, String>, path: &[String]) -> Option<ModulePath> {
+    (1..=path.len())
+        .map(|n| path[..n].to_vec())
+        .take_while(|prefix| modules.contains_key(prefix))
+        .last()
+}
+
+/// The module paths `text` (in module `at`) names.
+fn references(
+    modules: &BTreeMap<ModulePath, String>,
+    at: &ModulePath,
+    text: &str,
+) -> Vec<ModulePath> {
+    let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+    let mut out = Vec::new();
+    for base in ["crate::", "super::", "self::"] {
+        for (i, _) in code.match_indices(base) {
+            if i > 0 && code[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_') {
                 continue;
             }
-            let text = std::fs::read_to_string(&path).unwrap();
-            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
-            let edges = graph.entry(module.clone()).or_default();
-            for (i, _) in code.match_indices("crate::") {
-                let name: String = code[i + "crate::".len()..]
+            let rest = &code[i + base.len()..];
+            let mut segments: Vec<String> = Vec::new();
+            let mut braced: Vec<String> = Vec::new();
+            let mut tail = rest;
+            loop {
+                let name: String = tail
                     .chars()
-                    .take_while(|c| c.is_ascii_lowercase() || *c == '_' || c.is_ascii_digit())
+                    .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
                     .collect();
-                if !name.is_empty() && name != module {
-                    edges.insert(name);
+                if !name.is_empty() {
+                    segments.push(name.clone());
+                    tail = &tail[name.len()..];
                 }
+                if let Some(next) = tail.strip_prefix("::") {
+                    if let Some(group) = next.strip_prefix('{') {
+                        let inside = group.split('}').next().unwrap_or_default();
+                        braced.extend(inside.split(',').filter_map(|item| {
+                            let first = item.trim().split("::").next()?.split(' ').next()?;
+                            (!first.is_empty()
+                                && first.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+                            .then(|| first.to_owned())
+                        }));
+                        break;
+                    }
+                    if name.is_empty() {
+                        break;
+                    }
+                    tail = next;
+                } else {
+                    break;
+                }
+            }
+            let mut full: ModulePath = match base {
+                "crate::" => Vec::new(),
+                "self::" => at.clone(),
+                _ => at[..at.len().saturating_sub(1)].to_vec(),
+            };
+            // `super::super::…`
+            while segments.first().is_some_and(|s| s == "super") {
+                segments.remove(0);
+                full.pop();
+            }
+            full.extend(segments);
+            out.extend(resolve(modules, &full));
+            for name in braced {
+                let mut with = full.clone();
+                with.push(name);
+                out.extend(resolve(modules, &with));
             }
         }
     }
-    graph
+    out
+}
+
+/// Per folder (a module with children), the edges between its children.
+fn sibling_graphs() -> BTreeMap<ModulePath, BTreeMap<String, BTreeSet<String>>> {
+    let modules = modules();
+    let mut graphs: BTreeMap<ModulePath, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    for (at, text) in &modules {
+        for target in references(&modules, at, text) {
+            let common = at.iter().zip(&target).take_while(|(a, b)| a == b).count();
+            if common == at.len() || common == target.len() {
+                continue; // its own parent or child
+            }
+            graphs
+                .entry(at[..common].to_vec())
+                .or_default()
+                .entry(at[common].clone())
+                .or_default()
+                .insert(target[common].clone());
+        }
+    }
+    graphs
 }
 
 /// A cycle through `start`, if there is one.
@@ -77,24 +167,31 @@ fn cycle_from(graph: &BTreeMap<String, BTreeSet<String>>, start: &str) -> Option
 }
 
 #[test]
-fn the_top_level_modules_import_one_another_without_a_cycle() {
-    let graph = module_graph();
-    // The graph is read for real: the layout's known edges are there.
+fn the_modules_import_one_another_without_a_cycle() {
+    let graphs = sibling_graphs();
+    // The graph is read for real: edges the layout is built on are there.
+    let top = &graphs[&Vec::new()];
     for (from, to) in [
         ("monitor", "events"),
         ("tui", "monitor"),
         ("sources", "state"),
     ] {
-        assert!(
-            graph[from].contains(to),
-            "{from} -> {to} not found: {graph:?}"
-        );
+        assert!(top[from].contains(to), "{from} -> {to} not found: {top:?}");
     }
-    let cycles: Vec<String> = graph
-        .keys()
-        .filter_map(|m| cycle_from(&graph, m))
-        .map(|c| c.join(" -> "))
-        .collect();
+    let chain = &graphs[&vec!["sources".to_owned(), "chain".to_owned()]];
+    assert!(chain["sell_check"].contains("reader"), "{chain:?}");
+    let mut cycles = Vec::new();
+    for (folder, graph) in &graphs {
+        for module in graph.keys() {
+            if let Some(cycle) = cycle_from(graph, module) {
+                cycles.push(format!(
+                    "in crate::{}: {}",
+                    folder.join("::"),
+                    cycle.join(" -> ")
+                ));
+            }
+        }
+    }
     assert!(cycles.is_empty(), "import cycles:\n{}", cycles.join("\n"));
 }
 

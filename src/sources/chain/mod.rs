@@ -10,4 +10,5 @@ mod sell_check;
 mod source;
 
 pub use reader::{ChainError, ChainReader, ReadOutcome, ReaderSettings, decode_text};
+pub use sell_check::SellChecker;
 pub use source::ChainSource;

@@ -72,10 +72,6 @@ pub struct ChainReader {
     /// Per V3 pool, the bitmap words and initialized ticks the last refresh needed: read again
     /// in the main round, so a steady refresh takes one request.
     v3_cache: Mutex<std::collections::HashMap<Address, V3Reads>>,
-    /// Where the token keeps its allowances (found once, for the sell checks).
-    /// The token's allowance storage layout once probed: `Some(None)` when no candidate slot
-    /// holds it (the token's storage does not change, so it is not probed again).
-    pub(super) allowance_layout: Mutex<Option<Option<super::sell_check::AllowanceLayout>>>,
     /// The highest block any refresh has shown: an endpoint behind it is lagging.
     highest_block: AtomicU64,
     /// Pools found by discovery, and refreshes since it ran (it runs again now and then, so
@@ -103,7 +99,6 @@ impl ChainReader {
             highest_block: AtomicU64::new(0),
             pools: Mutex::new((None, 0)),
             v3_cache: Mutex::new(std::collections::HashMap::new()),
-            allowance_layout: Mutex::new(None),
         }
     }
 

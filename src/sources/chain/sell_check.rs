@@ -3,6 +3,7 @@
 //! paused, blacklisting or fee-on-transfer token shows here, before the holder pays for it.
 
 use std::collections::HashSet;
+use std::sync::Mutex;
 
 use alloy::primitives::{Address, B256, Bytes, U256, aliases::U24, keccak256};
 use alloy::sol_types::{SolCall, SolValue};
@@ -68,11 +69,24 @@ fn returned(result: &CallResult) -> Option<Bytes> {
     serde_json::from_value(result.as_ref().ok()?.clone()).ok()
 }
 
-impl ChainReader {
+/// Runs the sell checks through a reader, remembering where the token keeps its allowances
+/// (its storage does not change, so it is probed once).
+#[derive(Debug, Default)]
+pub struct SellChecker {
+    /// The allowance layout once probed: `Some(None)` when no candidate slot holds it.
+    allowance_layout: Mutex<Option<Option<AllowanceLayout>>>,
+}
+
+impl SellChecker {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
     /// Finds the token's allowance layout by overriding candidate slots and reading
     /// `allowance` back; cached after the first success.
     async fn allowance_layout(
         &self,
+        reader: &ChainReader,
         owner: Address,
         spender: Address,
         block: u64,
@@ -80,7 +94,7 @@ impl ChainReader {
         if let Some(known) = *self.allowance_layout.lock().expect("not poisoned") {
             return known;
         }
-        let token = self.settings.token;
+        let token = reader.settings.token;
         let candidates: Vec<AllowanceLayout> = (0..SLOTS_TRIED)
             .flat_map(|slot| [true, false].map(|owner_first| AllowanceLayout { slot, owner_first }))
             .collect();
@@ -96,7 +110,7 @@ impl ChainReader {
                 )
             })
             .collect();
-        let (answers, _) = self.rpc.call_many(&calls, &HashSet::new()).await.ok()?;
+        let (answers, _) = reader.rpc.call_many(&calls, &HashSet::new()).await.ok()?;
         let found = candidates
             .into_iter()
             .zip(&answers)
@@ -110,9 +124,9 @@ impl ChainReader {
     }
 
     /// The spender and the call that sells `leg` from `wallet`.
-    fn sale(&self, wallet: Address, leg: &Leg) -> (Address, Vec<u8>) {
-        let c = &self.settings.contracts;
-        let token = self.settings.token;
+    fn sale(reader: &ChainReader, wallet: Address, leg: &Leg) -> (Address, Vec<u8>) {
+        let c = &reader.settings.contracts;
+        let token = reader.settings.token;
         let deadline = U256::from(u64::MAX);
         match leg.venue {
             Venue::UniswapV1 => (
@@ -143,7 +157,7 @@ impl ChainReader {
                 )
             }
             Venue::UniswapV3 => {
-                let fee = self.v3_fee(leg.pool).unwrap_or(3000);
+                let fee = reader.v3_fee(leg.pool).unwrap_or(3000);
                 (
                     c.uniswap_v3_router,
                     ISwapRouter::exactInputSingleCall {
@@ -180,25 +194,30 @@ impl ChainReader {
 
     /// Finds the token's allowance layout ahead of the first sell checks (it does not depend
     /// on the wallet or the router), so the probe runs while the exits are being computed.
-    pub async fn prepare_sell_checks(&self, block: u64) {
-        if let Some(&owner) = self.settings.wallets.first() {
-            let spender = self.settings.contracts.uniswap_v2_router;
-            self.allowance_layout(owner, spender, block).await;
+    pub async fn prepare(&self, reader: &ChainReader, block: u64) {
+        if let Some(&owner) = reader.settings.wallets.first() {
+            let spender = reader.settings.contracts.uniswap_v2_router;
+            self.allowance_layout(reader, owner, spender, block).await;
         }
     }
 
     /// The answers to `calls`, in order. Many go out as two requests side by side: a node
     /// runs one request's calls one after another, so two halves finish in about half the
     /// time (1,000 simulated sales on the devnet: ~50 ms in one request).
-    async fn simulate(&self, calls: &[RpcCall]) -> Option<Vec<CallResult>> {
+    async fn simulate(reader: &ChainReader, calls: &[RpcCall]) -> Option<Vec<CallResult>> {
         let none = HashSet::new();
         if calls.len() < SPLIT_FROM {
-            return self.rpc.call_many(calls, &none).await.ok().map(|(a, _)| a);
+            return reader
+                .rpc
+                .call_many(calls, &none)
+                .await
+                .ok()
+                .map(|(a, _)| a);
         }
         let (first, second) = calls.split_at(calls.len() / 2);
         let (first, second) = futures::future::join(
-            self.rpc.call_many(first, &none),
-            self.rpc.call_many(second, &none),
+            reader.rpc.call_many(first, &none),
+            reader.rpc.call_many(second, &none),
         )
         .await;
         let (mut answers, _) = first.ok()?;
@@ -207,15 +226,17 @@ impl ChainReader {
     }
 
     /// Simulates every wallet's exit from the wallet at `block`, filling `sell_check`.
-    pub async fn check_sells(&self, exits: &mut ExitReading, block: u64) {
-        let token = self.settings.token;
+    pub async fn check(&self, reader: &ChainReader, exits: &mut ExitReading, block: u64) {
+        let token = reader.settings.token;
         let mut calls = Vec::new();
         let mut owners = Vec::new();
         for (w, wallet) in exits.wallets.iter().enumerate() {
             let Some(exit) = &wallet.exit else { continue };
             for (l, leg) in exit.legs.iter().enumerate() {
-                let (spender, data) = self.sale(wallet.address, leg);
-                let Some(layout) = self.allowance_layout(wallet.address, spender, block).await
+                let (spender, data) = Self::sale(reader, wallet.address, leg);
+                let Some(layout) = self
+                    .allowance_layout(reader, wallet.address, spender, block)
+                    .await
                 else {
                     tracing::info!("no allowance slot found for the token: sell checks skipped");
                     return;
@@ -233,7 +254,7 @@ impl ChainReader {
         if calls.is_empty() {
             return;
         }
-        let Some(answers) = self.simulate(&calls).await else {
+        let Some(answers) = Self::simulate(reader, &calls).await else {
             tracing::warn!("sell checks could not be sent");
             return;
         };

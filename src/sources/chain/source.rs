@@ -9,6 +9,7 @@ use futures::future::BoxFuture;
 
 use super::logs::LogScanner;
 use super::reader::ChainReader;
+use super::sell_check::SellChecker;
 use crate::config::Config;
 use crate::exit::compute as exits;
 use crate::sources::{Source, UpdateSender};
@@ -29,6 +30,7 @@ pub struct ChainSource {
 /// Each wallet's last sell check, the legs it simulated, and the refresh it ran at.
 #[derive(Default)]
 struct SellChecks {
+    checker: SellChecker,
     checks: HashMap<Address, (Vec<Leg>, SellCheck, u64)>,
     refreshes: u64,
 }
@@ -98,7 +100,7 @@ impl SellChecks {
         if due.wallets.is_empty() {
             return;
         }
-        reader.check_sells(&mut due, block).await;
+        self.checker.check(reader, &mut due, block).await;
         for (checked, i) in due.wallets.into_iter().zip(positions) {
             let (Some(exit), Some(check)) = (checked.exit, checked.sell_check) else {
                 continue;
@@ -156,9 +158,10 @@ impl Source for ChainSource {
                             let exits = exits::compute_cached(&exit_input, decimals, &mut taken);
                             (exits, taken)
                         });
+                        let checker = &sell_checks.checker;
                         let prepare = async {
                             if sales_possible {
-                                reader.prepare_sell_checks(block).await;
+                                checker.prepare(reader, block).await;
                             }
                         };
                         let (computed, ()) = tokio::join!(computing, prepare);
