@@ -178,6 +178,11 @@ impl Monitor {
         }
     }
 
+    /// The state, for a driver done with the monitor (nothing more is recorded).
+    pub fn into_state(self) -> AppState {
+        self.state
+    }
+
     /// Stops recording once everything handed to the recorder is written.
     pub fn finish(self) {
         if let Some(recorder) = self.recorder {

@@ -9,22 +9,32 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::config::Config;
 use crate::exit::compute::sell_gas_units;
+use crate::flags::Flags;
 use crate::format::{rfc3339, sanitize, token_amount};
+use crate::monitor::Monitor;
 use crate::sources::{refresh_all_once, sources_for, unavailable_updates};
 use crate::state::exits::Venue;
 use crate::state::{AppState, SourceStatus};
 
-/// Runs every source once and returns the resulting state.
-pub async fn collect(config: &Config) -> AppState {
+/// `popwatch snapshot`'s observation: every source read once, through the monitor every front
+/// end drives, judged once.
+pub async fn observe(config: &Config) -> Monitor {
     let mut state = AppState::new(config);
     let mut sources = sources_for(config);
     for update in unavailable_updates(&sources) {
         state.apply(update);
     }
+    let mut monitor = Monitor::new(state, OffsetDateTime::now_utc());
     for update in refresh_all_once(&mut sources).await {
-        state.apply(update);
+        monitor.apply(update);
     }
-    state
+    monitor.judge(OffsetDateTime::now_utc());
+    monitor
+}
+
+/// Runs every source once and returns the resulting state.
+pub async fn collect(config: &Config) -> AppState {
+    observe(config).await.into_state()
 }
 
 /// The version of `snapshot --json`'s shape, described by `schemas/snapshot.schema.json`.
@@ -380,9 +390,9 @@ pub struct SourceJson {
 }
 
 /// The PRODUCT.md JSON shape of a state, as observed at `now`.
-pub fn to_json(state: &AppState, now: OffsetDateTime) -> SnapshotJson {
+pub fn to_json(state: &AppState, flags: &Flags, now: OffsetDateTime) -> SnapshotJson {
     let t = &state.token;
-    let flags = crate::flags::evaluate(state, now, None);
+    let flags = flags.clone();
     SnapshotJson {
         schema_version: SCHEMA_VERSION,
         chain_id: state.chain_id,
@@ -485,8 +495,8 @@ pub fn to_json(state: &AppState, now: OffsetDateTime) -> SnapshotJson {
 }
 
 /// A plain-text report of the same figures, for people.
-pub fn to_table(state: &AppState, now: OffsetDateTime) -> String {
-    let json = to_json(state, now);
+pub fn to_table(state: &AppState, flags: &Flags, now: OffsetDateTime) -> String {
+    let json = to_json(state, flags, now);
     let unknown = || "unknown".to_owned();
     let mut out = String::new();
     let _ = writeln!(

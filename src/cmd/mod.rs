@@ -199,15 +199,16 @@ fn snapshot(flag: Option<&Path>, json: bool) -> CommandResult {
         .ok();
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| CommandError::Runtime(format!("cannot start the async runtime: {e}")))?;
-    let state = runtime.block_on(crate::snapshot::collect(&loaded.config));
+    let monitor = runtime.block_on(crate::snapshot::observe(&loaded.config));
+    let (state, flags) = (monitor.state(), monitor.flags());
     let now = time::OffsetDateTime::now_utc();
     let mut stdout = std::io::stdout().lock();
     let written = if json {
-        serde_json::to_string_pretty(&crate::snapshot::to_json(&state, now))
+        serde_json::to_string_pretty(&crate::snapshot::to_json(state, flags, now))
             .map_err(std::io::Error::other)
             .and_then(|text| writeln!(stdout, "{}", crate::format::escape_json_unsafe(&text)))
     } else {
-        let table = crate::snapshot::to_table(&state, now);
+        let table = crate::snapshot::to_table(state, flags, now);
         write!(stdout, "{}", crate::format::sanitize_lines(&table))
     };
     match written {

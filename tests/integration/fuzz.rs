@@ -352,8 +352,8 @@ proptest! {
             let buf = terminal.backend().buffer();
             prop_assert!(!buf.content().iter().any(|c| c.symbol().chars().any(is_unsafe_char)));
         }
-        let _ = popwatch::snapshot::to_table(app.state(), now);
-        let json = serde_json::to_value(popwatch::snapshot::to_json(app.state(), now)).unwrap();
+        let _ = popwatch::snapshot::to_table(app.state(), app.flags(), now);
+        let json = serde_json::to_value(popwatch::snapshot::to_json(app.state(), app.flags(), now)).unwrap();
         let problems = crate::support::schema::violations(crate::support::schema::snapshot(), &json);
         prop_assert!(problems.is_empty(), "the snapshot does not fit its schema: {:?}", problems);
     }

@@ -50,7 +50,8 @@ fn the_schemas_carry_the_versions_event_kinds_and_rule_ids_of_the_code() {
 /// A snapshot of a state that knows nothing yet: the smallest real document.
 fn empty_snapshot() -> Value {
     let state = AppState::new(&Config::default());
-    serde_json::to_value(popwatch::snapshot::to_json(&state, NOW)).unwrap()
+    let flags = popwatch::flags::evaluate(&state, NOW, None);
+    serde_json::to_value(popwatch::snapshot::to_json(&state, &flags, NOW)).unwrap()
 }
 
 #[test]
