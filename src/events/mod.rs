@@ -10,10 +10,10 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use alloy::primitives::{Address, B256, U256};
 
 use serde::Serialize;
-use serde_json::{Value, json};
+
 use time::OffsetDateTime;
 
-use crate::flags::Flags;
+use crate::flags::{Flags, RuleId, Severity};
 use crate::format::rfc3339;
 use crate::state::exits::Venue;
 use crate::state::{AppState, SourceName, SourceStatus};
@@ -84,18 +84,145 @@ pub struct Event {
     /// Unique per event, so two processes writing the same store never double it.
     #[serde(skip)]
     pub key: String,
+    /// What changed, by kind.
     #[serde(flatten)]
-    pub fields: Value,
+    pub change: Change,
+}
+
+/// A POP amount in raw units, as a decimal string.
+fn decimal<S: serde::Serializer>(value: &U256, out: S) -> Result<S::Ok, S::Error> {
+    out.collect_str(value)
+}
+
+/// An address in its EIP-55 form.
+fn checksummed<S: serde::Serializer>(address: &Address, out: S) -> Result<S::Ok, S::Error> {
+    out.serialize_str(&address.to_checksum(None))
+}
+
+fn display<S: serde::Serializer, T: std::fmt::Display>(
+    value: &T,
+    out: S,
+) -> Result<S::Ok, S::Error> {
+    out.collect_str(value)
+}
+
+fn venue_name<S: serde::Serializer>(venue: &Venue, out: S) -> Result<S::Ok, S::Error> {
+    out.serialize_str(venue.as_str())
+}
+
+fn source_name<S: serde::Serializer>(source: &SourceName, out: S) -> Result<S::Ok, S::Error> {
+    out.serialize_str(source.as_str())
+}
+
+/// What happened to a pool.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PoolChange {
+    Created,
+    Drained,
+    /// Its reserves moved by this many percent (more than [`POOL_MOVE_PCT`]).
+    Moved(f64),
+}
+
+impl std::fmt::Display for PoolChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PoolChange::Created => f.write_str("created"),
+            PoolChange::Drained => f.write_str("drained"),
+            PoolChange::Moved(pct) => write!(f, "reserves moved {pct:.1}%"),
+        }
+    }
+}
+
+/// An event's own fields, by kind. Their names and order are the wire format (the JSON
+/// Schema in `schemas/event.schema.json`): fields are declared in the order they are written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Change {
+    TransfersBackfilled {
+        count: usize,
+        #[serde(serialize_with = "checksummed")]
+        wallet: Address,
+        wallet_label: String,
+    },
+    Transfer {
+        #[serde(skip)]
+        incoming: bool,
+        #[serde(serialize_with = "decimal")]
+        amount_raw: U256,
+        /// The block's time.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339_opt")]
+        at: Option<OffsetDateTime>,
+        block: u64,
+        #[serde(serialize_with = "checksummed")]
+        counterparty: Address,
+        #[serde(serialize_with = "display")]
+        tx: B256,
+        #[serde(serialize_with = "checksummed")]
+        wallet: Address,
+        wallet_label: String,
+    },
+    PoolChanged {
+        #[serde(serialize_with = "display")]
+        change: PoolChange,
+        #[serde(serialize_with = "checksummed")]
+        pool: Address,
+        #[serde(serialize_with = "venue_name")]
+        venue: Venue,
+    },
+    PriceMove {
+        /// The latest price's time.
+        #[serde(serialize_with = "crate::format::serialize_rfc3339")]
+        at: OffsetDateTime,
+        change_pct: f64,
+        from_usd: f64,
+        #[serde(serialize_with = "source_name")]
+        source: SourceName,
+        to_usd: f64,
+    },
+    FlagRaised {
+        detail: String,
+        id: RuleId,
+        severity: Severity,
+        /// The subject's id (an address, a source name), empty for the market as a whole.
+        subject: String,
+    },
+    FlagCleared {
+        id: RuleId,
+        subject: String,
+    },
+    SourceState {
+        #[serde(serialize_with = "source_name")]
+        source: SourceName,
+        /// "failed: <why>", "rate-limited until <time>" or "recovered".
+        state: String,
+    },
+}
+
+impl Change {
+    pub fn kind(&self) -> EventKind {
+        match self {
+            Change::TransfersBackfilled { .. } => EventKind::TransfersBackfilled,
+            Change::Transfer { incoming: true, .. } => EventKind::TransferIn,
+            Change::Transfer {
+                incoming: false, ..
+            } => EventKind::TransferOut,
+            Change::PoolChanged { .. } => EventKind::PoolChanged,
+            Change::PriceMove { .. } => EventKind::PriceMove,
+            Change::FlagRaised { .. } => EventKind::FlagRaised,
+            Change::FlagCleared { .. } => EventKind::FlagCleared,
+            Change::SourceState { .. } => EventKind::SourceState,
+        }
+    }
 }
 
 impl Event {
-    fn new(now: OffsetDateTime, kind: EventKind, key: String, fields: Value) -> Self {
+    fn new(now: OffsetDateTime, key: String, change: Change) -> Self {
         Self {
             ts: now,
-            kind,
+            kind: change.kind(),
             schema_version: SCHEMA_VERSION,
             key,
-            fields,
+            change,
         }
     }
 
@@ -106,37 +233,50 @@ impl Event {
 
     /// One line for people.
     pub fn summary(&self) -> String {
-        let f = &self.fields;
-        let s = |k: &str| f[k].as_str().unwrap_or("").to_owned();
-        crate::format::sanitize(&match self.kind {
-            EventKind::TransferIn => format!(
-                "{} received {} raw POP from {}",
-                s("wallet_label"),
-                s("amount_raw"),
-                s("counterparty")
+        crate::format::sanitize(&match &self.change {
+            Change::Transfer {
+                incoming: true,
+                amount_raw,
+                counterparty,
+                wallet_label,
+                ..
+            } => format!(
+                "{wallet_label} received {amount_raw} raw POP from {}",
+                counterparty.to_checksum(None)
             ),
-            EventKind::TransferOut => format!(
-                "{} sent {} raw POP to {}",
-                s("wallet_label"),
-                s("amount_raw"),
-                s("counterparty")
+            Change::Transfer {
+                incoming: false,
+                amount_raw,
+                counterparty,
+                wallet_label,
+                ..
+            } => format!(
+                "{wallet_label} sent {amount_raw} raw POP to {}",
+                counterparty.to_checksum(None)
             ),
-            EventKind::TransfersBackfilled => {
-                format!(
-                    "{}: {} earlier transfers found by the first scan",
-                    s("wallet_label"),
-                    f["count"]
-                )
-            }
-            EventKind::PoolChanged => format!("{} pool {} {}", s("venue"), s("pool"), s("change")),
-            EventKind::PriceMove => format!(
-                "{} price moved {:.1}% within an hour",
-                s("source"),
-                f["change_pct"].as_f64().unwrap_or(0.0)
+            Change::TransfersBackfilled {
+                count,
+                wallet_label,
+                ..
+            } => format!("{wallet_label}: {count} earlier transfers found by the first scan"),
+            Change::PoolChanged {
+                change,
+                pool,
+                venue,
+            } => format!(
+                "{} pool {} {change}",
+                venue.as_str(),
+                pool.to_checksum(None)
             ),
-            EventKind::FlagRaised => format!("raised: {} {}", s("id"), s("detail")),
-            EventKind::FlagCleared => format!("cleared: {} {}", s("id"), s("subject")),
-            EventKind::SourceState => format!("{} {}", s("source"), s("state")),
+            Change::PriceMove {
+                source, change_pct, ..
+            } => format!(
+                "{} price moved {change_pct:.1}% within an hour",
+                source.as_str()
+            ),
+            Change::FlagRaised { id, detail, .. } => format!("raised: {id} {detail}"),
+            Change::FlagCleared { id, subject } => format!("cleared: {id} {subject}"),
+            Change::SourceState { source, state } => format!("{} {state}", source.as_str()),
         })
     }
 }
@@ -238,9 +378,16 @@ fn transfers(prev: &Seen, next: &AppState, now: OffsetDateTime, out: &mut Vec<Ev
             if old > 0 {
                 out.push(Event::new(
                     now,
-                    EventKind::TransfersBackfilled,
-                    format!("backfill:{:#x}:{}", w.address, next.logs_block.unwrap_or_default()),
-                    json!({"wallet": w.address.to_checksum(None), "wallet_label": w.label, "count": old}),
+                    format!(
+                        "backfill:{:#x}:{}",
+                        w.address,
+                        next.logs_block.unwrap_or_default()
+                    ),
+                    Change::TransfersBackfilled {
+                        count: old,
+                        wallet: w.address,
+                        wallet_label: w.label.clone(),
+                    },
                 ));
             }
             h.transfers.iter().filter(|t| t.block > resume).collect()
@@ -249,21 +396,17 @@ fn transfers(prev: &Seen, next: &AppState, now: OffsetDateTime, out: &mut Vec<Ev
             let incoming = t.to == w.address;
             out.push(Event::new(
                 now,
-                if incoming {
-                    EventKind::TransferIn
-                } else {
-                    EventKind::TransferOut
-                },
                 format!("transfer:{}:{}:{:#x}", t.tx, t.log_index, w.address),
-                json!({
-                    "wallet": w.address.to_checksum(None),
-                    "wallet_label": w.label,
-                    "amount_raw": t.amount.to_string(),
-                    "counterparty": (if incoming { t.from } else { t.to }).to_checksum(None),
-                    "tx": t.tx.to_string(),
-                    "block": t.block,
-                    "at": t.time.map(rfc3339),
-                }),
+                Change::Transfer {
+                    incoming,
+                    amount_raw: t.amount,
+                    at: t.time,
+                    block: t.block,
+                    counterparty: if incoming { t.from } else { t.to },
+                    tx: t.tx,
+                    wallet: w.address,
+                    wallet_label: w.label.clone(),
+                },
             ));
         }
     }
@@ -284,47 +427,34 @@ fn pools(prev: &Seen, next: &AppState, now: OffsetDateTime, out: &mut Vec<Event>
         return;
     }
     let block = next.block.map(|b| b.number).unwrap_or_default();
-    let mut push = |venue: &str, pool: String, change: String| {
+    let mut push = |venue: Venue, pool: Address, change: PoolChange| {
         out.push(Event::new(
             now,
-            EventKind::PoolChanged,
-            format!("pool:{pool}:{block}"),
-            json!({"venue": venue, "pool": pool, "change": change}),
+            format!("pool:{}:{block}", pool.to_checksum(None)),
+            Change::PoolChanged {
+                change,
+                pool,
+                venue,
+            },
         ));
     };
     for p in &next.pools {
         match prev.pools.iter().find(|q| q.address == p.address) {
-            None => push(
-                p.venue.as_str(),
-                p.address.to_checksum(None),
-                "created".into(),
-            ),
+            None => push(p.venue, p.address, PoolChange::Created),
             Some(q) => {
                 let moved = moved_pct(q.pop_reserve_raw, p.pop_reserve_raw)
                     .max(moved_pct(q.weth_reserve_wei, p.weth_reserve_wei));
                 if p.weth_reserve_wei.is_zero() && !q.weth_reserve_wei.is_zero() {
-                    push(
-                        p.venue.as_str(),
-                        p.address.to_checksum(None),
-                        "drained".into(),
-                    );
+                    push(p.venue, p.address, PoolChange::Drained);
                 } else if moved > POOL_MOVE_PCT {
-                    push(
-                        p.venue.as_str(),
-                        p.address.to_checksum(None),
-                        format!("reserves moved {moved:.1}%"),
-                    );
+                    push(p.venue, p.address, PoolChange::Moved(moved));
                 }
             }
         }
     }
     for q in &prev.pools {
         if next.gas_price_wei.is_some() && !next.pools.iter().any(|p| p.address == q.address) {
-            push(
-                q.venue.as_str(),
-                q.address.to_checksum(None),
-                "drained".into(),
-            );
+            push(q.venue, q.address, PoolChange::Drained);
         }
     }
 }
@@ -350,9 +480,14 @@ fn price_move(next: &AppState, now: OffsetDateTime, out: &mut Vec<Event>) {
             let hour = latest_at.unix_timestamp() / 3600;
             out.push(Event::new(
                 now,
-                EventKind::PriceMove,
                 format!("price:{}:{hour}", source.as_str()),
-                json!({"source": source.as_str(), "change_pct": change, "from_usd": hour_ago, "to_usd": latest, "at": rfc3339(latest_at)}),
+                Change::PriceMove {
+                    at: latest_at,
+                    change_pct: change,
+                    from_usd: hour_ago,
+                    source: *source,
+                    to_usd: latest,
+                },
             ));
         }
     }
@@ -371,9 +506,13 @@ fn flags(prev: &Flags, next: &Flags, now: OffsetDateTime, out: &mut Vec<Event>) 
         if !before.contains(&key(w)) {
             out.push(Event::new(
                 now,
-                EventKind::FlagRaised,
                 format!("flag_raised:{}:{}:{}", w.id, key(w).1, now.unix_timestamp()),
-                json!({"id": w.id, "severity": w.severity, "subject": key(w).1, "detail": w.detail}),
+                Change::FlagRaised {
+                    detail: w.detail.clone(),
+                    id: w.id,
+                    severity: w.severity,
+                    subject: key(w).1,
+                },
             ));
         }
     }
@@ -381,14 +520,16 @@ fn flags(prev: &Flags, next: &Flags, now: OffsetDateTime, out: &mut Vec<Event>) 
         if !after.contains(&key(w)) {
             out.push(Event::new(
                 now,
-                EventKind::FlagCleared,
                 format!(
                     "flag_cleared:{}:{}:{}",
                     w.id,
                     key(w).1,
                     now.unix_timestamp()
                 ),
-                json!({"id": w.id, "subject": key(w).1}),
+                Change::FlagCleared {
+                    id: w.id,
+                    subject: key(w).1,
+                },
             ));
         }
     }
@@ -422,9 +563,11 @@ fn sources(prev: &Seen, next: &AppState, now: OffsetDateTime, out: &mut Vec<Even
         if let Some(change) = change {
             out.push(Event::new(
                 now,
-                EventKind::SourceState,
                 format!("source:{}:{}", name.as_str(), now.unix_timestamp()),
-                json!({"source": name.as_str(), "state": change}),
+                Change::SourceState {
+                    source: *name,
+                    state: change,
+                },
             ));
         }
     }
