@@ -11,13 +11,12 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use alloy::primitives::U256;
 use popwatch_devnet::{Devnet, Role, Scenario};
 
-use crate::support::schema;
+use crate::support::{self, schema};
 
 fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/golden")
@@ -91,14 +90,6 @@ fn assert_golden(name: &str, actual: &str) {
     }
 }
 
-fn popwatch(data: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_popwatch"));
-    cmd.env("POPWATCH_DATA_DIR", data)
-        .env_remove("POPWATCH_CONFIG")
-        .env_remove("POPWATCH_COINGECKO_API_KEY");
-    cmd
-}
-
 fn devnet_config(d: &Devnet, dir: &Path) -> PathBuf {
     let config = dir.join("devnet.toml");
     std::fs::write(
@@ -120,7 +111,7 @@ async fn snapshot_json_and_table_match_the_golden_files() {
         (&["snapshot", "--json"][..], "snapshot.json"),
         (&["snapshot"][..], "snapshot.txt"),
     ] {
-        let out = popwatch(dir.path())
+        let out = support::popwatch(dir.path())
             .args(args)
             .arg("--config")
             .arg(&config)
@@ -170,13 +161,7 @@ async fn events_of_a_scripted_run_match_the_golden_file() {
     let d = Devnet::start(Scenario::default()).await.unwrap();
     let dir = tempfile::TempDir::new().unwrap();
     let config = devnet_config(&d, dir.path());
-    let mut child = popwatch(dir.path())
-        .args(["events", "--config"])
-        .arg(&config)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = support::spawn_events(&config, dir.path());
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {

@@ -3,7 +3,7 @@
 //! pool_changed and price_move.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use alloy::primitives::{Address, U256};
@@ -234,16 +234,7 @@ fn json_lines(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<serd
     rx
 }
 
-fn popwatch_events(config: &std::path::Path, data: &std::path::Path) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_popwatch"))
-        .args(["events", "--config"])
-        .arg(config)
-        .env("POPWATCH_DATA_DIR", data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
+use crate::support::spawn_events as popwatch_events;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs anvil: run the README test command"]

@@ -8,7 +8,7 @@ use crate::support;
 
 use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use popwatch::format::is_unsafe_char;
@@ -30,13 +30,7 @@ const HOSTILE_BYTES: [&[u8]; 5] = [
 
 const WAIT: Duration = Duration::from_secs(30);
 
-fn popwatch(data: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_popwatch"));
-    cmd.env("POPWATCH_DATA_DIR", data)
-        .env_remove("POPWATCH_CONFIG")
-        .env_remove(popwatch::config::API_KEY_ENV);
-    cmd
-}
+use support::popwatch;
 
 /// Characters a terminal would act on, other than line breaks and tabs.
 fn unsafe_chars(text: &str) -> Vec<char> {
@@ -111,13 +105,7 @@ async fn hostile_names_reach_no_output_unescaped() {
     assert_eq!(unsafe_chars(&log), Vec::<char>::new(), "the log file");
 
     // events: the red flag about the name quotes it, escaped.
-    let mut child = popwatch(dir.path())
-        .args(["events", "--config"])
-        .arg(&config)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = support::spawn_events(&config, dir.path());
     let mut stdout = child.stdout.take().unwrap();
     let reader = std::thread::spawn(move || {
         let mut bytes = Vec::new();

@@ -8,6 +8,26 @@ use std::process::Command;
 
 use alloy::primitives::Address;
 
+/// The popwatch binary with its data in `data`, no config from the environment and no API key.
+pub fn popwatch(data: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_popwatch"));
+    cmd.env("POPWATCH_DATA_DIR", data)
+        .env_remove("POPWATCH_CONFIG")
+        .env_remove(popwatch::config::API_KEY_ENV);
+    cmd
+}
+
+/// `popwatch events --config <config>` with its data in `data`: stdout piped, stderr dropped.
+pub fn spawn_events(config: &std::path::Path, data: &std::path::Path) -> std::process::Child {
+    popwatch(data)
+        .args(["events", "--config"])
+        .arg(config)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 /// Runs `cast` from the installed test tools (the independent oracle) and returns its stdout.
 pub fn cast(args: &[&str]) -> String {
     let program = popwatch_devnet::tools_bin_dir().join("cast");
