@@ -57,7 +57,14 @@ pub fn unavailable_updates(sources: &[Box<dyn Source>]) -> Vec<Update> {
 /// Runs every source once, concurrently, and returns the updates in the order they arrived.
 pub async fn refresh_all_once(sources: &mut [Box<dyn Source>]) -> Vec<Update> {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    futures::future::join_all(sources.iter_mut().map(|s| s.refresh(tx.clone()))).await;
+    let failed = futures::future::join_all(sources.iter_mut().map(|s| {
+        let name = s.name();
+        runner::contained(name, s.refresh(tx.clone()))
+    }))
+    .await;
+    for update in failed.into_iter().filter_map(Result::err) {
+        let _ = tx.send(update);
+    }
     drop(tx);
     let mut updates = Vec::new();
     while let Some(update) = rx.recv().await {

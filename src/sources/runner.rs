@@ -54,6 +54,30 @@ impl Drop for Runner {
     }
 }
 
+/// Runs one refresh; a panic inside it (a bug, or an answer no check foresaw) becomes a failed
+/// refresh of that source, which the user sees, instead of a task that silently stops.
+pub async fn contained(
+    name: SourceName,
+    refresh: impl std::future::Future<Output = ()>,
+) -> Result<(), Update> {
+    use futures::FutureExt;
+    std::panic::AssertUnwindSafe(refresh)
+        .catch_unwind()
+        .await
+        .map_err(|panic| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown".to_owned());
+            tracing::error!(source = name.as_str(), panic = %crate::format::sanitize(&what), "a source refresh panicked");
+            Update::SourceFailed {
+                source: name,
+                error: crate::format::sanitize(&format!("internal error: {what} (a bug: please report it)")),
+            }
+        })
+}
+
 async fn run_source(
     mut source: Box<dyn Source>,
     out: mpsc::UnboundedSender<SourceEvent>,
@@ -73,7 +97,12 @@ async fn run_source(
             }
             true
         };
-        let ((), open) = futures::join!(source.refresh(updates), forward);
+        let (refreshed, open) = futures::join!(contained(name, source.refresh(updates)), forward);
+        if let Err(failed) = refreshed
+            && out.send(SourceEvent::Update(failed)).is_err()
+        {
+            return;
+        }
         let interval = source.interval();
         let next = OffsetDateTime::now_utc() + interval;
         if !open

@@ -37,6 +37,7 @@ pub async fn run(config: Config, sources: Vec<Box<dyn Source>>, demo: bool) -> i
     let (tx, mut rx) = mpsc::unbounded_channel::<SourceEvent>();
     let runner = Runner::spawn(sources, tx);
     let mut terminal = ratatui::try_init()?;
+    restore_only_for_ui_panics();
     let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture);
     let mut host = RealTerminal {
         bell: config.alert_bell,
@@ -97,6 +98,22 @@ pub fn prepare(
     app
 }
 
+/// ratatui's panic hook gives the terminal back on any panic. A panic in a source task is
+/// contained (the runner turns it into a failed refresh) and the app goes on, so it must not
+/// tear the screen down, nor print over it: only a panic of the thread that owns the terminal
+/// restores it (once, on the way out); others are logged.
+fn restore_only_for_ui_panics() {
+    let ui_thread = std::thread::current().id();
+    let restore_and_report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().id() == ui_thread {
+            restore_and_report(info);
+        } else {
+            tracing::error!(panic = %crate::format::sanitize(&info.to_string()), "panic off the terminal's thread");
+        }
+    }));
+}
+
 /// What the loop asks of the terminal it runs in, beyond drawing.
 pub trait Host<B: Backend> {
     /// New events arrived (the bell, where asked for).
@@ -128,6 +145,7 @@ impl<B: Backend> Host<B> for RealTerminal {
         }
         // Continued (`fg`): the terminal is ours again.
         let _ = ratatui::try_init()?;
+        restore_only_for_ui_panics();
         let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture);
         terminal
             .clear()

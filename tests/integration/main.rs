@@ -9,6 +9,7 @@ mod anvil_smoke;
 mod chain;
 mod cli;
 mod config_files;
+mod containment;
 mod devnet;
 mod drivers;
 mod durability;
