@@ -451,3 +451,43 @@ async fn ids_resolve_by_contract_and_a_pinned_id_skips_the_lookup() {
     let paths: Vec<String> = s.requests().into_iter().map(|r| r.1).collect();
     assert!(!paths.iter().any(|p| p.contains("/contract")), "{paths:?}");
 }
+
+/// A 429 whose Retry-After no server could mean (past u64, or the year 9999) leaves the source
+/// rate-limited for a day at most, its figures kept: never a panic, never silenced for good.
+#[tokio::test]
+async fn an_absurd_retry_after_is_believed_for_a_day_at_most() {
+    for absurd in ["18446744073709551615", "Fri, 31 Dec 9999 23:59:59 GMT"] {
+        let s = server();
+        let config = config(&s);
+        let clock = Arc::new(ManualClock::new());
+        let sources = market::sources(&config, clock.clone());
+        let mut state = AppState::new(&config);
+        read_all(&sources, &clock, &mut state).await;
+        let good = state.market[&SourceName::Coinpaprika].clone();
+        s.fail_next(
+            "/v1/tickers/pop-pop-chest-token",
+            Fault::TooManyRequests(absurd.into()),
+        );
+        read_all(&sources, &clock, &mut state).await;
+        match &state.sources[&SourceName::Coinpaprika].status {
+            SourceStatus::RateLimited { until } => {
+                let now = OffsetDateTime::now_utc();
+                assert!(
+                    *until > now + time::Duration::hours(23)
+                        && *until <= now + time::Duration::days(1),
+                    "{absurd}: until {until}"
+                );
+            }
+            other => panic!("{absurd}: {other:?}"),
+        }
+        assert_eq!(state.market[&SourceName::Coinpaprika], good, "{absurd}");
+        // A day later it asks again, and is answered.
+        clock.advance(Duration::from_secs(86_401));
+        read_all(&sources, &clock, &mut state).await;
+        assert_eq!(
+            state.sources[&SourceName::Coinpaprika].status,
+            SourceStatus::Ok,
+            "{absurd}"
+        );
+    }
+}

@@ -495,15 +495,19 @@ fn rate_limit_in_body(value: &Value) -> Option<Fault> {
     })
 }
 
-/// Some providers put a backoff hint in the error's data.
+/// Some providers put a backoff hint in the error's data: at `data.backoff_seconds`, or, as
+/// Infura does, at `data.rate.backoff_seconds`. Clamped to a day; a negative or absurd hint
+/// is no hint (our own backoff applies).
 fn value_backoff(value: &Value) -> Option<Duration> {
     let first = match value {
         Value::Array(items) => items.first()?,
         other => other,
     };
-    first["error"]["data"]["backoff_seconds"]
-        .as_f64()
-        .map(Duration::from_secs_f64)
+    let data = &first["error"]["data"];
+    [&data["backoff_seconds"], &data["rate"]["backoff_seconds"]]
+        .into_iter()
+        .find_map(Value::as_f64)
+        .and_then(super::http::server_wait_secs)
 }
 
 /// Responses ordered by request id 1..=n.
@@ -550,6 +554,34 @@ pub fn parse_quantity(value: &Value) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backoff_hints_are_read_at_both_paths_and_never_trusted_unbounded() {
+        let limited = |data: Value| {
+            serde_json::json!({"jsonrpc": "2.0", "id": 1,
+                "error": {"code": -32005, "message": "limit exceeded", "data": data}})
+        };
+        let hint = |data: Value| match rate_limit_in_body(&limited(data)) {
+            Some(Fault::RateLimited { retry_after }) => retry_after,
+            other => panic!("not a rate limit: {other:?}"),
+        };
+        let json = |text: &str| serde_json::from_str::<Value>(text).unwrap();
+        assert_eq!(
+            hint(json(r#"{"backoff_seconds": 2}"#)),
+            Some(Duration::from_secs(2))
+        );
+        // Infura's place for it.
+        assert_eq!(
+            hint(json(r#"{"rate": {"backoff_seconds": 0.5}}"#)),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(hint(json(r#"{"rate": {"backoff_seconds": -3}}"#)), None);
+        assert_eq!(
+            hint(json(r#"{"backoff_seconds": 1e300}"#)),
+            Some(super::super::http::MAX_SERVER_WAIT)
+        );
+        assert_eq!(hint(json(r#"{"backoff_seconds": "soon"}"#)), None);
+    }
 
     #[test]
     fn responses_are_matched_by_id_whatever_their_order() {

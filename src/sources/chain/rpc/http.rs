@@ -52,11 +52,29 @@ pub fn excerpt(body: &[u8]) -> String {
     format!("{}{more}", sanitize(&cut))
 }
 
-/// `Retry-After` as delay-seconds or as an HTTP date, relative to `now`.
+/// The longest wait popwatch takes from a server (a `Retry-After`, a backoff hint): a day. A
+/// server asking for more is believed only this far, so no answer can make time arithmetic
+/// overflow or silence a source for good.
+pub const MAX_SERVER_WAIT: Duration = Duration::from_secs(86_400);
+
+/// A wait a server asked for, in seconds as it sent them: clamped to [`MAX_SERVER_WAIT`];
+/// `None` for what is not a wait at all (negative, not a number).
+pub fn server_wait_secs(secs: f64) -> Option<Duration> {
+    if secs.is_nan() || secs < 0.0 {
+        return None; // negative or NaN
+    }
+    Some(Duration::try_from_secs_f64(secs).map_or(MAX_SERVER_WAIT, |d| d.min(MAX_SERVER_WAIT)))
+}
+
+/// `Retry-After` as delay-seconds or as an HTTP date, relative to `now`; at most
+/// [`MAX_SERVER_WAIT`].
 pub fn parse_retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // Delay-seconds, however many digits: past u64 it is past a day too.
+        return Some(value.parse::<u64>().map_or(MAX_SERVER_WAIT, |secs| {
+            Duration::from_secs(secs).min(MAX_SERVER_WAIT)
+        }));
     }
     let format = time::macros::format_description!(
         "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
@@ -68,7 +86,7 @@ pub fn parse_retry_after(value: &str, now: OffsetDateTime) -> Option<Duration> {
     Some(if delta.is_negative() {
         Duration::ZERO
     } else {
-        delta.unsigned_abs()
+        delta.unsigned_abs().min(MAX_SERVER_WAIT)
     })
 }
 
@@ -210,6 +228,28 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn a_server_never_makes_popwatch_wait_more_than_a_day() {
+        let now = datetime!(2026-11-25 10:00:00 UTC);
+        for absurd in [
+            "86401",
+            "18446744073709551615",
+            "99999999999999999999999999",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+        ] {
+            assert_eq!(
+                parse_retry_after(absurd, now),
+                Some(MAX_SERVER_WAIT),
+                "{absurd}"
+            );
+        }
+        assert_eq!(server_wait_secs(1.5), Some(Duration::from_millis(1500)));
+        assert_eq!(server_wait_secs(1e300), Some(MAX_SERVER_WAIT));
+        assert_eq!(server_wait_secs(f64::INFINITY), Some(MAX_SERVER_WAIT));
+        assert_eq!(server_wait_secs(-1.0), None);
+        assert_eq!(server_wait_secs(f64::NAN), None);
     }
 
     #[test]
