@@ -270,6 +270,28 @@ async fn a_persistent_limit_exceeded_in_http_200_is_retried_then_fails_and_recov
     );
 }
 
+/// Backoff hints no one could mean, at both places providers put them (Infura's
+/// `data.rate.backoff_seconds` too): a negative one is no hint, a huge one is believed for a
+/// day at most (so the endpoint is left for the next, not waited on); never a panic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil: run the README test command"]
+async fn absurd_backoff_hints_are_bounded_not_a_panic() {
+    for data in [
+        r#"{"rate":{"backoff_seconds":-1}}"#,
+        r#"{"rate":{"backoff_seconds":1e300}}"#,
+        r#"{"backoff_seconds":-1e300}"#,
+    ] {
+        let mut rig = Rig::start(&[]).await;
+        fails_stale_then_recovers(
+            &mut rig,
+            Behaviour::LimitExceededWithData(data.to_owned()),
+            "rate-limited",
+            Duration::from_millis(1500),
+        )
+        .await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs anvil: run the README test command"]
 async fn an_html_502_page_fails_without_retries_and_recovers() {

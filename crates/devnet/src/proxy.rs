@@ -19,6 +19,9 @@ pub enum Behaviour {
     TooManyRequests(String),
     /// HTTP 200 whose body is a JSON-RPC -32005 "limit exceeded" error.
     LimitExceeded,
+    /// Like `LimitExceeded`, with this JSON as the error's `data` (where providers put a
+    /// backoff hint).
+    LimitExceededWithData(String),
     /// HTTP 502 with an HTML page.
     Html502,
     /// Forward, but close the connection halfway through the body.
@@ -302,6 +305,12 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
                     br#"{"jsonrpc":"2.0","id":1,"error":{"code":-32005,"message":"limit exceeded"}}"#,
                 )
                 .await
+            }
+            Behaviour::LimitExceededWithData(data) => {
+                let body = format!(
+                    r#"{{"jsonrpc":"2.0","id":1,"error":{{"code":-32005,"message":"limit exceeded","data":{data}}}}}"#
+                );
+                respond(&mut stream, "200 OK", &json, body.as_bytes()).await
             }
             Behaviour::Html502 => {
                 respond(
