@@ -270,6 +270,46 @@ async fn a_persistent_limit_exceeded_in_http_200_is_retried_then_fails_and_recov
     );
 }
 
+/// An aggregate3 answer with fewer results than reads (the proxy drops each chunk's last):
+/// the refresh fails with the reason and the last good balances stay, each against its own
+/// wallet; never a value shifted onto the next wallet, never a panic. Small chunks, so that a
+/// shift would show.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil: run the README test command"]
+async fn a_short_aggregate3_answer_fails_the_refresh_and_never_shifts_a_balance() {
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let proxy = FaultProxy::start(&d.url).await;
+    let mut config: Config = d.config().unwrap();
+    config.chain.rpc_urls = vec![RpcUrl::parse(&proxy.url()).unwrap()];
+    config.chain.timeout_secs = TIMEOUT.as_secs();
+    config.chain.multicall_chunk = 4;
+    let mut rig = Rig {
+        source: ChainSource::new(&config),
+        app: App::new(AppState::new(&config), OffsetDateTime::now_utc()),
+        d,
+        proxy,
+    };
+    rig.refresh().await;
+    rig.assert_ok_and_current().await;
+    let good = rig.balances();
+    rig.proxy.set_default(Behaviour::ShortAggregate);
+    rig.refresh().await;
+    match rig.status() {
+        SourceStatus::Failed { error } => {
+            assert!(error.contains("results for"), "{error}")
+        }
+        other => panic!("not failed: {other:?}"),
+    }
+    assert_eq!(
+        rig.balances(),
+        good,
+        "the last good balances, each its own wallet's"
+    );
+    rig.proxy.set_default(Behaviour::Pass);
+    rig.refresh().await;
+    rig.assert_ok_and_current().await;
+}
+
 /// Backoff hints no one could mean, at both places providers put them (Infura's
 /// `data.rate.backoff_seconds` too): a negative one is no hint, a huge one is believed for a
 /// day at most (so the endpoint is left for the next, not waited on); never a panic.

@@ -22,6 +22,9 @@ pub enum Behaviour {
     /// Like `LimitExceeded`, with this JSON as the error's `data` (where providers put a
     /// backoff hint).
     LimitExceededWithData(String),
+    /// Forward, but drop the last result of every aggregate3 answer: a node (or a bug in
+    /// one) answering fewer results than it was asked.
+    ShortAggregate,
     /// HTTP 502 with an HTML page.
     Html502,
     /// Forward, but close the connection halfway through the body.
@@ -264,7 +267,10 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
                 let answer = format!(r#"{{"jsonrpc":"2.0","id":1,"result":"0x{id:x}"}}"#);
                 respond(&mut stream, "200 OK", &json, answer.as_bytes()).await
             }
-            Behaviour::Pass | Behaviour::Truncated | Behaviour::WrongChain(_) => {
+            Behaviour::Pass
+            | Behaviour::Truncated
+            | Behaviour::WrongChain(_)
+            | Behaviour::ShortAggregate => {
                 let answer = shared
                     .client
                     .post(&shared.upstream)
@@ -276,6 +282,9 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
                 let mut bytes = answer.bytes().await.unwrap_or_default().to_vec();
                 if let Some(limited) = limit_logs(&shared, &request_body, &bytes) {
                     bytes = limited;
+                }
+                if behaviour == Behaviour::ShortAggregate {
+                    bytes = shorten_aggregates(&bytes);
                 }
                 if behaviour == Behaviour::Truncated {
                     let head = format!(
@@ -388,4 +397,35 @@ fn limit_logs(shared: &Shared, request: &[u8], answer: &[u8]) -> Option<Vec<u8>>
         }
     }
     Some(answer.to_string().into_bytes())
+}
+
+/// Every `eth_call` result in `answer` that decodes as an aggregate3 answer, one result
+/// shorter.
+fn shorten_aggregates(answer: &[u8]) -> Vec<u8> {
+    use alloy::primitives::Bytes;
+    use alloy::sol_types::SolCall;
+    use popwatch::abi::IMulticall3::aggregate3Call;
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(answer) else {
+        return answer.to_vec();
+    };
+    let shorten = |item: &mut serde_json::Value| {
+        let Some(raw) = item["result"]
+            .as_str()
+            .and_then(|hex| hex.parse::<Bytes>().ok())
+        else {
+            return;
+        };
+        if let Ok(mut results) = aggregate3Call::abi_decode_returns(&raw)
+            && results.len() > 1
+        {
+            results.pop();
+            item["result"] =
+                serde_json::json!(Bytes::from(aggregate3Call::abi_encode_returns(&results)));
+        }
+    };
+    match &mut value {
+        serde_json::Value::Array(items) => items.iter_mut().for_each(shorten),
+        single => shorten(single),
+    }
+    serde_json::to_vec(&value).unwrap_or_else(|_| answer.to_vec())
 }

@@ -227,7 +227,7 @@ impl ChainReader {
             return Ok((0, Vec::new(), 0));
         }
         let calls = self.chunk_calls(reads, at);
-        let (blocks, results, endpoint, _) = self.fetch(&calls, excluded).await?;
+        let (blocks, results, endpoint, _) = self.fetch(&calls, reads.len(), excluded).await?;
         Ok((blocks.into_iter().max().unwrap_or(0), results, endpoint))
     }
 
@@ -352,7 +352,9 @@ impl ChainReader {
         };
         loop {
             let seen = self.highest_block.load(Ordering::Relaxed);
-            let fetched = self.fetch(&calls_at(At::Latest), &mut excluded).await;
+            let fetched = self
+                .fetch(&calls_at(At::Latest), reads.len(), &mut excluded)
+                .await;
             let (mut blocks, mut results, mut endpoint, mut extra) = match fetched {
                 // The endpoints that answered were behind, and the others failed.
                 Err(ChainError::Rpc(_)) if !excluded.is_empty() => {
@@ -363,7 +365,7 @@ impl ChainReader {
             let newest = *blocks.iter().max().expect("at least one chunk");
             if blocks.iter().any(|&b| b != newest) {
                 (blocks, results, endpoint, extra) = self
-                    .fetch(&calls_at(At::Block(newest)), &mut excluded)
+                    .fetch(&calls_at(At::Block(newest)), reads.len(), &mut excluded)
                     .await?;
                 if blocks.iter().any(|&b| b != newest) {
                     return Err(ChainError::Call(format!(
@@ -438,6 +440,7 @@ impl ChainReader {
     async fn fetch(
         &self,
         calls: &[RpcCall],
+        reads: usize,
         excluded: &mut HashSet<usize>,
     ) -> Result<
         (
@@ -457,12 +460,22 @@ impl ChainReader {
         let multicall = self.settings.contracts.multicall3;
         let mut blocks = Vec::with_capacity(answers.len());
         let mut results = Vec::new();
-        for answer in answers {
+        let per_chunk = self.settings.chunk - 1;
+        for (i, answer) in answers.into_iter().enumerate() {
             let value = answer.map_err(|e| ChainError::Call(e.to_string()))?;
             let raw: Bytes = serde_json::from_value(value)
                 .map_err(|e| ChainError::Call(format!("eth_call answered a non-hex value: {e}")))?;
             let mut chunk =
                 decode_aggregate3(&raw).map_err(|_| ChainError::MulticallAbsent(multicall))?;
+            // Results are matched to reads by position: a chunk answering more or fewer than
+            // it was asked would show one wallet's figures against another's.
+            let asked = reads.saturating_sub(i * per_chunk).min(per_chunk) + 1;
+            if chunk.len() != asked {
+                return Err(ChainError::Call(format!(
+                    "an aggregate3 answer holds {} results for {asked} reads",
+                    chunk.len()
+                )));
+            }
             let block = chunk
                 .first()
                 .and_then(|r| r.as_ref())
