@@ -310,6 +310,29 @@ async fn a_short_aggregate3_answer_fails_the_refresh_and_never_shifts_a_balance(
     rig.assert_ok_and_current().await;
 }
 
+/// A backend reporting block 2^64 (past u64): that refresh fails with the reason, the last
+/// good figures stay, and the honest answer that follows is taken (the lie never became the
+/// "highest block seen" that would make every honest endpoint look behind for good).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil: run the README test command"]
+async fn a_block_number_past_u64_is_refused_and_the_next_honest_answer_is_taken() {
+    let mut rig = Rig::start(&[]).await;
+    let good = rig.balances();
+    rig.proxy
+        .set_default(Behaviour::BlockNumber("18446744073709551616".to_owned()));
+    rig.refresh().await;
+    match rig.status() {
+        SourceStatus::Failed { error } => {
+            assert!(error.contains("impossible block number"), "{error}")
+        }
+        other => panic!("not failed: {other:?}"),
+    }
+    assert_eq!(rig.balances(), good);
+    rig.proxy.set_default(Behaviour::Pass);
+    rig.refresh().await;
+    rig.assert_ok_and_current().await;
+}
+
 /// Backoff hints no one could mean, at both places providers put them (Infura's
 /// `data.rate.backoff_seconds` too): a negative one is no hint, a huge one is believed for a
 /// day at most (so the endpoint is left for the next, not waited on); never a panic.

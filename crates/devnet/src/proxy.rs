@@ -25,6 +25,9 @@ pub enum Behaviour {
     /// Forward, but drop the last result of every aggregate3 answer: a node (or a bug in
     /// one) answering fewer results than it was asked.
     ShortAggregate,
+    /// Forward, but every aggregate3 answer reports this block number (its first read is
+    /// `getBlockNumber`): a lying or broken backend.
+    BlockNumber(String),
     /// HTTP 502 with an HTML page.
     Html502,
     /// Forward, but close the connection halfway through the body.
@@ -270,7 +273,8 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
             Behaviour::Pass
             | Behaviour::Truncated
             | Behaviour::WrongChain(_)
-            | Behaviour::ShortAggregate => {
+            | Behaviour::ShortAggregate
+            | Behaviour::BlockNumber(_) => {
                 let answer = shared
                     .client
                     .post(&shared.upstream)
@@ -283,8 +287,21 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
                 if let Some(limited) = limit_logs(&shared, &request_body, &bytes) {
                     bytes = limited;
                 }
-                if behaviour == Behaviour::ShortAggregate {
-                    bytes = shorten_aggregates(&bytes);
+                match &behaviour {
+                    Behaviour::ShortAggregate => {
+                        bytes = edit_aggregates(&bytes, |results| {
+                            results.pop();
+                        });
+                    }
+                    Behaviour::BlockNumber(number) => {
+                        let number: alloy::primitives::U256 =
+                            number.parse().expect("a decimal block number");
+                        bytes = edit_aggregates(&bytes, |results| {
+                            use alloy::sol_types::SolValue;
+                            results[0].returnData = number.abi_encode().into();
+                        });
+                    }
+                    _ => {}
                 }
                 if behaviour == Behaviour::Truncated {
                     let head = format!(
@@ -399,9 +416,12 @@ fn limit_logs(shared: &Shared, request: &[u8], answer: &[u8]) -> Option<Vec<u8>>
     Some(answer.to_string().into_bytes())
 }
 
-/// Every `eth_call` result in `answer` that decodes as an aggregate3 answer, one result
-/// shorter.
-fn shorten_aggregates(answer: &[u8]) -> Vec<u8> {
+/// Every `eth_call` result in `answer` that decodes as an aggregate3 answer (of two results or
+/// more), changed by `edit`.
+fn edit_aggregates(
+    answer: &[u8],
+    edit: impl Fn(&mut Vec<popwatch::abi::IMulticall3::Result>),
+) -> Vec<u8> {
     use alloy::primitives::Bytes;
     use alloy::sol_types::SolCall;
     use popwatch::abi::IMulticall3::aggregate3Call;
@@ -418,7 +438,7 @@ fn shorten_aggregates(answer: &[u8]) -> Vec<u8> {
         if let Ok(mut results) = aggregate3Call::abi_decode_returns(&raw)
             && results.len() > 1
         {
-            results.pop();
+            edit(&mut results);
             item["result"] =
                 serde_json::json!(Bytes::from(aggregate3Call::abi_encode_returns(&results)));
         }

@@ -481,7 +481,14 @@ impl ChainReader {
                 .and_then(|r| r.as_ref())
                 .and_then(|b| IMulticall3::getBlockNumberCall::abi_decode_returns(b).ok())
                 .ok_or(ChainError::MulticallAbsent(multicall))?;
-            blocks.push(u64::try_from(block).unwrap_or(u64::MAX));
+            // A height past u64 is no height: taken as the highest block ever seen, it would
+            // make every honest endpoint "lagging" for the rest of the session.
+            let block = u64::try_from(block).map_err(|_| {
+                ChainError::Call(format!(
+                    "the endpoint reports an impossible block number {block}"
+                ))
+            })?;
+            blocks.push(block);
             chunk.remove(0);
             results.extend(chunk);
         }
