@@ -203,8 +203,8 @@ fn timeless(json: &str) -> serde_json::Value {
 }
 
 /// The recorded history: each series' last value (rows are keyed by the wall clock's second,
-/// which a paused tokio clock does not move, so earlier rows of a run may share one) and every
-/// event without its time, in the order they were written.
+/// which a paused tokio clock does not move, so earlier rows of a run may share one) and the
+/// distinct events stored, without their times.
 #[allow(clippy::type_complexity)]
 fn recorded(
     dir: &Path,
@@ -220,12 +220,17 @@ fn recorded(
         .map(|r| (r.series.to_string(), format!("{}", r.value), r.raw))
         .collect();
     last.sort();
-    let events = store
+    // The store keeps one event per key, and some keys carry the wall clock's second (which a
+    // paused tokio clock does not move): the same event twice within one second is stored
+    // once. So the stored events are compared as a set.
+    let mut events: Vec<serde_json::Value> = store
         .events(OffsetDateTime::UNIX_EPOCH)
         .unwrap()
         .into_iter()
         .map(|(_, json)| timeless(&json))
         .collect();
+    events.sort_by_key(|e| e.to_string());
+    events.dedup();
     (last, events)
 }
 

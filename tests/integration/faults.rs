@@ -94,6 +94,24 @@ impl Rig {
         out
     }
 
+    /// One refresh through `fault` fails naming `expect`, the last good balances stay against
+    /// their own wallets, and the next refresh without the fault is current.
+    async fn fails_once_keeping_the_figures(&mut self, fault: Behaviour, expect: &str) {
+        let good = self.balances();
+        self.proxy.set_default(fault.clone());
+        self.refresh().await;
+        match self.status() {
+            SourceStatus::Failed { error } => {
+                assert!(error.contains(expect), "{fault:?}: {error}")
+            }
+            other => panic!("{fault:?}: not failed: {other:?}"),
+        }
+        assert_eq!(self.balances(), good, "{fault:?}: the last good balances");
+        self.proxy.set_default(Behaviour::Pass);
+        self.refresh().await;
+        self.assert_ok_and_current().await;
+    }
+
     async fn assert_ok_and_current(&self) {
         assert_eq!(self.status(), SourceStatus::Ok);
         assert_eq!(self.balances(), self.oracle().await, "figures are current");
@@ -291,23 +309,8 @@ async fn a_short_aggregate3_answer_fails_the_refresh_and_never_shifts_a_balance(
     };
     rig.refresh().await;
     rig.assert_ok_and_current().await;
-    let good = rig.balances();
-    rig.proxy.set_default(Behaviour::ShortAggregate);
-    rig.refresh().await;
-    match rig.status() {
-        SourceStatus::Failed { error } => {
-            assert!(error.contains("results for"), "{error}")
-        }
-        other => panic!("not failed: {other:?}"),
-    }
-    assert_eq!(
-        rig.balances(),
-        good,
-        "the last good balances, each its own wallet's"
-    );
-    rig.proxy.set_default(Behaviour::Pass);
-    rig.refresh().await;
-    rig.assert_ok_and_current().await;
+    rig.fails_once_keeping_the_figures(Behaviour::ShortAggregate, "results for")
+        .await;
 }
 
 /// A backend reporting block 2^64 (past u64): that refresh fails with the reason, the last
@@ -317,20 +320,11 @@ async fn a_short_aggregate3_answer_fails_the_refresh_and_never_shifts_a_balance(
 #[ignore = "needs anvil: run the README test command"]
 async fn a_block_number_past_u64_is_refused_and_the_next_honest_answer_is_taken() {
     let mut rig = Rig::start(&[]).await;
-    let good = rig.balances();
-    rig.proxy
-        .set_default(Behaviour::BlockNumber("18446744073709551616".to_owned()));
-    rig.refresh().await;
-    match rig.status() {
-        SourceStatus::Failed { error } => {
-            assert!(error.contains("impossible block number"), "{error}")
-        }
-        other => panic!("not failed: {other:?}"),
-    }
-    assert_eq!(rig.balances(), good);
-    rig.proxy.set_default(Behaviour::Pass);
-    rig.refresh().await;
-    rig.assert_ok_and_current().await;
+    rig.fails_once_keeping_the_figures(
+        Behaviour::BlockNumber("18446744073709551616".to_owned()),
+        "impossible block number",
+    )
+    .await;
 }
 
 /// Backoff hints no one could mean, at both places providers put them (Infura's
