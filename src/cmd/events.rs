@@ -2,13 +2,23 @@
 //! as one JSON line.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use crate::config::Config;
+use crate::history::Store;
+use crate::monitor::Monitor;
+use crate::sources::runner::{Runner, SourceEvent};
+use crate::sources::{Source, sources_for, unavailable_updates};
+use crate::state::{AppState, Update};
 
 /// `popwatch events`: the sources run each at its own interval (the runner), the monitor
 /// judges each finished refresh, and each event is printed as one JSON line (flushed); until
 /// SIGINT or SIGTERM, after which what was handed to the history is written before returning.
-pub async fn run_events(config: crate::config::Config, data_dir: std::path::PathBuf) {
-    let sources = crate::sources::sources_for(&config);
+pub async fn run_events(config: Config, data_dir: PathBuf) {
+    let sources = sources_for(&config);
     let stop = crate::signals::terminated();
     events_loop(&config, &data_dir, sources, stop, &mut std::io::stdout()).await;
 }
@@ -16,34 +26,28 @@ pub async fn run_events(config: crate::config::Config, data_dir: std::path::Path
 /// The loop behind [`run_events`], over `sources`, writing to `out` until `stop` completes or
 /// `out` is gone.
 pub async fn events_loop(
-    config: &crate::config::Config,
-    data_dir: &std::path::Path,
-    sources: Vec<Box<dyn crate::sources::Source>>,
+    config: &Config,
+    data_dir: &Path,
+    sources: Vec<Box<dyn Source>>,
     stop: impl std::future::Future<Output = ()>,
     out: &mut impl Write,
 ) {
-    use crate::sources::runner::{Runner, SourceEvent};
-    let mut state = crate::state::AppState::new(config);
-    let store = match crate::history::Store::open_in(data_dir) {
+    let mut state = AppState::new(config);
+    let store = match Store::open_in(data_dir) {
         Ok(store) => Some(store),
         Err(e) => {
             eprintln!("popwatch: running without history: {e}");
             None
         }
     };
-    if let Some(block) = store.as_ref().and_then(crate::history::Store::logs_block) {
-        state.apply(crate::state::Update::ResumeFrom(block));
+    if let Some(block) = store.as_ref().and_then(Store::logs_block) {
+        state.apply(Update::ResumeFrom(block));
     }
-    for update in crate::sources::unavailable_updates(&sources) {
+    for update in unavailable_updates(&sources) {
         state.apply(update);
     }
-    let mut monitor = crate::monitor::Monitor::for_sources(
-        config,
-        state,
-        &sources,
-        store,
-        time::OffsetDateTime::now_utc(),
-    );
+    let mut monitor =
+        Monitor::for_sources(config, state, &sources, store, OffsetDateTime::now_utc());
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<SourceEvent>();
     let runner = Runner::spawn(sources, tx);
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -52,8 +56,8 @@ pub async fn events_loop(
     let mut history_failing: Option<String> = None;
     loop {
         let settled = tokio::select! {
-            Some(event) = rx.recv() => monitor.handle(event, time::OffsetDateTime::now_utc()),
-            _ = tick.tick() => monitor.tick(time::OffsetDateTime::now_utc()),
+            Some(event) = rx.recv() => monitor.handle(event, OffsetDateTime::now_utc()),
+            _ = tick.tick() => monitor.tick(OffsetDateTime::now_utc()),
             _ = &mut stop => break,
         };
         // Said once when writes start failing (a full disk, a locked file) and once when they
