@@ -137,12 +137,16 @@ async fn every_pool_is_found_and_quotes_equal_its_contract_to_the_wei() {
 
 async fn execute_v3_sell(d: &Devnet, from: Address, fee: u32, amount: U256) -> U256 {
     let c = d.contracts;
+    // The allowance is the amount plus the fee tier: after a revert to the same snapshot, the
+    // same sale in another tier would otherwise send a transaction identical to one anvil
+    // has already seen (same hash), which it may never mine again (a receipt never came,
+    // once, under load). The swap still sells exactly `amount`.
     d.exec(
         from,
         c.pop,
         IERC20::approveCall {
             spender: c.uniswap_v3_router,
-            value: amount,
+            value: amount + U256::from(fee),
         },
     )
     .await
