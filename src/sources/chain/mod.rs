@@ -9,6 +9,8 @@ pub mod rpc;
 mod sell_check;
 mod source;
 
-pub use reader::{ChainError, ChainReader, ReadOutcome, ReaderSettings, decode_text};
+pub use reader::{
+    ChainError, ChainReader, MAX_TOKEN_TEXT, ReadOutcome, ReaderSettings, decode_text,
+};
 pub use sell_check::SellChecker;
 pub use source::ChainSource;

@@ -582,13 +582,27 @@ fn decode_u256(bytes: &Bytes) -> Option<U256> {
 /// An ERC-20 `name()`/`symbol()`: an ABI string, or a `bytes32` as some old tokens return.
 pub fn decode_text(bytes: &Bytes) -> Option<String> {
     if let Ok(text) = IERC20::nameCall::abi_decode_returns(bytes) {
-        return Some(text);
+        return Some(capped(text));
     }
     if bytes.len() == 32 {
         let end = bytes.iter().position(|&b| b == 0).unwrap_or(32);
         return Some(String::from_utf8_lossy(&bytes[..end]).into_owned());
     }
     None
+}
+
+/// The longest token name or symbol popwatch keeps, in characters: a contract can return a
+/// string of any length, and every view, log line and JSON document would carry it.
+pub const MAX_TOKEN_TEXT: usize = 64;
+
+/// `text` cut to [`MAX_TOKEN_TEXT`] characters, an ellipsis marking the cut.
+fn capped(text: String) -> String {
+    if text.chars().count() <= MAX_TOKEN_TEXT {
+        return text;
+    }
+    let mut cut: String = text.chars().take(MAX_TOKEN_TEXT - 1).collect();
+    cut.push('…');
+    cut
 }
 
 #[cfg(test)]
@@ -607,5 +621,15 @@ mod tests {
             Some("MKR")
         );
         assert_eq!(decode_text(&Bytes::from(vec![1, 2, 3])), None);
+        // A name of any length from a contract is kept to 64 characters.
+        let long = Bytes::from("N".repeat(100_000).abi_encode());
+        let kept = decode_text(&long).unwrap();
+        assert_eq!(kept.chars().count(), MAX_TOKEN_TEXT);
+        assert!(kept.ends_with('…') && kept.starts_with("NNN"));
+        let exact = "é".repeat(MAX_TOKEN_TEXT);
+        assert_eq!(
+            decode_text(&Bytes::from(exact.clone().abi_encode())),
+            Some(exact)
+        );
     }
 }
