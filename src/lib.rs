@@ -1,8 +1,9 @@
 //! popwatch: a terminal app that watches Ethereum wallets holding POP Network Token.
 //!
-//! Data flows one way: sources (`source`) send typed `Update`s, `state::AppState::apply`
-//! folds them into the state, and front ends (`snapshot`, later the TUI and `events`) only
-//! read it.
+//! Data flows one way: sources (`sources`) send typed `Update`s; the monitor (`monitor`)
+//! applies them to the state (`state::AppState::apply`) and settles each finished refresh into
+//! flags, events, alerts and history; the front ends (the terminal app in `tui`, `popwatch
+//! events` and `snapshot` in `cmd`) only read it.
 
 pub mod abi;
 pub mod cli;

@@ -14,7 +14,7 @@ use crate::state::exits::{
 
 /// Gas units of one sell leg sent from a wallet: `approve` + the swap through the venue's
 /// router or exchange, the 21,000 base of each transaction included. Measured by executing
-/// sells of a few sizes on the devnet (`tests/exits.rs`, `gas_units_match_executed_sells`
+/// sells of a few sizes on the devnet (`tests/integration/exits.rs`, `gas_units_match_executed_sells`
 /// asserts them within 10%; the measured values are in BENCHMARKS.md). Not the quoter's
 /// `gasEstimate`, which covers the pool's swap alone.
 pub fn sell_gas_units(venue: Venue) -> u64 {

@@ -78,7 +78,7 @@ pub fn parse_chart(value: &Value) -> Vec<(OffsetDateTime, f64)> {
             let ms = number(p.get(0)?)?;
             let price = number(p.get(1)?)?;
             // An API time is untrusted: a number too large for a time is no time, not an
-            // overflow (found by tests/fuzz.rs).
+            // overflow (found by tests/integration/fuzz.rs).
             let nanos = (ms.is_finite().then_some(ms as i128)?).checked_mul(1_000_000)?;
             let at = OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()?;
             Some((at, price))
