@@ -535,7 +535,14 @@ pub fn parse_responses(value: Value, n: usize) -> Result<Vec<CallResult>, String
         } else {
             return Err("a response with neither result nor error".to_owned());
         };
-        by_id.insert(id, result);
+        // Answers are matched by id: one outside what was asked, or one given twice, means the
+        // batch cannot be trusted to pair each answer with its call.
+        if id == 0 || id > n as u64 {
+            return Err(format!("an answer to call {id}, of {n} asked"));
+        }
+        if by_id.insert(id, result).is_some() {
+            return Err(format!("two answers to call {id}"));
+        }
     }
     (1..=n as u64)
         .map(|id| {
@@ -554,6 +561,37 @@ pub fn parse_quantity(value: &Value) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn batch_answers_are_matched_by_id_and_never_by_position() {
+        let answer = |id: u64, result: &str| serde_json::json!({"jsonrpc": "2.0", "id": id, "result": result});
+        // Reordered: each answer still goes to its call.
+        let reordered = Value::Array(vec![answer(2, "0x2"), answer(1, "0x1")]);
+        let parsed = parse_responses(reordered, 2).unwrap();
+        assert_eq!(parsed[0].as_ref().unwrap(), "0x1");
+        assert_eq!(parsed[1].as_ref().unwrap(), "0x2");
+        // Short, long, duplicated: an error for the batch, never a shifted value.
+        for (what, batch) in [
+            ("short", vec![answer(1, "0x1")]),
+            (
+                "long",
+                vec![answer(1, "0x1"), answer(2, "0x2"), answer(3, "0x3")],
+            ),
+            (
+                "duplicated",
+                vec![answer(1, "0x1"), answer(1, "0x9"), answer(2, "0x2")],
+            ),
+            (
+                "id 0",
+                vec![answer(0, "0x0"), answer(1, "0x1"), answer(2, "0x2")],
+            ),
+        ] {
+            assert!(
+                parse_responses(Value::Array(batch), 2).is_err(),
+                "{what} was accepted"
+            );
+        }
+    }
 
     #[test]
     fn backoff_hints_are_read_at_both_paths_and_never_trusted_unbounded() {
