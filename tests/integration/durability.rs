@@ -125,13 +125,7 @@ async fn a_full_disk_stops_history_writes_not_events_and_loses_no_recorded_row()
 
     let d = Devnet::start(Scenario::default()).await.unwrap();
     let disk = TinyDisk::mount(2 * 1024 * 1024);
-    let config = disk.dir.path().join("devnet.toml");
-    std::fs::write(
-        &config,
-        d.config_toml()
-            .replace("refresh_secs = 5", "refresh_secs = 1"),
-    )
-    .unwrap();
+    let config = crate::support::fast_devnet_config(&d, disk.dir.path());
     let events_cmd = || {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_popwatch"));
         cmd.args(["events", "--config"])

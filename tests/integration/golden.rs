@@ -90,23 +90,12 @@ fn assert_golden(name: &str, actual: &str) {
     }
 }
 
-fn devnet_config(d: &Devnet, dir: &Path) -> PathBuf {
-    let config = dir.join("devnet.toml");
-    std::fs::write(
-        &config,
-        d.config_toml()
-            .replace("refresh_secs = 5", "refresh_secs = 1"),
-    )
-    .unwrap();
-    config
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs anvil: run the README test command"]
 async fn snapshot_json_and_table_match_the_golden_files() {
     let d = Devnet::start(Scenario::default()).await.unwrap();
     let dir = tempfile::TempDir::new().unwrap();
-    let config = devnet_config(&d, dir.path());
+    let config = support::fast_devnet_config(&d, dir.path());
     for (args, golden) in [
         (&["snapshot", "--json"][..], "snapshot.json"),
         (&["snapshot"][..], "snapshot.txt"),
@@ -160,7 +149,7 @@ fn lines_until(
 async fn events_of_a_scripted_run_match_the_golden_file() {
     let d = Devnet::start(Scenario::default()).await.unwrap();
     let dir = tempfile::TempDir::new().unwrap();
-    let config = devnet_config(&d, dir.path());
+    let config = support::fast_devnet_config(&d, dir.path());
     let mut child = support::spawn_events(&config, dir.path());
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();

@@ -197,7 +197,7 @@ fn price_moves_and_pool_changes_are_events() {
     let events = popwatch::events::diff(&prev, &next, &Flags::default(), &Flags::default(), NOW);
     let moved = events
         .iter()
-        .find(|e| e.kind == popwatch::events::EventKind::PriceMove)
+        .find(|e| e.kind() == popwatch::events::EventKind::PriceMove)
         .expect("11% within an hour");
     assert_fits_event_schema(&events);
     assert!((json_of(moved)["change_pct"].as_f64().unwrap() - 11.0).abs() < 0.01);
@@ -206,7 +206,7 @@ fn price_moves_and_pool_changes_are_events() {
     assert!(
         popwatch::events::diff(&prev, &calm, &Flags::default(), &Flags::default(), NOW)
             .iter()
-            .all(|e| e.kind != popwatch::events::EventKind::PriceMove)
+            .all(|e| e.kind() != popwatch::events::EventKind::PriceMove)
     );
 }
 
@@ -241,13 +241,7 @@ use crate::support::spawn_events as popwatch_events;
 async fn a_transfer_made_on_chain_streams_as_events_within_two_refreshes() {
     let d = Devnet::start(Scenario::default()).await.unwrap();
     let dir = tempfile::TempDir::new().unwrap();
-    let config = dir.path().join("c.toml");
-    std::fs::write(
-        &config,
-        d.config_toml()
-            .replace("refresh_secs = 5", "refresh_secs = 1"),
-    )
-    .unwrap();
+    let config = crate::support::fast_devnet_config(&d, dir.path());
     let mut child = popwatch_events(&config, dir.path());
     let rx = json_lines(&mut child);
     // The first refresh: the backfill in one line per wallet, not a flood of transfers.
@@ -346,7 +340,7 @@ async fn a_big_sale_moves_a_pool_and_gives_pool_changed() {
     );
     let changed = events
         .iter()
-        .find(|e| e.kind == popwatch::events::EventKind::PoolChanged)
+        .find(|e| e.kind() == popwatch::events::EventKind::PoolChanged)
         .expect("the V2 pool moved");
     assert_eq!(
         json_of(changed)["pool"],
@@ -365,13 +359,7 @@ async fn a_big_sale_moves_a_pool_and_gives_pool_changed() {
 async fn kill_9_during_writes_leaves_a_database_that_opens_and_the_csv_parses() {
     let d = Devnet::start(Scenario::default()).await.unwrap();
     let dir = tempfile::TempDir::new().unwrap();
-    let config = dir.path().join("c.toml");
-    std::fs::write(
-        &config,
-        d.config_toml()
-            .replace("refresh_secs = 5", "refresh_secs = 1"),
-    )
-    .unwrap();
+    let config = crate::support::fast_devnet_config(&d, dir.path());
     let mut child = popwatch_events(&config, dir.path());
     // Let it refresh a few times while the chain moves.
     for i in 0..4u64 {
@@ -509,13 +497,7 @@ fn events_until(
 async fn transfers_made_while_away_are_reported_at_the_next_start() {
     let d = Devnet::start(Scenario::default()).await.unwrap();
     let dir = tempfile::TempDir::new().unwrap();
-    let config = dir.path().join("c.toml");
-    std::fs::write(
-        &config,
-        d.config_toml()
-            .replace("refresh_secs = 5", "refresh_secs = 1"),
-    )
-    .unwrap();
+    let config = crate::support::fast_devnet_config(&d, dir.path());
     // The very first run: the history is summarised, no transfer events.
     let first = events_until(&config, dir.path(), |e| e["kind"] == "transfers_backfilled");
     assert!(
@@ -576,7 +558,7 @@ fn a_drained_or_new_pool_is_an_event() {
     assert_eq!(
         events
             .iter()
-            .find(|e| e.kind == popwatch::events::EventKind::PoolChanged)
+            .find(|e| e.kind() == popwatch::events::EventKind::PoolChanged)
             .map(json_of)
             .unwrap()["change"],
         "created"
@@ -593,7 +575,7 @@ fn a_drained_or_new_pool_is_an_event() {
     assert_eq!(
         events
             .iter()
-            .find(|e| e.kind == popwatch::events::EventKind::PoolChanged)
+            .find(|e| e.kind() == popwatch::events::EventKind::PoolChanged)
             .map(json_of)
             .unwrap()["change"],
         "drained"
@@ -604,7 +586,7 @@ fn a_drained_or_new_pool_is_an_event() {
     assert_eq!(
         events
             .iter()
-            .find(|e| e.kind == popwatch::events::EventKind::PoolChanged)
+            .find(|e| e.kind() == popwatch::events::EventKind::PoolChanged)
             .map(json_of)
             .unwrap()["change"],
         "drained"
@@ -615,7 +597,7 @@ fn a_drained_or_new_pool_is_an_event() {
     assert!(
         popwatch::events::diff(&created, &nudged, &Flags::default(), &Flags::default(), NOW)
             .iter()
-            .all(|e| e.kind != popwatch::events::EventKind::PoolChanged)
+            .all(|e| e.kind() != popwatch::events::EventKind::PoolChanged)
     );
 }
 
@@ -624,13 +606,7 @@ fn a_drained_or_new_pool_is_an_event() {
 async fn two_writers_share_one_history_file() {
     let d = Devnet::start(Scenario::default()).await.unwrap();
     let dir = tempfile::TempDir::new().unwrap();
-    let config = dir.path().join("c.toml");
-    std::fs::write(
-        &config,
-        d.config_toml()
-            .replace("refresh_secs = 5", "refresh_secs = 1"),
-    )
-    .unwrap();
+    let config = crate::support::fast_devnet_config(&d, dir.path());
     // Two processes (as the app and `popwatch events` would be) on the same file.
     let a = popwatch_events(&config, dir.path());
     let b = popwatch_events(&config, dir.path());

@@ -28,6 +28,22 @@ pub fn spawn_events(config: &std::path::Path, data: &std::path::Path) -> std::pr
         .unwrap()
 }
 
+/// Writes `d`'s popwatch config into `dir` with a 1 s chain refresh (the devnet's own is 5 s),
+/// for tests that watch `popwatch` react; returns its path.
+pub fn fast_devnet_config(
+    d: &popwatch_devnet::Devnet,
+    dir: &std::path::Path,
+) -> std::path::PathBuf {
+    let config = dir.join("devnet.toml");
+    std::fs::write(
+        &config,
+        d.config_toml()
+            .replace("refresh_secs = 5", "refresh_secs = 1"),
+    )
+    .unwrap();
+    config
+}
+
 /// Runs `cast` from the installed test tools (the independent oracle) and returns its stdout.
 pub fn cast(args: &[&str]) -> String {
     let program = popwatch_devnet::tools_bin_dir().join("cast");
