@@ -74,19 +74,39 @@ impl std::fmt::Display for EventKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One change, as `popwatch events` prints it and the store keeps it. Its kind and schema
+/// version follow from what it holds, so they are not stored beside it.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     /// When popwatch saw the change.
-    #[serde(serialize_with = "crate::format::serialize_rfc3339")]
     pub ts: OffsetDateTime,
-    pub kind: EventKind,
-    pub schema_version: u32,
     /// Unique per event, so two processes writing the same store never double it.
-    #[serde(skip)]
     pub key: String,
     /// What changed, by kind.
-    #[serde(flatten)]
     pub change: Change,
+}
+
+/// An event on the wire: `ts`, `kind`, `schema_version`, then the change's own fields.
+#[derive(Serialize)]
+struct Wire<'a> {
+    #[serde(serialize_with = "crate::format::serialize_rfc3339")]
+    ts: &'a OffsetDateTime,
+    kind: EventKind,
+    schema_version: u32,
+    #[serde(flatten)]
+    change: &'a Change,
+}
+
+impl Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+        Wire {
+            ts: &self.ts,
+            kind: self.kind(),
+            schema_version: SCHEMA_VERSION,
+            change: &self.change,
+        }
+        .serialize(out)
+    }
 }
 
 /// A POP amount in raw units, as a decimal string.
@@ -219,11 +239,13 @@ impl Event {
     fn new(now: OffsetDateTime, key: String, change: Change) -> Self {
         Self {
             ts: now,
-            kind: change.kind(),
-            schema_version: SCHEMA_VERSION,
             key,
             change,
         }
+    }
+
+    pub fn kind(&self) -> EventKind {
+        self.change.kind()
     }
 
     pub fn json(&self) -> String {

@@ -291,7 +291,7 @@ impl Store {
                 })?;
             for e in events {
                 written += event
-                    .execute(params![ts, e.kind.as_str(), e.key, e.json()])
+                    .execute(params![ts, e.kind().as_str(), e.key, e.json()])
                     .map_err(|e| HistoryError::Sqlite {
                         path: self.path.clone(),
                         source: e,

@@ -126,7 +126,7 @@ fn flag_and_source_events_fit_the_event_schema() {
             NOW,
         ))
         .collect::<Vec<_>>();
-    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind().as_str()).collect();
     for kind in ["flag_cleared", "source_state", "flag_raised"] {
         assert!(kinds.contains(&kind), "{kinds:?}");
     }

@@ -30,7 +30,7 @@ impl Widget for AlertsView<'_> {
             let text = format!(
                 "{} {when}  {:<20} {}",
                 if *seen { " " } else { "●" },
-                event.kind,
+                event.kind(),
                 safe(&event.summary())
             );
             lines.push(if *seen {
