@@ -12,8 +12,8 @@ pub use load::{
     load_file, parse_str, resolve_path,
 };
 pub use schema::{
-    ChainConfig, Config, ContractOverrides, Contracts, MarketConfig, POP_ADDRESS, Thresholds,
-    TokenConfig, WalletConfig,
+    ChainConfig, Config, ContractOverrides, Contracts, DEFAULT_MARKET_MAX_RESPONSE_MIB,
+    DEFAULT_RPC_MAX_RESPONSE_MIB, MarketConfig, POP_ADDRESS, Thresholds, TokenConfig, WalletConfig,
 };
 pub use types::{RpcUrl, Secret, WholeTokens, parse_address};
 pub use validate::MAX_LABEL_CHARS;

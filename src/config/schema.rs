@@ -91,7 +91,24 @@ pub struct ChainConfig {
     pub scan_days: u64,
     /// The ETH/USD feed is stale after 3 heartbeats.
     pub eth_usd_heartbeat_secs: u64,
+    /// The largest JSON-RPC answer read, in MiB; a larger one fails that endpoint's request.
+    pub max_response_mib: u64,
     pub contracts: ContractOverrides,
+}
+
+/// The default cap on one JSON-RPC answer. The largest honest answers are an `eth_getLogs`
+/// page at a public node's 10,000-log limit (about 8 MiB of JSON) and, at 10,000 wallets, a
+/// batch of aggregate3 answers (500 reads each, about 320 bytes of hex per read: under 7 MiB
+/// for all 20,000 balance reads); 32 MiB leaves room for both and still bounds a hostile one.
+pub const DEFAULT_RPC_MAX_RESPONSE_MIB: u64 = 32;
+/// The default cap on one market API answer: the largest honest one, a CoinGecko
+/// `market_chart` over a year, is well under 1 MiB.
+pub const DEFAULT_MARKET_MAX_RESPONSE_MIB: u64 = 8;
+
+impl ChainConfig {
+    pub fn max_response_bytes(&self) -> u64 {
+        self.max_response_mib.saturating_mul(1024 * 1024)
+    }
 }
 
 impl Default for ChainConfig {
@@ -110,6 +127,7 @@ impl Default for ChainConfig {
             logs_chunk_blocks: 2000,
             scan_days: 45,
             eth_usd_heartbeat_secs: 3600,
+            max_response_mib: DEFAULT_RPC_MAX_RESPONSE_MIB,
             contracts: ContractOverrides::default(),
         }
     }
@@ -210,6 +228,14 @@ pub struct MarketConfig {
     pub peers: Vec<String>,
     /// The same peers at CoinPaprika.
     pub peers_coinpaprika: Vec<String>,
+    /// The largest answer read from a market API, in MiB.
+    pub max_response_mib: u64,
+}
+
+impl MarketConfig {
+    pub fn max_response_bytes(&self) -> u64 {
+        self.max_response_mib.saturating_mul(1024 * 1024)
+    }
 }
 
 impl Default for MarketConfig {
@@ -221,6 +247,7 @@ impl Default for MarketConfig {
             coingecko_api_key: Secret::default(),
             peers: vec!["theta-token".to_owned(), "audius".to_owned()],
             peers_coinpaprika: vec!["theta-theta-token".to_owned(), "audio-audius".to_owned()],
+            max_response_mib: DEFAULT_MARKET_MAX_RESPONSE_MIB,
         }
     }
 }

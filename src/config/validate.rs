@@ -38,6 +38,8 @@ pub fn validate(config: &Config) -> Vec<Problem> {
             "chain.eth_usd_heartbeat_secs",
             config.chain.eth_usd_heartbeat_secs,
         ),
+        ("chain.max_response_mib", config.chain.max_response_mib),
+        ("market.max_response_mib", config.market.max_response_mib),
         ("thresholds.dormant_days", config.thresholds.dormant_days),
     ] {
         if value == 0 {

@@ -349,6 +349,37 @@ async fn absurd_backoff_hints_are_bounded_not_a_panic() {
     }
 }
 
+/// A 200 MiB answer (valid JSON behind 200 MiB of whitespace, with no Content-Length, so only
+/// counting the bytes as they come can refuse it) fails at the cap, 32 MiB by default: the
+/// refresh ends at once, without holding the answer, and recovers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil: run the README test command"]
+async fn a_200_mib_answer_fails_at_the_size_cap_and_recovers() {
+    let mut rig = Rig::start(&[]).await;
+    fails_stale_then_recovers(
+        &mut rig,
+        Behaviour::Padded(200 * 1024 * 1024),
+        "answer larger than 32 MiB",
+        Duration::from_millis(1500),
+    )
+    .await;
+}
+
+/// An answer that trickles in a byte every 100 ms fails at the request's deadline, which
+/// bounds the whole body, not just the wait for the first byte.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil: run the README test command"]
+async fn a_body_trickling_a_byte_at_a_time_fails_at_the_deadline_and_recovers() {
+    let mut rig = Rig::start(&[]).await;
+    fails_stale_then_recovers(
+        &mut rig,
+        Behaviour::Trickle(Duration::from_millis(100)),
+        "timed out",
+        TIMEOUT + Duration::from_millis(1500),
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs anvil: run the README test command"]
 async fn an_html_502_page_fails_without_retries_and_recovers() {

@@ -491,3 +491,30 @@ async fn an_absurd_retry_after_is_believed_for_a_day_at_most() {
         );
     }
 }
+
+/// A 200 MiB answer (valid JSON behind 200 MiB of whitespace, with no Content-Length, so only
+/// counting the bytes as they come can refuse it) fails at the cap, 8 MiB by default, without
+/// being held: the figures stay and the next read is good.
+#[tokio::test]
+async fn a_200_mib_answer_fails_at_the_size_cap_and_recovers() {
+    fault_then_recovery(
+        COIN,
+        Fault::Padded(200 * 1024 * 1024),
+        SourceName::Coingecko,
+        "answer larger than 8 MiB",
+    )
+    .await;
+}
+
+/// An answer that trickles in a byte every 100 ms (each read of the socket succeeds, so no
+/// idle timeout fires) fails at the request's deadline, which bounds the whole body.
+#[tokio::test]
+async fn a_body_trickling_a_byte_at_a_time_fails_at_the_deadline_and_recovers() {
+    fault_then_recovery(
+        "/token-pairs",
+        Fault::Trickle(Duration::from_millis(100)),
+        SourceName::Dexscreener,
+        "timed out",
+    )
+    .await;
+}

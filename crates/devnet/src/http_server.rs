@@ -36,6 +36,12 @@ pub struct Response {
     pub stall: Option<Duration>,
     /// Announce the whole body but send only half of it, then close.
     pub truncate: bool,
+    /// Send this many bytes of whitespace before the body, without a Content-Length (the
+    /// body runs to the end of the connection): a valid answer of any size, that only a cap
+    /// on the size can refuse.
+    pub padding: u64,
+    /// Send the body a byte at a time, this long apart.
+    pub trickle: Option<Duration>,
 }
 
 impl Response {
@@ -50,6 +56,8 @@ impl Response {
             body,
             stall: None,
             truncate: false,
+            padding: 0,
+            trickle: None,
         }
     }
 
@@ -180,17 +188,29 @@ async fn serve(mut stream: TcpStream, handler: Handler) {
             tokio::time::sleep(stall).await;
         }
         let mut head = format!(
-            "HTTP/1.1 {} {}\r\ncontent-length: {}\r\n",
+            "HTTP/1.1 {} {}\r\n",
             response.status,
-            reason(response.status),
-            response.body.len()
+            reason(response.status)
         );
+        if response.padding == 0 {
+            head.push_str(&format!("content-length: {}\r\n", response.body.len()));
+        } else {
+            head.push_str("connection: close\r\n");
+        }
         for (k, v) in &response.headers {
             head.push_str(&format!("{k}: {v}\r\n"));
         }
         head.push_str("\r\n");
         if stream.write_all(head.as_bytes()).await.is_err() {
             return;
+        }
+        if response.padding > 0 {
+            let _ = write_padded(&mut stream, response.padding, &response.body).await;
+            return; // the end of the connection ends the body
+        }
+        if let Some(every) = response.trickle {
+            let _ = write_trickle(&mut stream, &response.body, every).await;
+            continue;
         }
         let body = if response.truncate {
             &response.body[..response.body.len() / 2]
@@ -201,4 +221,36 @@ async fn serve(mut stream: TcpStream, handler: Handler) {
             return;
         }
     }
+}
+
+/// `padding` bytes of whitespace in 64 KiB writes, then `body`: stops at the first failed
+/// write (the client hung up, as it should on a body past its cap).
+pub(crate) async fn write_padded(
+    stream: &mut TcpStream,
+    padding: u64,
+    body: &[u8],
+) -> std::io::Result<()> {
+    let block = vec![b' '; 64 * 1024];
+    let mut left = padding;
+    while left > 0 {
+        let n = left.min(block.len() as u64) as usize;
+        stream.write_all(&block[..n]).await?;
+        left -= n as u64;
+    }
+    stream.write_all(body).await?;
+    stream.flush().await
+}
+
+/// `body` one byte at a time, `every` apart.
+pub(crate) async fn write_trickle(
+    stream: &mut TcpStream,
+    body: &[u8],
+    every: Duration,
+) -> std::io::Result<()> {
+    for byte in body {
+        stream.write_all(std::slice::from_ref(byte)).await?;
+        stream.flush().await?;
+        tokio::time::sleep(every).await;
+    }
+    Ok(())
 }

@@ -3,7 +3,7 @@
 //! no circulating supply at all; volumes in the tens of dollars; no major listing) and the
 //! peers, consistent with the devnet's chain. It can be told to fail the next request of a
 //! route: 429 with Retry-After, a 503 HTML page, a Cloudflare challenge, truncated JSON, nulls
-//! everywhere, an empty pairs list, a stall.
+//! everywhere, an empty pairs list, a stall, a huge body, a body a byte at a time.
 //!
 //! Shapes follow the providers' API references (CoinGecko `/coins/{id}`, `/coins/{id}/tickers`,
 //! `/coins/{id}/market_chart`, `/coins/markets`; CoinPaprika `/tickers/{id}` and the 301 of
@@ -52,6 +52,10 @@ pub enum Fault {
     EmptyPairs,
     /// Answer only after this long.
     Stall(Duration),
+    /// The documented body after this many bytes of whitespace, with no Content-Length.
+    Padded(u64),
+    /// The documented body a byte at a time, this long apart.
+    Trickle(Duration),
 }
 
 struct State {
@@ -161,6 +165,8 @@ fn handle(state: &Mutex<State>, request: &Request) -> Response {
                 }
                 Some(Fault::EmptyPairs) => r.body = b"[]".to_vec(),
                 Some(Fault::Stall(d)) => r.stall = Some(d),
+                Some(Fault::Padded(bytes)) => r.padding = bytes,
+                Some(Fault::Trickle(every)) => r.trickle = Some(every),
                 _ => {}
             }
             r

@@ -38,6 +38,11 @@ pub enum Behaviour {
     Reset,
     /// Forward, but answer `eth_chainId` with this chain id: an endpoint of another chain.
     WrongChain(u64),
+    /// Forward, the answer after this many bytes of whitespace and with no Content-Length:
+    /// valid JSON of any size, that only a cap on the size can refuse.
+    Padded(u64),
+    /// Forward, the answer sent a byte at a time, this long apart.
+    Trickle(Duration),
 }
 
 #[derive(Debug, Default)]
@@ -274,7 +279,9 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
             | Behaviour::Truncated
             | Behaviour::WrongChain(_)
             | Behaviour::ShortAggregate
-            | Behaviour::BlockNumber(_) => {
+            | Behaviour::BlockNumber(_)
+            | Behaviour::Padded(_)
+            | Behaviour::Trickle(_) => {
                 let answer = shared
                     .client
                     .post(&shared.upstream)
@@ -302,6 +309,27 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
                         });
                     }
                     _ => {}
+                }
+                if let Behaviour::Padded(padding) = behaviour {
+                    let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n";
+                    if stream.write_all(head.as_bytes()).await.is_ok() {
+                        let _ = crate::http_server::write_padded(&mut stream, padding, &bytes).await;
+                    }
+                    return; // the end of the connection ends the body
+                }
+                if let Behaviour::Trickle(every) = behaviour {
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                        bytes.len()
+                    );
+                    if stream.write_all(head.as_bytes()).await.is_err()
+                        || crate::http_server::write_trickle(&mut stream, &bytes, every)
+                            .await
+                            .is_err()
+                    {
+                        return;
+                    }
+                    continue;
                 }
                 if behaviour == Behaviour::Truncated {
                     let head = format!(

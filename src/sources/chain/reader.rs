@@ -114,7 +114,8 @@ impl ChainReader {
             config.chain.chain_id,
             Duration::from_secs(config.chain.timeout_secs),
             http,
-        );
+        )
+        .with_max_response_bytes(config.chain.max_response_bytes());
         Self::new(rpc, ReaderSettings::from_config(config))
     }
 

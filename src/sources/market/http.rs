@@ -62,6 +62,9 @@ pub enum MarketError {
     Malformed(String),
     #[error("timed out")]
     Timeout,
+    /// An answer larger than `market.max_response_mib`.
+    #[error("answer larger than {}", crate::net::byte_size(*limit))]
+    TooLarge { limit: u64 },
     #[error("connection failed")]
     Connect,
     #[error("HTTP {status}: {excerpt}")]
@@ -104,6 +107,8 @@ pub struct MarketHttp {
     /// Until when the provider asked us to wait.
     blocked_until: Mutex<Option<(Instant, OffsetDateTime)>>,
     sent: std::sync::atomic::AtomicU64,
+    /// The largest answer read.
+    max_response_bytes: u64,
 }
 
 impl MarketHttp {
@@ -126,7 +131,14 @@ impl MarketHttp {
             in_flight: Mutex::new(HashMap::new()),
             blocked_until: Mutex::new(None),
             sent: std::sync::atomic::AtomicU64::new(0),
+            max_response_bytes: crate::config::DEFAULT_MARKET_MAX_RESPONSE_MIB * 1024 * 1024,
         }
+    }
+
+    /// The same client with another cap on one answer's size.
+    pub fn with_max_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_response_bytes = bytes;
+        self
     }
 
     /// HTTP requests sent so far.
@@ -228,10 +240,14 @@ impl MarketHttp {
             .map_err(|e| Sent::Failed(classify(e)))?;
         let status = response.status();
         let retry_after = retry_after_header(response.headers());
-        let body = response
-            .bytes()
+        let body = crate::net::read_body_capped(response, self.max_response_bytes)
             .await
-            .map_err(|e| Sent::Failed(classify(e)))?;
+            .map_err(|e| {
+                Sent::Failed(match e {
+                    crate::net::BodyError::TooLarge { limit } => MarketError::TooLarge { limit },
+                    crate::net::BodyError::Read(e) => classify(e),
+                })
+            })?;
         if status.as_u16() == 429 {
             return Err(Sent::RetryAfter(
                 retry_after.unwrap_or(Duration::from_secs(60)),

@@ -72,7 +72,8 @@ pub fn sources_with_http(
                     COINGECKO_PER_MINUTE,
                     timeout,
                     clock.clone(),
-                ),
+                )
+                .with_max_response_bytes(m.max_response_bytes()),
                 contract: contract.clone(),
                 pinned_id: config.token.coingecko_id.clone(),
                 peers: m.peers.clone(),
@@ -89,7 +90,8 @@ pub fn sources_with_http(
                     COINPAPRIKA_PER_MINUTE,
                     timeout,
                     clock.clone(),
-                ),
+                )
+                .with_max_response_bytes(m.max_response_bytes()),
                 contract: contract.clone(),
                 pinned_id: config.token.coinpaprika_id.clone(),
                 peers: m.peers_coinpaprika.clone(),
@@ -106,7 +108,8 @@ pub fn sources_with_http(
                     DEXSCREENER_PER_MINUTE,
                     timeout,
                     clock,
-                ),
+                )
+                .with_max_response_bytes(m.max_response_bytes()),
                 contract,
             }),
             interval,

@@ -129,6 +129,8 @@ pub struct RpcClient {
     stats: Stats,
     /// The endpoint that answered last: tried first next time.
     preferred: AtomicUsize,
+    /// The largest answer read; a larger one is a fault of the endpoint.
+    max_response_bytes: u64,
 }
 
 impl RpcClient {
@@ -159,7 +161,14 @@ impl RpcClient {
             http,
             stats: Stats::default(),
             preferred: AtomicUsize::new(0),
+            max_response_bytes: crate::config::DEFAULT_RPC_MAX_RESPONSE_MIB * 1024 * 1024,
         }
+    }
+
+    /// The same client with another cap on one answer's size.
+    pub fn with_max_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_response_bytes = bytes;
+        self
     }
 
     pub fn stats(&self) -> StatsSnapshot {
@@ -392,17 +401,23 @@ impl RpcClient {
                 .rpc_calls
                 .fetch_add(calls as u64, Ordering::Relaxed);
             // A retry sends the same body: `Bytes` shares it instead of copying it.
-            let result = post_json(&self.http, url, body.clone(), self.timeout)
-                .await
-                .and_then(|bytes| {
-                    let value: Value = serde_json::from_slice(&bytes)
-                        .map_err(|e| Fault::Malformed(format!("{e} in {}", excerpt(&bytes))))?;
-                    drop(bytes);
-                    if let Some(fault) = rate_limit_in_body(&value) {
-                        return Err(fault);
-                    }
-                    Ok(value)
-                });
+            let result = post_json(
+                &self.http,
+                url,
+                body.clone(),
+                self.timeout,
+                self.max_response_bytes,
+            )
+            .await
+            .and_then(|bytes| {
+                let value: Value = serde_json::from_slice(&bytes)
+                    .map_err(|e| Fault::Malformed(format!("{e} in {}", excerpt(&bytes))))?;
+                drop(bytes);
+                if let Some(fault) = rate_limit_in_body(&value) {
+                    return Err(fault);
+                }
+                Ok(value)
+            });
             match result {
                 Ok(value) => return Ok(value),
                 Err(fault) if fault.is_retryable_here() && attempt < ATTEMPTS_PER_ENDPOINT => {

@@ -31,6 +31,9 @@ pub enum Fault {
     /// JSON that does not parse: cut off, or not JSON at all.
     #[error("malformed or truncated JSON: {0}")]
     Malformed(String),
+    /// An answer larger than the configured cap (`chain.max_response_mib`).
+    #[error("answer larger than {}", crate::net::byte_size(*limit))]
+    TooLarge { limit: u64 },
     #[error("{0}")]
     Other(String),
 }
@@ -98,12 +101,14 @@ pub fn retry_after_header(headers: &reqwest::header::HeaderMap) -> Option<Durati
         .and_then(|v| parse_retry_after(v, OffsetDateTime::now_utc()))
 }
 
-/// POSTs `body` and returns the response body if it is JSON-looking and the status is 2xx.
+/// POSTs `body` and returns the response body if it is JSON-looking and the status is 2xx, no
+/// larger than `limit` bytes and whole within `timeout`.
 pub async fn post_json(
     client: &reqwest::Client,
     url: &url::Url,
     body: Bytes,
     timeout: Duration,
+    limit: u64,
 ) -> Result<Bytes, Fault> {
     let response = client
         .post(url.clone())
@@ -115,7 +120,7 @@ pub async fn post_json(
         .map_err(|e| classify_reqwest(e, timeout))?;
     let status = response.status();
     let retry_after = retry_after_header(response.headers());
-    let body = read_body(response, timeout).await?;
+    let body = read_body(response, timeout, limit).await?;
     if status.as_u16() == 429 {
         return Err(Fault::RateLimited { retry_after });
     }
@@ -142,22 +147,17 @@ pub async fn post_json(
     Ok(body)
 }
 
-/// The whole body, copied chunk by chunk into one buffer sized from Content-Length. (Collecting
-/// the chunks first and joining them after would hold a large answer twice, and keep the
-/// connection's read buffer from reusing its memory.)
-async fn read_body(mut response: reqwest::Response, timeout: Duration) -> Result<Bytes, Fault> {
-    // A Content-Length is a hint, not a promise: it sizes the buffer only up to a bound.
-    const PRESIZE_LIMIT: u64 = 8 * 1024 * 1024;
-    let hint = response.content_length().unwrap_or(0).min(PRESIZE_LIMIT);
-    let mut body = Vec::with_capacity(hint as usize);
-    while let Some(chunk) = response
-        .chunk()
+async fn read_body(
+    response: reqwest::Response,
+    timeout: Duration,
+    limit: u64,
+) -> Result<Bytes, Fault> {
+    crate::net::read_body_capped(response, limit)
         .await
-        .map_err(|e| classify_reqwest(e, timeout))?
-    {
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.into())
+        .map_err(|e| match e {
+            crate::net::BodyError::TooLarge { limit } => Fault::TooLarge { limit },
+            crate::net::BodyError::Read(e) => classify_reqwest(e, timeout),
+        })
 }
 
 /// Whether a body is an HTML page (a gateway's error page, a Cloudflare challenge).
