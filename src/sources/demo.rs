@@ -151,6 +151,7 @@ impl DemoSource {
         ChainReading {
             observed_at: now,
             block: self.block,
+            gives_up_block: None,
             block_time: now,
             endpoint: "demo (simulated)".to_owned(),
             token: TokenFacts {

@@ -11,6 +11,9 @@ pub struct ChainReading {
     /// When the reading was made (wall clock): the age of these figures.
     pub observed_at: OffsetDateTime,
     pub block: u64,
+    /// The block shown before, which this reading replaces although it is older: no endpoint
+    /// confirmed it for refreshes in a row (see `sources::chain::head`).
+    pub gives_up_block: Option<u64>,
     /// The block's timestamp.
     pub block_time: OffsetDateTime,
     /// The endpoint that answered, secrets redacted.

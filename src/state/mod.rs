@@ -472,8 +472,13 @@ impl AppState {
 
     fn apply_chain(&mut self, r: ChainReading) {
         // A reading older than what is shown never replaces it (the reader already refuses
-        // lagging endpoints; this keeps the state monotonic whatever the order of updates).
-        if self.block.is_some_and(|b| b.number > r.block) {
+        // lagging endpoints; this keeps the state monotonic whatever the order of updates),
+        // unless the reader gave the shown block up: no endpoint confirmed it any more.
+        let gives_up = |b: &BlockInfo| r.gives_up_block == Some(b.number);
+        if self
+            .block
+            .is_some_and(|b| b.number > r.block && !gives_up(&b))
+        {
             return;
         }
         self.block = Some(BlockInfo {

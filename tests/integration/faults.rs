@@ -542,6 +542,139 @@ async fn a_lagging_node_is_never_shown_and_the_head_returns_when_it_catches_up()
     assert!(rig.app.state().block.unwrap().number >= shown);
 }
 
+/// A backend reporting a block far in the future (2^63, inside u64, so no parse refuses it):
+/// that refresh fails naming it, the figures stay, and the honest answer that follows is
+/// taken. Before, the lie became the block shown and every honest answer after it "lagging".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil: run the README test command"]
+async fn a_block_far_in_the_future_is_refused_and_honest_endpoints_stay_usable() {
+    let mut rig = Rig::start(&[]).await;
+    let shown = rig.app.state().block.unwrap().number;
+    rig.fails_once_keeping_the_figures(
+        Behaviour::BlockNumber("9223372036854775808".to_owned()),
+        "further than the chain can have gone",
+    )
+    .await;
+    assert!(rig.app.state().block.unwrap().number >= shown);
+}
+
+/// The only endpoint's backend is replaced by one at an older height (a load balancer whose
+/// leading backend died, or a node restored from an older snapshot): the older block is never
+/// shown at once, but after `REBASE_AFTER` refreshes in which no endpoint confirms the block
+/// shown, the height they agree on is taken and the figures are current again. Before, the
+/// source stayed "behind" until the restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil: run the README test command"]
+async fn a_block_no_endpoint_confirms_any_more_is_given_up_after_ten_refreshes() {
+    use popwatch::sources::chain::head::REBASE_AFTER;
+    let ahead = Devnet::start(Scenario::default()).await.unwrap();
+    let behind = Devnet::start(Scenario::default()).await.unwrap();
+    ahead.mine(5).await.unwrap();
+    let mut rig = Rig::on(ahead, &[]).await;
+    let shown = rig.app.state().block.unwrap().number;
+    rig.proxy.set_default(Behaviour::Via(behind.url.clone()));
+    for round in 1..=REBASE_AFTER {
+        rig.refresh().await;
+        assert!(
+            matches!(rig.status(), SourceStatus::Failed { ref error } if error.contains("behind block")),
+            "round {round}: {:?}",
+            rig.status()
+        );
+        assert_eq!(
+            rig.app.state().block.unwrap().number,
+            shown,
+            "never older yet"
+        );
+    }
+    rig.refresh().await;
+    assert_eq!(rig.status(), SourceStatus::Ok);
+    let now_shown = rig.app.state().block.unwrap().number;
+    assert!(
+        now_shown < shown,
+        "the height the endpoint agrees on: {now_shown}"
+    );
+    let head = alloy::providers::Provider::get_block_number(behind.provider())
+        .await
+        .unwrap();
+    assert_eq!(now_shown, head, "the behind node's own head");
+}
+
+/// Two load-balanced backends behind one URL, a few blocks apart, answering requests in turn:
+/// the block shown never goes back, and every figure shown is the one the chain holds at the
+/// block shown (the leading backend's), never the lagging backend's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil: run the README test command"]
+async fn heights_jumping_between_two_backends_never_move_the_figures_back() {
+    let ahead = Devnet::start(Scenario::default()).await.unwrap();
+    let behind = Devnet::start(Scenario::default()).await.unwrap();
+    ahead.mine(5).await.unwrap();
+    let mut rig = Rig::on(ahead, &[]).await;
+    let mut shown = rig.app.state().block.unwrap().number;
+    let tx = rig.move_pop(1_234).await;
+    let mut current = 0;
+    for round in 0..8 {
+        // Alternate backends request by request, starting with either.
+        rig.proxy.clear_queue();
+        rig.proxy.push((0..40).map(|i| {
+            if (i + round) % 2 == 0 {
+                Behaviour::Via(behind.url.clone())
+            } else {
+                Behaviour::Pass
+            }
+        }));
+        rig.refresh().await;
+        let block = rig.app.state().block.unwrap().number;
+        assert!(block >= shown, "went back from {shown} to {block}");
+        shown = block;
+        if rig.status() == SourceStatus::Ok {
+            assert_eq!(
+                rig.balances(),
+                rig.oracle().await,
+                "the leading backend's figures"
+            );
+            current += 1;
+        }
+    }
+    assert!(current > 0, "some refreshes reached the leading backend");
+    rig.proxy.clear_queue();
+    rig.refresh().await;
+    rig.assert_ok_and_current().await;
+    assert!(rig.has_transfer(tx), "the transfer is seen once");
+}
+
+/// The log scan fails over to a node behind the block the refresh read (the first endpoint
+/// fails every eth_getLogs): that node is not asked, the scan fails for this refresh and the
+/// transfer past the lagging node's head is found at the next one, counted once. Before, the
+/// lagging node answered the range past its head with nothing and the scan moved on: a
+/// transfer more than the re-scanned confirmations deep was never seen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil: run the README test command"]
+async fn a_log_scan_is_never_answered_by_a_node_behind_the_block_read() {
+    use popwatch::sources::chain::logs::CONFIRMATIONS;
+    let ahead = Devnet::start(Scenario::default()).await.unwrap();
+    let behind = Devnet::start(Scenario::default()).await.unwrap();
+    let mut rig = Rig::on(ahead, std::slice::from_ref(&behind.url)).await;
+    let tx = rig.move_pop(4_321).await;
+    rig.d.mine(CONFIRMATIONS + 5).await.unwrap();
+    rig.proxy
+        .set_default(Behaviour::Html502For("eth_getLogs".to_owned()));
+    rig.refresh().await;
+    assert_eq!(rig.status(), SourceStatus::Ok, "the balances were read");
+    let error = rig.app.state().logs_error.clone();
+    assert!(
+        error.as_deref().is_some_and(|e| e.contains("behind block")),
+        "the scan names the lagging node: {error:?}"
+    );
+    assert!(!rig.has_transfer(tx));
+    rig.proxy.set_default(Behaviour::Pass);
+    rig.refresh().await;
+    rig.assert_ok_and_current().await;
+    assert!(
+        rig.has_transfer(tx),
+        "the transfer is found once the scan can run"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs anvil: run the README test command"]
 async fn get_logs_range_and_result_limits_miss_and_double_nothing() {

@@ -43,6 +43,10 @@ pub enum Behaviour {
     Padded(u64),
     /// Forward, the answer sent a byte at a time, this long apart.
     Trickle(Duration),
+    /// Forward to this other node: one of two load-balanced backends.
+    Via(String),
+    /// HTTP 502 with an HTML page for requests holding this JSON-RPC method; forward the others.
+    Html502For(String),
 }
 
 #[derive(Debug, Default)]
@@ -134,6 +138,11 @@ impl FaultProxy {
     /// The next requests get these behaviours, in order; then the default.
     pub fn push(&self, behaviours: impl IntoIterator<Item = Behaviour>) {
         self.shared.queue.lock().unwrap().extend(behaviours);
+    }
+
+    /// Forgets the behaviours pushed and not used yet.
+    pub fn clear_queue(&self) {
+        self.shared.queue.lock().unwrap().clear();
     }
 
     pub fn set_default(&self, behaviour: Behaviour) {
@@ -257,7 +266,7 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
             Ok(one) => vec![one["method"].to_string()],
             Err(_) => Vec::new(),
         };
-        shared.methods.lock().unwrap().push(methods);
+        shared.methods.lock().unwrap().push(methods.clone());
         shared.counters.rpc_calls.fetch_add(calls, Ordering::SeqCst);
         let behaviour = shared
             .queue
@@ -266,6 +275,17 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
             .pop_front()
             .unwrap_or_else(|| shared.default.lock().unwrap().clone());
         let json = [("content-type", "application/json".to_owned())];
+        let behaviour = match behaviour {
+            Behaviour::Html502For(method) if methods.contains(&format!("\"{method}\"")) => {
+                Behaviour::Html502
+            }
+            Behaviour::Html502For(_) => Behaviour::Pass,
+            other => other,
+        };
+        let upstream = match &behaviour {
+            Behaviour::Via(url) => url.clone(),
+            _ => shared.upstream.clone(),
+        };
         let result = match behaviour {
             Behaviour::Reset => {
                 let _ = stream.set_zero_linger();
@@ -281,10 +301,12 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
             | Behaviour::ShortAggregate
             | Behaviour::BlockNumber(_)
             | Behaviour::Padded(_)
-            | Behaviour::Trickle(_) => {
+            | Behaviour::Trickle(_)
+            | Behaviour::Via(_)
+            | Behaviour::Html502For(_) => {
                 let answer = shared
                     .client
-                    .post(&shared.upstream)
+                    .post(&upstream)
                     .header("content-type", "application/json")
                     .body(body)
                     .send()

@@ -58,6 +58,7 @@ impl ReadingBuilder {
             reading: ChainReading {
                 observed_at: now,
                 block: 21_000_000,
+                gives_up_block: None,
                 block_time: now,
                 endpoint: "http://127.0.0.1:8545".to_owned(),
                 token: pop_token_facts(),

@@ -147,7 +147,9 @@ impl LogScanner {
             let to = (from + self.chunk - 1).min(head);
             let calls = self.log_calls(from, to);
             calls_made += calls.len() as u64;
-            let (answers, _) = rpc.call_many(&calls, &HashSet::new()).await?;
+            // Only a node that has reached `head` answers: a lagging one would answer the
+            // range past its own head with nothing, and those transfers would never be read.
+            let answers = rpc.call_many_at(&calls, head).await?;
             if let Some(e) = answers.iter().find_map(|a| a.as_ref().err()) {
                 if is_range_error(e) && self.chunk > 1 {
                     self.chunk = (self.chunk / 2).max(1);
@@ -215,7 +217,7 @@ impl LogScanner {
                 .values()
                 .any(|t| owners.contains(&t.from) && after_last_read(t.block));
         self.approvals.extend(approvals_in_window);
-        self.fill_senders_and_times(rpc).await?;
+        self.fill_senders_and_times(rpc, head).await?;
         let allowances = match self.allowances.take() {
             Some((values, at, scans)) if !moved && scans < ALLOWANCES_REREAD_SCANS => {
                 (values, at, scans + 1)
@@ -275,7 +277,11 @@ impl LogScanner {
     }
 
     /// Zero-value transfers get their transaction's sender; logs without a block time get it.
-    async fn fill_senders_and_times(&mut self, rpc: &RpcClient) -> Result<(), ChainError> {
+    async fn fill_senders_and_times(
+        &mut self,
+        rpc: &RpcClient,
+        head: u64,
+    ) -> Result<(), ChainError> {
         let need_sender: Vec<B256> = self
             .transfers
             .values()
@@ -303,7 +309,7 @@ impl LogScanner {
                 .map(|b| RpcCall::new("eth_getBlockByNumber", json!([format!("0x{b:x}"), false]))),
         );
         if !calls.is_empty() {
-            let (answers, _) = rpc.call_many(&calls, &HashSet::new()).await?;
+            let answers = rpc.call_many_at(&calls, head).await?;
             for (hash, answer) in need_sender.iter().zip(&answers) {
                 if let Some(from) = answer
                     .as_ref()
@@ -356,7 +362,7 @@ impl LogScanner {
             .chunks(400)
             .map(|c| aggregate3_call(self.multicall, c, At::Block(head)))
             .collect();
-        let (answers, _) = rpc.call_many(&calls, &HashSet::new()).await?;
+        let answers = rpc.call_many_at(&calls, head).await?;
         let mut results = Vec::new();
         for answer in answers {
             let raw: Bytes = answer

@@ -3,13 +3,13 @@
 
 use std::collections::HashSet;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use alloy::primitives::{Address, Bytes, U256};
 use alloy::sol_types::SolCall;
 use time::OffsetDateTime;
 
+use super::head::{HeadGuard, Verdict};
 use super::multicall::{At, Read, ReadResult, aggregate3_call, decode_aggregate3};
 use super::pools::{self, FoundPool};
 use super::rpc::{AllFailed, Refusal, RpcCall, RpcClient, parse_quantity};
@@ -29,6 +29,10 @@ pub enum ChainError {
     Call(String),
     #[error("every endpoint is behind block {seen} already shown (lagging endpoints are not used)")]
     Lagging { seen: u64 },
+    #[error(
+        "an endpoint reports block {block}, further than the chain can have gone since block {shown} (refused)"
+    )]
+    ImplausibleHead { block: u64, shown: u64 },
 }
 
 /// What the reader needs from the config.
@@ -72,8 +76,8 @@ pub struct ChainReader {
     /// Per V3 pool, the bitmap words and initialized ticks the last refresh needed: read again
     /// in the main round, so a steady refresh takes one request.
     v3_cache: Mutex<std::collections::HashMap<Address, V3Reads>>,
-    /// The highest block any refresh has shown: an endpoint behind it is lagging.
-    highest_block: AtomicU64,
+    /// Which heights can be shown: not behind the last, not implausibly ahead of it.
+    head: Mutex<HeadGuard>,
     /// Pools found by discovery, and refreshes since it ran (it runs again now and then, so
     /// a new pool is found).
     pools: Mutex<(Option<Vec<FoundPool>>, u32)>,
@@ -96,7 +100,7 @@ impl ChainReader {
         Self {
             rpc,
             settings,
-            highest_block: AtomicU64::new(0),
+            head: Mutex::new(HeadGuard::default()),
             pools: Mutex::new((None, 0)),
             v3_cache: Mutex::new(std::collections::HashMap::new()),
         }
@@ -351,17 +355,20 @@ impl ChainReader {
             calls.push(RpcCall::new("eth_gasPrice", serde_json::json!([])));
             calls
         };
+        // Why the last height was refused, for the error if no endpoint's is taken.
+        let mut refused: Option<ChainError> = None;
         loop {
-            let seen = self.highest_block.load(Ordering::Relaxed);
             let fetched = self
                 .fetch(&calls_at(At::Latest), reads.len(), &mut excluded)
                 .await;
-            let (mut blocks, mut results, mut endpoint, mut extra) = match fetched {
-                // The endpoints that answered were behind, and the others failed.
-                Err(ChainError::Rpc(_)) if !excluded.is_empty() => {
-                    return Err(ChainError::Lagging { seen });
+            let (mut blocks, mut results, mut endpoint, mut extra) = match (fetched, refused) {
+                // The endpoints that answered were refused for their height, and the others
+                // failed.
+                (Err(ChainError::Rpc(_)), Some(why)) => {
+                    self.head.lock().expect("not poisoned").refresh_refused();
+                    return Err(why);
                 }
-                other => other?,
+                (other, _) => other?,
             };
             let newest = *blocks.iter().max().expect("at least one chunk");
             if blocks.iter().any(|&b| b != newest) {
@@ -374,16 +381,29 @@ impl ChainReader {
                     )));
                 }
             }
-            if newest < seen {
-                tracing::warn!(endpoint = %self.rpc.endpoint_name(endpoint), block = newest, seen, "lagging endpoint");
+            let now = OffsetDateTime::now_utc();
+            let verdict = self.head.lock().expect("not poisoned").judge(newest, now);
+            let why = match verdict {
+                Verdict::Take => None,
+                Verdict::Behind { shown } => Some(ChainError::Lagging { seen: shown }),
+                Verdict::TooFarAhead { shown, .. } => Some(ChainError::ImplausibleHead {
+                    block: newest,
+                    shown,
+                }),
+            };
+            if let Some(why) = why {
+                tracing::warn!(endpoint = %self.rpc.endpoint_name(endpoint), block = newest, %why, "height refused");
                 excluded.insert(endpoint);
                 if excluded.len() >= self.rpc.endpoint_count() {
-                    return Err(ChainError::Lagging { seen });
+                    self.head.lock().expect("not poisoned").refresh_refused();
+                    return Err(why);
                 }
+                refused = Some(why);
                 continue;
             }
-            self.highest_block.fetch_max(newest, Ordering::Relaxed);
+            let gives_up_block = self.head.lock().expect("not poisoned").taken(newest, now);
             let mut reading = self.decode(newest, &results, endpoint);
+            reading.gives_up_block = gives_up_block;
             reading.gas_price_wei = extra
                 .first()
                 .and_then(|v| v.as_ref().ok())
@@ -533,6 +553,7 @@ impl ChainReader {
         ChainReading {
             observed_at: OffsetDateTime::now_utc(),
             block,
+            gives_up_block: None,
             block_time: timestamp,
             endpoint: self.rpc.endpoint_name(endpoint),
             token,

@@ -2,7 +2,6 @@
 //! the wallet with `eth_call` and a state override granting the router its allowance. A
 //! paused, blacklisting or fee-on-transfer token shows here, before the holder pays for it.
 
-use std::collections::HashSet;
 use std::sync::Mutex;
 
 use alloy::primitives::{Address, B256, Bytes, U256, aliases::U24, keccak256};
@@ -110,7 +109,7 @@ impl SellChecker {
                 )
             })
             .collect();
-        let (answers, _) = reader.rpc.call_many(&calls, &HashSet::new()).await.ok()?;
+        let answers = reader.rpc.call_many_at(&calls, block).await.ok()?;
         let found = candidates
             .into_iter()
             .zip(&answers)
@@ -204,24 +203,24 @@ impl SellChecker {
     /// The answers to `calls`, in order. Many go out as two requests side by side: a node
     /// runs one request's calls one after another, so two halves finish in about half the
     /// time (1,000 simulated sales on the devnet: ~50 ms in one request).
-    async fn simulate(reader: &ChainReader, calls: &[RpcCall]) -> Option<Vec<CallResult>> {
-        let none = HashSet::new();
+    /// Only a node that has reached `block` answers (a lagging one would fail every sale with
+    /// an error about the block, not the token).
+    async fn simulate(
+        reader: &ChainReader,
+        calls: &[RpcCall],
+        block: u64,
+    ) -> Option<Vec<CallResult>> {
         if calls.len() < SPLIT_FROM {
-            return reader
-                .rpc
-                .call_many(calls, &none)
-                .await
-                .ok()
-                .map(|(a, _)| a);
+            return reader.rpc.call_many_at(calls, block).await.ok();
         }
         let (first, second) = calls.split_at(calls.len() / 2);
         let (first, second) = futures::future::join(
-            reader.rpc.call_many(first, &none),
-            reader.rpc.call_many(second, &none),
+            reader.rpc.call_many_at(first, block),
+            reader.rpc.call_many_at(second, block),
         )
         .await;
-        let (mut answers, _) = first.ok()?;
-        answers.extend(second.ok()?.0);
+        let mut answers = first.ok()?;
+        answers.extend(second.ok()?);
         Some(answers)
     }
 
@@ -254,7 +253,7 @@ impl SellChecker {
         if calls.is_empty() {
             return;
         }
-        let Some(answers) = Self::simulate(reader, &calls).await else {
+        let Some(answers) = Self::simulate(reader, &calls, block).await else {
             tracing::warn!("sell checks could not be sent");
             return;
         };

@@ -310,6 +310,44 @@ impl RpcClient {
         Err(AllFailed { reasons })
     }
 
+    /// [`RpcClient::call_many`] answered by an endpoint that has reached `block`: the calls
+    /// go out with an `eth_blockNumber`, and an endpoint behind `block` is left for the next.
+    /// Reads pinned to a block the chain refresh showed (a log scan up to it, a simulated
+    /// sale at it) must not be answered by a lagging node: it answers a range past its head
+    /// with fewer logs, and a call at a block it lacks with an error that is not the token's.
+    pub async fn call_many_at(
+        &self,
+        calls: &[RpcCall],
+        block: u64,
+    ) -> Result<Vec<CallResult>, AllFailed> {
+        let mut with_height = calls.to_vec();
+        with_height.push(RpcCall::new("eth_blockNumber", json!([])));
+        let mut excluded = HashSet::new();
+        let mut behind = Vec::new();
+        loop {
+            let (mut answers, endpoint) = match self.call_many(&with_height, &excluded).await {
+                Ok(answered) => answered,
+                Err(mut failed) => {
+                    failed.reasons.extend(behind);
+                    return Err(failed);
+                }
+            };
+            let height = answers
+                .pop()
+                .and_then(|a| a.ok())
+                .and_then(|v| parse_quantity(&v));
+            if height.is_some_and(|h| h >= block) {
+                return Ok(answers);
+            }
+            let name = self.endpoint_name(endpoint);
+            behind.push(match height {
+                Some(h) => format!("{name}: at block {h}, behind block {block}"),
+                None => format!("{name}: its block number is not a number"),
+            });
+            excluded.insert(endpoint);
+        }
+    }
+
     /// `calls` on endpoint `i`, its breaker told how it went; the failure as a reason line.
     async fn try_endpoint(&self, i: usize, calls: &[RpcCall]) -> Result<Vec<CallResult>, String> {
         let endpoint = &self.endpoints[i];
