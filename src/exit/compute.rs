@@ -11,6 +11,7 @@ use crate::state::chain::{ChainReading, PoolReading};
 use crate::state::exits::{
     Exit, ExitReading, LadderPoint, Leg, PoolState, Quote, Venue, WalletExit,
 };
+use crate::state::figures::checked_total;
 
 /// Gas units of one sell leg sent from a wallet: `approve` + the swap through the venue's
 /// router or exchange, the 21,000 base of each transaction included. Measured by executing
@@ -186,7 +187,11 @@ pub fn compute(reading: &ChainReading, decimals: u8) -> ExitReading {
 
 /// [`compute`], reusing what `cache` holds for unchanged pools and amounts.
 pub fn compute_cached(reading: &ChainReading, decimals: u8, cache: &mut ExitCache) -> ExitReading {
-    let unit = U256::from(10u64).pow(U256::from(decimals));
+    // Decimals come from the token: past 77, 10^decimals would wrap (the caller passes usable
+    // ones; this keeps the math honest whatever it is given).
+    let unit = U256::from(10u64)
+        .checked_pow(U256::from(decimals))
+        .unwrap_or(U256::MAX);
     let gas_price = reading.gas_price_wei.unwrap_or_default();
     cache.follow(&reading.pools, unit);
     let models: Vec<PoolModel> = reading
@@ -195,7 +200,8 @@ pub fn compute_cached(reading: &ChainReading, decimals: u8, cache: &mut ExitCach
         .filter(|p| !p.pop_reserve_raw.is_zero() && !p.weth_reserve_wei.is_zero())
         .map(PoolModel)
         .collect();
-    let total: U256 = reading.balances.iter().filter_map(|b| b.pop_raw).sum();
+    // A total past 2^256 (a hostile token answers any balance) has no exit.
+    let total = checked_total(reading.balances.iter().filter_map(|b| b.pop_raw));
     // Amounts no longer held are dropped, so the cache follows the wallets.
     let mut wanted: HashMap<U256, (Vec<Quote>, Candidates)> = HashMap::new();
     let mut missing: Vec<U256> = Vec::new();
@@ -203,7 +209,7 @@ pub fn compute_cached(reading: &ChainReading, decimals: u8, cache: &mut ExitCach
         .balances
         .iter()
         .map(|b| b.pop_raw.unwrap_or_default())
-        .chain(std::iter::once(total))
+        .chain(total)
     {
         if wanted.contains_key(&amount) || missing.contains(&amount) {
             continue;
@@ -230,7 +236,10 @@ pub fn compute_cached(reading: &ChainReading, decimals: u8, cache: &mut ExitCach
             }
         })
         .collect();
-    let mut ladder_sizes: Vec<U256> = LADDER_WHOLE.iter().map(|w| U256::from(*w) * unit).collect();
+    let mut ladder_sizes: Vec<U256> = LADDER_WHOLE
+        .iter()
+        .filter_map(|w| U256::from(*w).checked_mul(unit))
+        .collect();
     ladder_sizes.extend(
         reading
             .balances
@@ -248,7 +257,8 @@ pub fn compute_cached(reading: &ChainReading, decimals: u8, cache: &mut ExitCach
             states
         }
     };
-    let portfolio_exit = exit_from(&cache.amounts[&total].1, &models, gas_price);
+    let portfolio_exit =
+        total.and_then(|total| exit_from(&cache.amounts[&total].1, &models, gas_price));
     ExitReading {
         block: reading.block,
         gas_price_wei: gas_price,

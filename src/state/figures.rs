@@ -1,7 +1,7 @@
 //! Figures derived from the state, defined once: the widgets, `snapshot`, the events and the
 //! red-flag rules all call these, so what one shows another never contradicts.
 
-use alloy::primitives::{Address, B256};
+use alloy::primitives::{Address, B256, U256};
 
 use crate::format::{rfc3339, sanitize};
 use crate::state::exits::PoolState;
@@ -15,12 +15,27 @@ pub const MARKET_SOURCES: [SourceName; 3] = [
     SourceName::Dexscreener,
 ];
 
+/// The most decimals an amount can have: 10^78 overflows 256 bits, so a token claiming more
+/// cannot mean it (the claim stays evidence for the token checks; amounts use `[token]`'s).
+pub const MAX_DECIMALS: u8 = 77;
+
+/// The decimals amounts are read with: the contract's answer when it can be one, else what
+/// `[token]` expects (validated to at most [`MAX_DECIMALS`]).
+pub fn usable_decimals(answered: Option<u8>, expected: u8) -> u8 {
+    answered.filter(|&d| d <= MAX_DECIMALS).unwrap_or(expected)
+}
+
 /// The token's decimals as its contract answers them, else as `[token]` expects them.
 pub fn decimals(state: &AppState) -> u8 {
-    state
-        .token
-        .decimals
-        .unwrap_or(state.token.expected_decimals)
+    usable_decimals(state.token.decimals, state.token.expected_decimals)
+}
+
+/// The sum of `amounts`, or `None` past 2^256 (a hostile token can answer any balance; a
+/// wrapped sum would be a small, wrong figure).
+pub fn checked_total(amounts: impl IntoIterator<Item = U256>) -> Option<U256> {
+    amounts
+        .into_iter()
+        .try_fold(U256::ZERO, |total, amount| total.checked_add(amount))
 }
 
 /// A pool's liquidity in USD: both sides valued at the pool's own spot price, so twice its

@@ -454,3 +454,26 @@ async fn a_steady_refresh_of_a_thousand_wallets_takes_at_most_three_requests() {
         "{receiver:?}"
     );
 }
+
+/// A gas price no chain has had (u64::MAX wei, 18 ETH a unit of gas) is not believed: the
+/// reading's gas price is unknown, so no exit is netted against it; an ordinary one is taken
+/// as the node answers it (the oracle: the node's own eth_gasPrice).
+#[tokio::test]
+#[ignore = "needs anvil: run the README test command"]
+async fn an_absurd_gas_price_is_unknown_not_believed() {
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let proxy = FaultProxy::start(&d.url).await;
+    let config = with_urls(d.config().unwrap(), &[proxy.url()], 5);
+    let reader = ChainReader::from_config(&config);
+    proxy.set_default(Behaviour::GasPrice("0xffffffffffffffff".to_owned()));
+    let reading = reader.read().await.reading.unwrap();
+    assert_eq!(reading.gas_price_wei, None);
+    assert_eq!(reading.balances[0].pop_raw, Some(d.wallets[0].pop_raw));
+    proxy.set_default(Behaviour::GasPrice("0x2540be400".to_owned())); // 10 gwei
+    let reading = reader.read().await.reading.unwrap();
+    assert_eq!(reading.gas_price_wei, Some(U256::from(10_000_000_000u64)));
+    proxy.set_default(Behaviour::Pass);
+    let reading = reader.read().await.reading.unwrap();
+    let oracle = d.provider().get_gas_price().await.unwrap();
+    assert_eq!(reading.gas_price_wei, Some(U256::from(oracle)));
+}

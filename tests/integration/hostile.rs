@@ -305,3 +305,49 @@ async fn secrets_appear_in_no_screen_log_output_or_error() {
             .any(|r| r.2.as_deref() == Some("CG-gecko5ecretKey77"))
     );
 }
+
+/// A token answering balances whose total passes 2^256 and 200 decimals (10^200 passes 2^256):
+/// no figure is computed from a wrapped number. The portfolio's exit and the balances' total
+/// are unknown, amounts are read with the configured decimals, and every ladder rung is a
+/// whole number of tokens at those decimals. (With wrapping arithmetic the total was 0 and
+/// the ladder's "1,000 POP" a residue of 10^203 mod 2^256.)
+#[test]
+fn balances_past_2_256_and_absurd_decimals_never_wrap_into_a_figure() {
+    use alloy::primitives::{Address, U256};
+    use popwatch::exit::compute::{ExitCache, LADDER_WHOLE, compute_cached};
+    use popwatch::state::figures::{checked_total, usable_decimals};
+    use popwatch_devnet::reading::{ReadingBuilder, e18, pop_token_facts};
+
+    let now = time::OffsetDateTime::now_utc();
+    let half = U256::MAX / U256::from(2u8) + U256::from(1u8);
+    let mut token = pop_token_facts();
+    token.decimals = Some(200);
+    let reading = ReadingBuilder::new(now)
+        .token(token.clone())
+        .v2_pool(Address::repeat_byte(0x99), e18(300_000_000), e18(1))
+        .wallet(Address::repeat_byte(1), half, U256::ZERO)
+        .wallet(Address::repeat_byte(2), half, U256::ZERO)
+        .build();
+    assert_eq!(
+        checked_total(reading.balances.iter().filter_map(|b| b.pop_raw)),
+        None
+    );
+    let decimals = usable_decimals(token.decimals, 18);
+    assert_eq!(decimals, 18, "the configured decimals");
+    let exits = compute_cached(&reading, decimals, &mut ExitCache::default());
+    assert!(
+        exits.portfolio_exit.is_none(),
+        "no exit for a total past 2^256"
+    );
+    let unit = e18(1);
+    for pool in &exits.pools {
+        for whole in LADDER_WHOLE {
+            assert!(
+                pool.ladder
+                    .iter()
+                    .any(|p| p.pop_raw == U256::from(whole) * unit),
+                "a {whole} POP rung"
+            );
+        }
+    }
+}

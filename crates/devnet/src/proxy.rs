@@ -45,6 +45,8 @@ pub enum Behaviour {
     Trickle(Duration),
     /// Forward to this other node: one of two load-balanced backends.
     Via(String),
+    /// Forward, but answer `eth_gasPrice` with this quantity (hex, as sent).
+    GasPrice(String),
     /// HTTP 502 with an HTML page for requests holding this JSON-RPC method; forward the others.
     Html502For(String),
 }
@@ -303,6 +305,7 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
             | Behaviour::Padded(_)
             | Behaviour::Trickle(_)
             | Behaviour::Via(_)
+            | Behaviour::GasPrice(_)
             | Behaviour::Html502For(_) => {
                 let answer = shared
                     .client
@@ -317,6 +320,11 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
                     bytes = limited;
                 }
                 match &behaviour {
+                    Behaviour::GasPrice(price) => {
+                        bytes = edit_answers(&request_body, &bytes, "eth_gasPrice", |result| {
+                            *result = serde_json::json!(price);
+                        });
+                    }
                     Behaviour::ShortAggregate => {
                         bytes = edit_aggregates(&bytes, |results| {
                             results.pop();
@@ -414,6 +422,39 @@ fn is_chain_id_request(body: &[u8]) -> bool {
 
 fn quantity(v: &serde_json::Value) -> Option<u64> {
     u64::from_str_radix(v.as_str()?.trim_start_matches("0x"), 16).ok()
+}
+
+/// The `result` of every answer to a `method` call in `answer`, changed by `edit`.
+fn edit_answers(
+    request: &[u8],
+    answer: &[u8],
+    method: &str,
+    edit: impl Fn(&mut serde_json::Value),
+) -> Vec<u8> {
+    let (Ok(request), Ok(mut answer)) = (
+        serde_json::from_slice::<serde_json::Value>(request),
+        serde_json::from_slice::<serde_json::Value>(answer),
+    ) else {
+        return answer.to_vec();
+    };
+    let requests: Vec<serde_json::Value> = match request {
+        serde_json::Value::Array(items) => items,
+        one => vec![one],
+    };
+    let items: Vec<&mut serde_json::Value> = match &mut answer {
+        serde_json::Value::Array(items) => items.iter_mut().collect(),
+        one => vec![one],
+    };
+    for item in items {
+        if requests
+            .iter()
+            .any(|r| r["id"] == item["id"] && r["method"] == method)
+            && let Some(result) = item.get_mut("result")
+        {
+            edit(result);
+        }
+    }
+    answer.to_string().into_bytes()
 }
 
 /// Applies the getLogs limits to anvil's answer, item by item, as a public node would.

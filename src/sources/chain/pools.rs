@@ -16,6 +16,7 @@ use crate::config::Contracts;
 use crate::exit::quote::{V3State, words_to_read};
 use crate::state::chain::PoolReading;
 use crate::state::exits::Venue;
+use uniswap_v3_math::tick_math::{MAX_SQRT_RATIO, MAX_TICK, MIN_SQRT_RATIO, MIN_TICK};
 
 /// Uniswap V3's standard fee tiers and their tick spacings.
 pub const V3_FEES: [(u32, i32); 4] = [(100, 1), (500, 10), (3000, 60), (10000, 200)];
@@ -173,11 +174,22 @@ pub fn decode_state(
         }
         Venue::UniswapV3 => {
             let slot0 = IUniswapV3Pool::slot0Call::abi_decode_returns(results[2].as_ref()?).ok()?;
+            // A tick or price outside the protocol's range is no pool state: every read that
+            // follows (bitmap words, ticks) would be sized from it.
+            let tick = slot0.tick.as_i32();
+            let sqrt_price = U256::from(slot0.sqrtPriceX96);
+            if !(MIN_TICK..=MAX_TICK).contains(&tick)
+                || sqrt_price < MIN_SQRT_RATIO
+                || sqrt_price >= MAX_SQRT_RATIO
+            {
+                tracing::warn!(pool = %pool.address, tick, %sqrt_price, "V3 slot0 outside the protocol's range: pool ignored");
+                return None;
+            }
             let liquidity =
                 IUniswapV3Pool::liquidityCall::abi_decode_returns(results[3].as_ref()?).ok()?;
             let state = V3State {
-                sqrt_price_x96: U256::from(slot0.sqrtPriceX96),
-                tick: slot0.tick.as_i32(),
+                sqrt_price_x96: sqrt_price,
+                tick,
                 liquidity,
                 fee_ppm: pool.fee_ppm,
                 tick_spacing: pool.tick_spacing,
@@ -206,9 +218,9 @@ pub fn bitmap_reads(pool: &PoolReading) -> Vec<(i16, Read)> {
         return Vec::new();
     };
     let travel = if v3.pop_is_token0 {
-        v3.tick - uniswap_v3_math::tick_math::MIN_TICK
+        v3.tick - MIN_TICK
     } else {
-        uniswap_v3_math::tick_math::MAX_TICK - v3.tick
+        MAX_TICK - v3.tick
     };
     words_to_read(v3.tick, v3.tick_spacing, v3.pop_is_token0, travel)
         .into_iter()
@@ -224,18 +236,49 @@ pub fn bitmap_reads(pool: &PoolReading) -> Vec<(i16, Read)> {
         .collect()
 }
 
-/// The initialized ticks of the words read.
-pub fn initialized_ticks(words: &HashMap<i16, U256>, spacing: i32) -> Vec<i32> {
+/// The most initialized ticks read per V3 pool. A real pool's sale of POP crosses a handful;
+/// a hostile pool can set every bit of thousands of bitmap words (1.7 million ticks). A sale
+/// that would cross more than these is quoted as moving the price beyond the ticks read.
+pub const MAX_V3_TICKS: usize = 2_000;
+
+/// The initialized ticks of the words read that a sale can cross, nearest the current tick
+/// first, at most [`MAX_V3_TICKS`]: below the current tick when POP is token0 (a sale moves
+/// the price down), above it otherwise.
+pub fn ticks_a_sale_crosses(v3: &V3State) -> Vec<i32> {
+    let down = v3.pop_is_token0;
+    let mut words: Vec<(i16, U256)> = v3.words.iter().map(|(&w, &b)| (w, b)).collect();
+    words.sort_unstable_by_key(|&(word, _)| {
+        if down {
+            -i32::from(word)
+        } else {
+            i32::from(word)
+        }
+    });
     let mut ticks = Vec::new();
-    for (&word, &bits) in words {
-        for bit in 0..256usize {
-            if bits.bit(bit) {
-                let compressed = (i32::from(word) << 8) + bit as i32;
-                ticks.push(compressed * spacing);
+    for (word, bits) in words {
+        let mut bits_in_order: Box<dyn Iterator<Item = usize>> = if down {
+            Box::new((0..256).rev())
+        } else {
+            Box::new(0..256)
+        };
+        for bit in bits_in_order.by_ref() {
+            if !bits.bit(bit) {
+                continue;
+            }
+            let tick = ((i32::from(word) << 8) + bit as i32) * v3.tick_spacing;
+            let crossable = if down {
+                tick <= v3.tick
+            } else {
+                tick > v3.tick
+            };
+            if crossable {
+                if ticks.len() == MAX_V3_TICKS {
+                    return ticks;
+                }
+                ticks.push(tick);
             }
         }
     }
-    ticks.sort_unstable();
     ticks
 }
 
@@ -252,4 +295,101 @@ pub fn decode_liquidity_net(result: &ReadResult) -> Option<i128> {
     IUniswapV3Pool::ticksCall::abi_decode_returns(result.as_ref()?)
         .ok()
         .map(|t| t.liquidityNet)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy::primitives::{U160, aliases::I24};
+    use alloy::sol_types::SolValue;
+
+    fn v3(tick: i32, pop_is_token0: bool, words: impl IntoIterator<Item = (i16, U256)>) -> V3State {
+        V3State {
+            sqrt_price_x96: U256::from(1u128 << 96),
+            tick,
+            liquidity: 1,
+            fee_ppm: 3000,
+            tick_spacing: 60,
+            pop_is_token0,
+            words: words.into_iter().collect(),
+            liquidity_net: HashMap::new(),
+        }
+    }
+
+    #[test]
+    fn a_pool_with_every_bit_set_costs_at_most_max_v3_ticks_reads_nearest_first() {
+        // Every bitmap word from the far bottom to the far top, every bit set: 1.7 million
+        // initialized ticks at spacing 1.
+        let all = (i16::MIN..=i16::MAX).map(|w| (w, U256::MAX));
+        for pop_is_token0 in [true, false] {
+            let mut state = v3(0, pop_is_token0, all.clone());
+            state.tick_spacing = 1;
+            let ticks = ticks_a_sale_crosses(&state);
+            assert_eq!(ticks.len(), MAX_V3_TICKS);
+            if pop_is_token0 {
+                // A sale moves the price down: the current tick and the ones below it.
+                assert_eq!(ticks[0], 0);
+                assert_eq!(ticks[1], -1);
+                assert!(ticks.windows(2).all(|w| w[0] > w[1]));
+            } else {
+                assert_eq!(ticks[0], 1);
+                assert!(ticks.windows(2).all(|w| w[0] < w[1]));
+            }
+        }
+    }
+
+    #[test]
+    fn only_the_ticks_a_sale_crosses_are_read() {
+        // Bits 0 and 255 of word 0 and word -1, spacing 60, current tick 60 × 10.
+        let bits = U256::from(1u8) | (U256::from(1u8) << 255);
+        let state = v3(600, true, [(0, bits), (-1, bits)]);
+        assert_eq!(ticks_a_sale_crosses(&state), vec![0, -60, -256 * 60]);
+        let state = v3(600, false, [(0, bits), (-1, bits)]);
+        assert_eq!(ticks_a_sale_crosses(&state), vec![255 * 60]);
+    }
+
+    #[test]
+    fn a_slot0_outside_the_protocol_range_is_no_pool_state() {
+        let pool = FoundPool {
+            venue: Venue::UniswapV3,
+            address: Address::repeat_byte(3),
+            fee_ppm: 3000,
+            tick_spacing: 60,
+        };
+        let slot0 = |price: U256, tick: i32| -> ReadResult {
+            let slot0 = crate::abi::IUniswapV3Pool::slot0Return {
+                sqrtPriceX96: U160::from(price),
+                tick: I24::try_from(tick).unwrap(),
+                observationIndex: 0,
+                observationCardinality: 0,
+                observationCardinalityNext: 0,
+                feeProtocol: 0,
+                unlocked: true,
+            };
+            Some(IUniswapV3Pool::slot0Call::abi_encode_returns(&slot0).into())
+        };
+        let results = |slot0: ReadResult| -> Vec<ReadResult> {
+            vec![
+                Some(U256::from(1u8).abi_encode().into()),
+                Some(U256::from(1u8).abi_encode().into()),
+                slot0,
+                Some(1u128.abi_encode().into()),
+            ]
+        };
+        let (token, weth) = (Address::repeat_byte(1), Address::repeat_byte(2));
+        let good = results(slot0(U256::from(1u128 << 96), 0));
+        assert!(decode_state(&pool, &good, token, weth).is_some());
+        for (price, tick) in [
+            (U256::from(1u128 << 96), MAX_TICK + 1),
+            (U256::from(1u128 << 96), -8_388_608),
+            (MIN_SQRT_RATIO - U256::from(1u8), 0),
+            (MAX_SQRT_RATIO, 0),
+        ] {
+            let hostile = results(slot0(price, tick));
+            assert!(
+                decode_state(&pool, &hostile, token, weth).is_none(),
+                "{price} {tick}"
+            );
+        }
+    }
 }

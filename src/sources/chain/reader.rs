@@ -35,6 +35,19 @@ pub enum ChainError {
     ImplausibleHead { block: u64, shown: u64 },
 }
 
+/// The highest gas price believed: 100,000 gwei, fifty times mainnet's highest on record. An
+/// endpoint answering more is broken or lying, and its figure would make every exit look
+/// worthless after gas; it is unknown instead.
+pub const MAX_GAS_PRICE_WEI: u64 = 100_000 * 1_000_000_000;
+
+fn plausible_gas_price(wei: u64) -> bool {
+    let plausible = wei <= MAX_GAS_PRICE_WEI;
+    if !plausible {
+        tracing::warn!(wei, "implausible gas price: shown as unknown");
+    }
+    plausible
+}
+
 /// What the reader needs from the config.
 #[derive(Debug, Clone)]
 pub struct ReaderSettings {
@@ -289,7 +302,7 @@ impl ChainReader {
         let mut tick_owner = Vec::new();
         for (i, pool) in readings.iter().enumerate() {
             if let Some(v3) = &pool.v3 {
-                for tick in pools::initialized_ticks(&v3.words, v3.tick_spacing) {
+                for tick in pools::ticks_a_sale_crosses(v3) {
                     if !v3.liquidity_net.contains_key(&tick) {
                         tick_reads.push(pools::tick_read(pool.address, tick));
                         tick_owner.push((i, tick));
@@ -311,8 +324,9 @@ impl ChainReader {
         let mut cache = self.v3_cache.lock().expect("not poisoned");
         for pool in readings.iter_mut() {
             let Some(v3) = pool.v3.as_mut() else { continue };
-            let initialized = pools::initialized_ticks(&v3.words, v3.tick_spacing);
-            v3.liquidity_net.retain(|t, _| initialized.contains(t));
+            let initialized = pools::ticks_a_sale_crosses(v3);
+            let kept: HashSet<i32> = initialized.iter().copied().collect();
+            v3.liquidity_net.retain(|t, _| kept.contains(t));
             let mut words: Vec<i16> = v3.words.keys().copied().collect();
             words.sort_unstable();
             cache.insert(pool.address, (words, initialized));
@@ -408,6 +422,7 @@ impl ChainReader {
                 .first()
                 .and_then(|v| v.as_ref().ok())
                 .and_then(parse_quantity)
+                .filter(|&wei| plausible_gas_price(wei))
                 .map(U256::from);
             let mut offset = FIXED + 2 * self.settings.wallets.len();
             for pool in &found {

@@ -139,7 +139,10 @@ impl Source for ChainSource {
                         symbol = %reading.token.symbol.as_deref().unwrap_or("?"),
                         "chain read"
                     );
-                    let decimals = reading.token.decimals.unwrap_or(self.expected_decimals);
+                    let decimals = crate::state::figures::usable_decimals(
+                        reading.token.decimals,
+                        self.expected_decimals,
+                    );
                     let block = reading.block;
                     // The balances go out at once; exits (exit math, then sell checks) and the
                     // log scan follow, side by side: neither needs the other.

@@ -11,6 +11,7 @@ use super::text::{UNKNOWN, fit, or_unknown, private, safe};
 use super::theme;
 use crate::format::{compact_amount, pct, usd};
 use crate::state::WalletState;
+use crate::state::figures::checked_total;
 use crate::tui::{App, SortColumn};
 
 pub struct WalletsTable<'a>(pub &'a App);
@@ -121,8 +122,17 @@ impl Widget for WalletsTable<'_> {
             .collect();
 
         // Totals: the portfolio's exit sells everything together (not the sum of the rows).
-        let total_pop: Option<U256> = wallets.iter().map(|w| w.pop_raw).sum();
-        let total_eth: Option<U256> = wallets.iter().map(|w| w.eth_wei).sum();
+        // Unknown when any row is, or past 2^256 (never a wrapped, small figure).
+        let total_pop = wallets
+            .iter()
+            .map(|w| w.pop_raw)
+            .collect::<Option<Vec<U256>>>()
+            .and_then(checked_total);
+        let total_eth = wallets
+            .iter()
+            .map(|w| w.eth_wei)
+            .collect::<Option<Vec<U256>>>()
+            .and_then(checked_total);
         let total_paper: Option<f64> = wallets
             .iter()
             .map(|w| app.state().paper_value(w).map(|(v, _)| v))
