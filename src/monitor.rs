@@ -126,7 +126,8 @@ impl Monitor {
                 self.apply(update);
                 None
             }
-            SourceEvent::Refreshed { source, .. } => {
+            // A stopped source will not answer: the first judgement waits for it no longer.
+            SourceEvent::Refreshed { source, .. } | SourceEvent::Stopped { source } => {
                 self.awaiting.remove(&source);
                 self.awaiting.is_empty().then(|| self.judge(now))
             }

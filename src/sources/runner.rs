@@ -21,11 +21,18 @@ pub enum SourceEvent {
         source: SourceName,
         next: OffsetDateTime,
     },
+    /// `source`'s task ended while its events were still wanted (a panic outside a refresh,
+    /// which [`contained`] cannot catch): it will not refresh again this session. A
+    /// `SourceFailed` saying so comes just before.
+    Stopped {
+        source: SourceName,
+    },
 }
 
 /// The running sources. Dropping it stops them.
 pub struct Runner {
-    tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// Each source's task, and the task watching it end.
+    tasks: Vec<(tokio::task::AbortHandle, tokio::task::JoinHandle<()>)>,
     wake: Arc<Notify>,
 }
 
@@ -35,7 +42,12 @@ impl Runner {
         let wake = Arc::new(Notify::new());
         let tasks = sources
             .into_iter()
-            .map(|source| tokio::spawn(run_source(source, out.clone(), wake.clone())))
+            .map(|source| {
+                let name = source.name();
+                let task = tokio::spawn(run_source(source, out.clone(), wake.clone()));
+                let abort = task.abort_handle();
+                (abort, tokio::spawn(watch(name, task, out.clone())))
+            })
             .collect();
         Self { tasks, wake }
     }
@@ -48,10 +60,43 @@ impl Runner {
 
 impl Drop for Runner {
     fn drop(&mut self) {
-        for task in &self.tasks {
+        for (task, watcher) in &self.tasks {
+            watcher.abort();
             task.abort();
         }
     }
+}
+
+/// Waits for a source's task to end: one that panicked is reported as a failed source that
+/// stopped, so it is never silently gone (a task that ended because nobody listens any more,
+/// or was stopped, needs no word).
+async fn watch(
+    name: SourceName,
+    task: tokio::task::JoinHandle<()>,
+    out: mpsc::UnboundedSender<SourceEvent>,
+) {
+    let Err(ended) = task.await else { return };
+    let Ok(panic) = ended.try_into_panic() else {
+        return; // aborted: popwatch is stopping
+    };
+    let what = panic_text(panic.as_ref());
+    tracing::error!(source = name.as_str(), panic = %crate::format::sanitize(&what), "a source stopped");
+    let _ = out.send(SourceEvent::Update(Update::SourceFailed {
+        source: name,
+        error: crate::format::sanitize(&format!(
+            "stopped after an internal error: {what}; restart popwatch to read it again (a bug: please report it)"
+        )),
+    }));
+    let _ = out.send(SourceEvent::Stopped { source: name });
+}
+
+/// A panic's message, as far as it has one.
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// Runs one refresh; a panic inside it (a bug, or an answer no check foresaw) becomes a failed
@@ -65,11 +110,7 @@ pub async fn contained(
         .catch_unwind()
         .await
         .map_err(|panic| {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown".to_owned());
+            let what = panic_text(panic.as_ref());
             tracing::error!(source = name.as_str(), panic = %crate::format::sanitize(&what), "a source refresh panicked");
             Update::SourceFailed {
                 source: name,

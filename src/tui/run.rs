@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use std::time::Duration;
 
 use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind, MouseEventKind};
-use futures::{Stream, StreamExt};
+use futures::{FutureExt, Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use time::OffsetDateTime;
@@ -37,25 +37,74 @@ pub async fn run(config: Config, sources: Vec<Box<dyn Source>>, demo: bool) -> i
     let (tx, mut rx) = mpsc::unbounded_channel::<SourceEvent>();
     let runner = Runner::spawn(sources, tx);
     let mut terminal = ratatui::try_init()?;
-    restore_only_for_ui_panics();
-    let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture);
+    let owned = OwnedTerminal::take();
     let mut host = RealTerminal {
         bell: config.alert_bell,
     };
-    let result = event_loop(
+    let input = EventStream::new().inspect(debug_panic_on_key());
+    // A panic of the loop itself (a bug) unwinds to here: the terminal is restored once, below,
+    // and then the panic is reported on the screen the user has back.
+    let result = std::panic::AssertUnwindSafe(event_loop(
         &mut terminal,
         &mut app,
         &mut rx,
-        EventStream::new(),
+        input,
         Some(&runner),
         &mut host,
-    )
+    ))
+    .catch_unwind()
     .await;
-    let _ = crossterm::execute!(io::stdout(), crossterm::event::DisableMouseCapture);
-    ratatui::restore();
+    drop(owned);
     drop(runner);
     app.monitor.finish();
-    result
+    result.unwrap_or_else(|_| {
+        let what = UI_PANIC
+            .lock()
+            .ok()
+            .and_then(|mut p| p.take())
+            .unwrap_or_else(|| "unknown".to_owned());
+        Err(io::Error::other(format!(
+            "internal error: {what}; a bug, please report it (the history and config are intact)"
+        )))
+    })
+}
+
+/// The terminal in popwatch's hands (raw mode, the alternate screen, mouse capture): given
+/// back exactly once, when this is dropped, whether the loop returned or panicked.
+struct OwnedTerminal;
+
+impl OwnedTerminal {
+    fn take() -> Self {
+        restore_only_for_ui_panics();
+        let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture);
+        OwnedTerminal
+    }
+}
+
+impl Drop for OwnedTerminal {
+    fn drop(&mut self) {
+        let _ = crossterm::execute!(io::stdout(), crossterm::event::DisableMouseCapture);
+        ratatui::restore();
+    }
+}
+
+/// The message of the terminal thread's last panic, reported once the terminal is back.
+static UI_PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// In debug builds only, `POPWATCH_DEBUG_PANIC_KEY=<char>` makes that key panic the loop: the
+/// end-to-end test of what a bug in the loop leaves behind (tests/integration/terminal.rs).
+fn debug_panic_on_key() -> impl FnMut(&io::Result<TermEvent>) {
+    let key = cfg!(debug_assertions)
+        .then(|| std::env::var("POPWATCH_DEBUG_PANIC_KEY").ok())
+        .flatten()
+        .and_then(|v| v.chars().next());
+    move |event| {
+        if let (Some(key), Ok(TermEvent::Key(pressed))) = (key, event)
+            && pressed.code == crossterm::event::KeyCode::Char(key)
+        {
+            panic!("the debug panic key was pressed");
+        }
+    }
 }
 
 /// The app before its loop starts: opened on the last recorded figures of the history in
@@ -98,18 +147,25 @@ pub fn prepare(
     app
 }
 
-/// ratatui's panic hook gives the terminal back on any panic. A panic in a source task is
-/// contained (the runner turns it into a failed refresh) and the app goes on, so it must not
-/// tear the screen down, nor print over it: only a panic of the thread that owns the terminal
-/// restores it (once, on the way out); others are logged.
+/// ratatui's panic hook would give the terminal back on any panic, and print over the screen.
+/// A panic in a source task is contained (the runner turns it into a failed refresh) and the
+/// app goes on, so it is only logged. A panic of the thread that owns the terminal is kept for
+/// [`run`] to report once it has restored the terminal (once, on the way out).
 fn restore_only_for_ui_panics() {
     let ui_thread = std::thread::current().id();
-    let restore_and_report = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        let message = info.payload_as_str().unwrap_or("unknown");
+        let what = crate::format::sanitize(&match info.location() {
+            Some(at) => format!("{message} (at {}:{})", at.file(), at.line()),
+            None => message.to_owned(),
+        });
         if std::thread::current().id() == ui_thread {
-            restore_and_report(info);
+            tracing::error!(panic = %what, "panic of the terminal's loop");
+            if let Ok(mut slot) = UI_PANIC.lock() {
+                *slot = Some(what);
+            }
         } else {
-            tracing::error!(panic = %crate::format::sanitize(&info.to_string()), "panic off the terminal's thread");
+            tracing::error!(panic = %what, "panic off the terminal's thread");
         }
     }));
 }

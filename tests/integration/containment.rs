@@ -88,3 +88,78 @@ async fn a_one_shot_refresh_reports_a_panic_instead_of_aborting() {
         other => panic!("not failed: {other:?}"),
     }
 }
+
+/// A source whose task itself dies (here its `interval()` panics, outside any refresh, where
+/// no refresh's containment reaches): the monitor is told, and the source shows as failed and
+/// stopped, with why and what to do, instead of silently never refreshing again. The other
+/// sources go on.
+struct DiesBetweenRefreshes {
+    refreshes: Arc<AtomicUsize>,
+}
+
+impl Source for DiesBetweenRefreshes {
+    fn name(&self) -> SourceName {
+        SourceName::Coinpaprika
+    }
+    fn interval(&self) -> Duration {
+        if self.refreshes.load(Ordering::SeqCst) >= 2 {
+            panic!("a schedule no one foresaw");
+        }
+        Duration::from_secs(10)
+    }
+    fn refresh(&mut self, out: UpdateSender) -> BoxFuture<'_, ()> {
+        self.refreshes.fetch_add(1, Ordering::SeqCst);
+        Box::pin(async move {
+            let _ = out.send(Update::SourceOk {
+                source: SourceName::Coinpaprika,
+                at: OffsetDateTime::now_utc(),
+            });
+        })
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_source_task_that_dies_is_shown_stopped_and_the_others_go_on() {
+    let dying = Arc::new(AtomicUsize::new(0));
+    let healthy = Arc::new(AtomicUsize::new(1)); // never reaches its panicking refresh again
+    let sources: Vec<Box<dyn Source>> = vec![
+        Box::new(DiesBetweenRefreshes {
+            refreshes: dying.clone(),
+        }),
+        Box::new(PanicsOnce {
+            refreshes: healthy.clone(),
+        }),
+    ];
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut printed = Vec::new();
+    popwatch::cmd::events::events_loop(
+        &Config::default(),
+        dir.path(),
+        sources,
+        tokio::time::sleep(Duration::from_secs(45)),
+        &mut printed,
+    )
+    .await;
+    assert_eq!(
+        dying.load(Ordering::SeqCst),
+        2,
+        "it died after its second refresh"
+    );
+    assert!(
+        healthy.load(Ordering::SeqCst) >= 4,
+        "the other source went on"
+    );
+    let stopped: Vec<serde_json::Value> = String::from_utf8(printed)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["kind"] == "source_state" && e["source"] == "coinpaprika")
+        .collect();
+    assert_eq!(stopped.len(), 1, "{stopped:?}");
+    let state = stopped[0]["state"].as_str().unwrap();
+    assert!(
+        state.starts_with("failed: stopped after an internal error: a schedule no one foresaw")
+            && state.contains("restart popwatch"),
+        "{state}"
+    );
+}

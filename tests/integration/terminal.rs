@@ -198,3 +198,51 @@ async fn keys_answer_at_once_while_the_only_endpoint_hangs() {
     tmux.keys(&["q"]);
     assert_clean_exit(&tmux);
 }
+
+/// A bug that panics the app's own loop (here the debug builds' panic key): the terminal is
+/// given back once, whole (cooked mode, the normal screen, mouse reporting off, the cursor
+/// shown), and only then is the panic reported, on the screen the user has back, with exit
+/// code 1. Before, ratatui's hook restored the screen but left mouse capture on (every mouse
+/// move then typed escape sequences into the shell) and printed the panic in raw mode.
+#[test]
+#[ignore = "needs tmux: run the README test command"]
+fn a_panic_of_the_loop_restores_the_terminal_once_then_reports_it() {
+    let data = tempfile::TempDir::new().unwrap();
+    let tmux = Tmux::start(120, 30);
+    tmux.type_line(&format!(
+        "POPWATCH_DEBUG_PANIC_KEY=P {}",
+        command_line("--demo", data.path())
+    ));
+    tmux.wait_text("DEMO — simulated data", WAIT);
+    assert_eq!(
+        tmux.variable("mouse_any_flag"),
+        "1",
+        "mouse reporting on while it runs"
+    );
+    tmux.keys(&["P"]);
+    let screen = tmux.wait_text("MODE=", WAIT);
+    assert!(
+        screen.contains("internal error: the debug panic key was pressed")
+            && screen.contains("the debug panic key was pressed"),
+        "the panic is reported:\n{screen}"
+    );
+    assert!(screen.contains("EXIT=1"), "{screen}");
+    assert!(
+        screen.contains("MODE=icanon"),
+        "raw mode was left on:\n{screen}"
+    );
+    assert_eq!(
+        tmux.variable("alternate_on"),
+        "0",
+        "back on the normal screen"
+    );
+    assert_eq!(tmux.variable("mouse_any_flag"), "0", "mouse reporting off");
+    assert_eq!(tmux.variable("cursor_flag"), "1", "the cursor is shown");
+    // Reported once, after the restore: the message is on the normal screen, not lost with
+    // the alternate one, and not printed twice.
+    assert_eq!(
+        screen.matches("the debug panic key was pressed").count(),
+        1,
+        "{screen}"
+    );
+}

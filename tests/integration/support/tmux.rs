@@ -87,7 +87,13 @@ impl Tmux {
 
     /// The pane's title, as an OSC 0/2 sequence would set it.
     pub fn pane_title(&self) -> String {
-        self.run(&["display-message", "-p", "-t", "t", "#{pane_title}"])
+        self.variable("pane_title")
+    }
+
+    /// One of tmux's format variables for the pane (`alternate_on`, `mouse_any_flag`,
+    /// `cursor_flag`: the modes the program left the terminal in).
+    pub fn variable(&self, name: &str) -> String {
+        self.run(&["display-message", "-p", "-t", "t", &format!("#{{{name}}}")])
             .trim()
             .to_owned()
     }
