@@ -358,3 +358,262 @@ proptest! {
         prop_assert!(problems.is_empty(), "the snapshot does not fit its schema: {:?}", problems);
     }
 }
+
+// Structured generators: inputs that pass the first checks, so the properties reach the code
+// that pairs answers with questions, bounds waits and judges heights (issue 23).
+
+/// A JSON-RPC batch answer for `n` calls, each answer marked with its own id, in any order;
+/// then perhaps damaged: one answer dropped, one duplicated, an extra id, an id changed.
+fn batch_answer() -> impl Strategy<Value = (usize, Vec<Value>, bool)> {
+    (1usize..12)
+        .prop_flat_map(|n| {
+            (
+                Just(n),
+                Just((1..=n as u64).collect::<Vec<_>>()).prop_shuffle(),
+                0u8..6,
+                any::<prop::sample::Index>(),
+                any::<u64>(),
+                prop::collection::vec(any::<bool>(), n),
+            )
+        })
+        .prop_map(|(n, ids, damage, at, stranger, errors)| {
+            let answer = |id: u64, error: bool| {
+                if error {
+                    json!({"jsonrpc": "2.0", "id": id, "error": {"code": 3, "message": format!("reverted {id}")}})
+                } else {
+                    json!({"jsonrpc": "2.0", "id": id, "result": format!("0x{id:x}")})
+                }
+            };
+            let mut items: Vec<Value> = ids
+                .iter()
+                .map(|&id| answer(id, errors[(id - 1) as usize]))
+                .collect();
+            let i = at.index(items.len());
+            let intact = match damage {
+                0 => {
+                    items.remove(i);
+                    false
+                }
+                1 => {
+                    items.push(items[i].clone());
+                    false
+                }
+                2 => {
+                    // An id never asked for (0, or past the batch).
+                    let id = if stranger % 2 == 0 { 0 } else { n as u64 + 1 + stranger % 1000 };
+                    items.push(answer(id, false));
+                    false
+                }
+                3 => {
+                    let id = items[i]["id"].as_u64().unwrap();
+                    let other = id % n as u64 + 1;
+                    items[i]["id"] = json!(other);
+                    n == 1 // changing the only id to itself changes nothing
+                }
+                _ => true,
+            };
+            (n, items, intact)
+        })
+}
+
+/// A real aggregate3 answer of random results, and a byte position and value to overwrite
+/// (a length or an offset word, as often as not).
+fn aggregate3_answer() -> impl Strategy<
+    Value = (
+        Vec<(bool, Vec<u8>)>,
+        Option<(prop::sample::Index, u8, bool)>,
+    ),
+> {
+    (
+        prop::collection::vec(
+            (any::<bool>(), prop::collection::vec(any::<u8>(), 0..70)),
+            0..8,
+        ),
+        prop::option::of((any::<prop::sample::Index>(), any::<u8>(), any::<bool>())),
+    )
+}
+
+fn encode_aggregate3(results: &[(bool, Vec<u8>)]) -> Vec<u8> {
+    use alloy::sol_types::SolCall;
+    use popwatch::abi::IMulticall3;
+    let results: Vec<IMulticall3::Result> = results
+        .iter()
+        .map(|(success, data)| IMulticall3::Result {
+            success: *success,
+            returnData: Bytes::from(data.clone()),
+        })
+        .collect();
+    IMulticall3::aggregate3Call::abi_encode_returns(&results)
+}
+
+/// Heights as a lying, lagging or honest endpoint would answer them, with the seconds since
+/// the previous answer.
+fn heights() -> impl Strategy<Value = Vec<(u64, u32)>> {
+    prop::collection::vec(
+        (
+            prop_oneof![
+                Just(0u64),
+                Just(u64::MAX),
+                Just(1u64 << 63),
+                21_000_000u64..21_000_100,
+                any::<u64>(),
+            ],
+            0u32..100_000,
+        ),
+        1..40,
+    )
+}
+
+proptest! {
+    #![proptest_config(cases(5_000))]
+
+    /// Answers are paired with calls by id, never by position: an intact batch in any order
+    /// gives each call its own answer; a short, long, duplicated or re-numbered one is an
+    /// error, never a shifted value.
+    #[test]
+    fn batch_answers_pair_by_id_or_fail((n, items, intact) in batch_answer()) {
+        let parsed = popwatch::sources::chain::rpc::parse_responses(Value::Array(items), n);
+        match parsed {
+            Ok(results) => {
+                prop_assert!(intact, "a damaged batch was accepted");
+                for (i, result) in results.iter().enumerate() {
+                    let id = i as u64 + 1;
+                    match result {
+                        Ok(value) => prop_assert_eq!(value, &json!(format!("0x{id:x}"))),
+                        Err(e) => prop_assert_eq!(&e.message, &format!("reverted {id}")),
+                    }
+                }
+            }
+            Err(_) => prop_assert!(!intact, "an intact batch was refused"),
+        }
+    }
+
+    /// A real aggregate3 encoding decodes to exactly its results; with a byte overwritten
+    /// (lengths and offsets included) it decodes to something or fails, never panics.
+    #[test]
+    fn aggregate3_answers_round_trip_and_survive_damage((results, damage) in aggregate3_answer()) {
+        let mut bytes = encode_aggregate3(&results);
+        let decoded = popwatch::sources::chain::multicall::decode_aggregate3(&Bytes::from(bytes.clone()));
+        if results.is_empty() {
+            prop_assert!(decoded.map(|d| d.is_empty()).unwrap_or(true));
+        } else {
+            let expected: Vec<Option<Bytes>> = results
+                .iter()
+                .map(|(ok, data)| ok.then(|| Bytes::from(data.clone())))
+                .collect();
+            prop_assert_eq!(decoded.unwrap(), expected);
+        }
+        if let Some((at, value, word_end)) = damage {
+            if !bytes.is_empty() {
+                let mut i = at.index(bytes.len());
+                if word_end {
+                    i |= 31; // the low byte of a word: where lengths and offsets live
+                    i = i.min(bytes.len() - 1);
+                }
+                bytes[i] = value;
+                let _ = popwatch::sources::chain::multicall::decode_aggregate3(&Bytes::from(bytes));
+            }
+        }
+    }
+
+    /// Every wait a server can ask for, in either header form or either JSON-RPC hint path,
+    /// is a wait of at most a day, or no wait; never a panic.
+    #[test]
+    fn server_waits_are_bounded(
+        header in "[0-9]{0,30}|-?[0-9]{1,5}|[A-Za-z]{3}, [0-9]{2} [A-Za-z]{3} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT|\\PC{0,30}",
+        hint in prop_oneof![any::<f64>(), Just(f64::MAX), Just(-f64::MAX), Just(f64::NAN), Just(1e300), Just(-1.0)],
+        infura in any::<bool>(),
+    ) {
+        use popwatch::sources::chain::rpc::{Fault, MAX_SERVER_WAIT, parse_retry_after, rate_limit_in_body, server_wait_secs};
+        let now = OffsetDateTime::now_utc();
+        if let Some(wait) = parse_retry_after(&header, now) {
+            prop_assert!(wait <= MAX_SERVER_WAIT);
+        }
+        if let Some(wait) = server_wait_secs(hint) {
+            prop_assert!(wait <= MAX_SERVER_WAIT);
+        }
+        let data = if infura { json!({"rate": {"backoff_seconds": hint}}) } else { json!({"backoff_seconds": hint}) };
+        let body = json!({"jsonrpc": "2.0", "id": 1, "error": {"code": -32005, "message": "limit exceeded", "data": data}});
+        match rate_limit_in_body(&body) {
+            Some(Fault::RateLimited { retry_after }) => {
+                prop_assert!(retry_after.is_none_or(|w| w <= MAX_SERVER_WAIT));
+            }
+            other => prop_assert!(false, "not a rate limit: {other:?}"),
+        }
+    }
+
+    /// Whatever heights endpoints answer, in whatever order and time: the guard never takes
+    /// a height behind the one shown or implausibly ahead of it, except to give up a shown
+    /// height that REBASE_AFTER refreshes in a row refused; never a panic or an overflow.
+    #[test]
+    fn the_head_guard_takes_only_plausible_heights(answers in heights()) {
+        use popwatch::sources::chain::head::{HeadGuard, REBASE_AFTER, Verdict};
+        let mut guard = HeadGuard::default();
+        let mut now = OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
+        let mut refused_in_a_row = 0;
+        for (height, secs) in answers {
+            now += time::Duration::seconds(i64::from(secs));
+            let before = guard.shown();
+            match guard.judge(height, now) {
+                Verdict::Take => {
+                    if let Some(shown) = before && refused_in_a_row < REBASE_AFTER {
+                        prop_assert!(height >= shown);
+                        let allowed = shown
+                            .saturating_add(popwatch::sources::chain::head::AHEAD_SLACK)
+                            .saturating_add(u64::from(secs) * popwatch::sources::chain::head::MAX_BLOCKS_PER_SEC);
+                        prop_assert!(height <= allowed);
+                    }
+                    guard.taken(height, now);
+                    refused_in_a_row = 0;
+                }
+                Verdict::Behind { shown } => {
+                    prop_assert!(height < shown);
+                    guard.refresh_refused();
+                    refused_in_a_row += 1;
+                }
+                Verdict::TooFarAhead { shown, allowed } => {
+                    prop_assert!(height > allowed && allowed >= shown);
+                    guard.refresh_refused();
+                    refused_in_a_row += 1;
+                }
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(500))]
+
+    /// V3 pools at the extremes (ticks at and near the protocol's bounds, every bitmap bit
+    /// random, liquidity up to u128::MAX, nets of any sign): the tick reads a sale needs stay
+    /// within the cap, and a quote is a value or a reason, never a panic.
+    #[test]
+    fn v3_pools_at_the_extremes_quote_or_refuse(
+        tick in prop_oneof![Just(-887_272i32), Just(887_271i32), -887_272i32..887_272],
+        spacing in prop::sample::select(vec![1i32, 10, 60, 200]),
+        pop_is_token0 in any::<bool>(),
+        liquidity in prop_oneof![Just(u128::MAX), any::<u128>(), Just(0u128)],
+        words in prop::collection::vec((any::<i16>(), any::<[u64; 4]>()), 0..6),
+        nets in prop::collection::vec(any::<i128>(), 0..64),
+        amount in prop_oneof![Just(U256::MAX), any::<u128>().prop_map(U256::from)],
+    ) {
+        use popwatch::sources::chain::pools::{MAX_V3_TICKS, ticks_a_sale_crosses};
+        let sqrt_price = uniswap_v3_math::tick_math::get_sqrt_ratio_at_tick(tick).unwrap();
+        let mut state = V3State {
+            sqrt_price_x96: sqrt_price,
+            tick,
+            liquidity,
+            fee_ppm: 3000,
+            tick_spacing: spacing,
+            pop_is_token0,
+            words: words.into_iter().map(|(w, limbs)| (w, U256::from_limbs(limbs))).collect(),
+            liquidity_net: Default::default(),
+        };
+        let ticks = ticks_a_sale_crosses(&state);
+        prop_assert!(ticks.len() <= MAX_V3_TICKS);
+        for (tick, net) in ticks.iter().zip(nets.iter().cycle()) {
+            state.liquidity_net.insert(*tick, *net);
+        }
+        let _ = state.quote(amount);
+    }
+}

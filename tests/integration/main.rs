@@ -27,5 +27,6 @@ mod migrations;
 mod readme;
 mod schema;
 mod snapshot_devnet;
+mod soak;
 mod terminal;
 mod tui;

@@ -529,7 +529,7 @@ fn request_object(call: &RpcCall, id: u64) -> RequestObject<'_> {
 }
 
 /// -32005 ("limit exceeded", used for rate limits) anywhere in the answer: retry the request.
-fn rate_limit_in_body(value: &Value) -> Option<Fault> {
+pub fn rate_limit_in_body(value: &Value) -> Option<Fault> {
     // -32005 also answers a getLogs query with too many results: that one is the caller's
     // to split, not a reason to wait.
     let is_limit = |v: &Value| {

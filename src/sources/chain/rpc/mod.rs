@@ -6,6 +6,9 @@ mod http;
 
 pub use client::{
     AllFailed, CallError, CallResult, EndpointStatus, Refusal, RpcCall, RpcClient, StatsSnapshot,
-    parse_quantity, parse_responses,
+    parse_quantity, parse_responses, rate_limit_in_body,
 };
-pub use http::{Fault, excerpt, looks_html, parse_retry_after, retry_after_header};
+pub use http::{
+    Fault, MAX_SERVER_WAIT, excerpt, looks_html, parse_retry_after, retry_after_header,
+    server_wait_secs,
+};
