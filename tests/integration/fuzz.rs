@@ -418,12 +418,14 @@ fn batch_answer() -> impl Strategy<Value = (usize, Vec<Value>, bool)> {
 
 /// A real aggregate3 answer of random results, and a byte position and value to overwrite
 /// (a length or an offset word, as often as not).
-fn aggregate3_answer() -> impl Strategy<
-    Value = (
-        Vec<(bool, Vec<u8>)>,
-        Option<(prop::sample::Index, u8, bool)>,
-    ),
-> {
+/// Results as (success, returned bytes), and a byte to overwrite: (where, with what, whether
+/// at the low byte of its word).
+type Aggregate3Damage = (
+    Vec<(bool, Vec<u8>)>,
+    Option<(prop::sample::Index, u8, bool)>,
+);
+
+fn aggregate3_answer() -> impl Strategy<Value = Aggregate3Damage> {
     (
         prop::collection::vec(
             (any::<bool>(), prop::collection::vec(any::<u8>(), 0..70)),
@@ -503,16 +505,16 @@ proptest! {
                 .collect();
             prop_assert_eq!(decoded.unwrap(), expected);
         }
-        if let Some((at, value, word_end)) = damage {
-            if !bytes.is_empty() {
-                let mut i = at.index(bytes.len());
-                if word_end {
-                    i |= 31; // the low byte of a word: where lengths and offsets live
-                    i = i.min(bytes.len() - 1);
-                }
-                bytes[i] = value;
-                let _ = popwatch::sources::chain::multicall::decode_aggregate3(&Bytes::from(bytes));
+        if let Some((at, value, word_end)) = damage
+            && !bytes.is_empty()
+        {
+            let mut i = at.index(bytes.len());
+            if word_end {
+                i |= 31; // the low byte of a word: where lengths and offsets live
+                i = i.min(bytes.len() - 1);
             }
+            bytes[i] = value;
+            let _ = popwatch::sources::chain::multicall::decode_aggregate3(&Bytes::from(bytes));
         }
     }
 

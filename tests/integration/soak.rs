@@ -122,7 +122,7 @@ async fn the_app_survives_every_fault_in_turn_with_flat_memory() {
     let (faults, market_faults) = (faults(), market_faults());
     while started.elapsed() < length {
         let fault = faults[spells % faults.len()].clone();
-        if spells % 3 == 0 {
+        if spells.is_multiple_of(3) {
             let market = market_faults[(spells / 3) % market_faults.len()].clone();
             for route in ["/api/v3/", "/v1/", "/token-pairs"] {
                 d.market.fail_next(route, market.clone());
