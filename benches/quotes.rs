@@ -48,7 +48,7 @@ fn quotes(c: &mut Criterion) {
     });
     group.bench_function("best_exit_whale_5_pools", |b| {
         let models: Vec<PoolModel> = reading.pools.iter().map(PoolModel).collect();
-        b.iter(|| exits::best_exit(whale, &models, U256::from(1_000_000_000u64)))
+        b.iter(|| exits::best_exit(whale, &models, Some(U256::from(1_000_000_000u64))))
     });
     group.finish();
 

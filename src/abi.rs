@@ -43,6 +43,7 @@ sol! {
         function addLiquidity(uint256 min_liquidity, uint256 max_tokens, uint256 deadline) external payable returns (uint256);
         function getTokenToEthInputPrice(uint256 tokens_sold) external view returns (uint256);
         function tokenToEthSwapInput(uint256 tokens_sold, uint256 min_eth, uint256 deadline) external returns (uint256);
+        function tokenToEthTransferInput(uint256 tokens_sold, uint256 min_eth, uint256 deadline, address recipient) external returns (uint256);
     }
 
     interface IUniswapV2Factory {

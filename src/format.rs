@@ -72,8 +72,21 @@ pub fn escape_json_unsafe(json: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// A raw token amount with `decimals` as a decimal string, trimmed of trailing zeros and cut to
-/// at most `max_fraction` fractional digits (rounded down: a balance is never shown larger).
+/// at most `max_fraction` fractional digits (rounded down: a balance is never shown larger). A
+/// non-zero amount that the cut would show as 0 is shown as below the smallest step
+/// (`<0.000001`), never as 0.
 pub fn token_amount(raw: U256, decimals: u8, max_fraction: usize) -> String {
+    let shown = token_amount_cut(raw, decimals, max_fraction);
+    if !raw.is_zero() && shown == "0" {
+        return match max_fraction.min(usize::from(decimals)) {
+            0 => "<1".to_owned(),
+            places => format!("<0.{}1", "0".repeat(places - 1)),
+        };
+    }
+    shown
+}
+
+fn token_amount_cut(raw: U256, decimals: u8, max_fraction: usize) -> String {
     let digits = raw.to_string();
     let decimals = usize::from(decimals);
     let (int, frac) = if digits.len() > decimals {
@@ -282,7 +295,9 @@ mod tests {
     fn token_amounts_round_down_and_group() {
         let pop = U256::from(1_600_000_000u64) * U256::from(10u64).pow(U256::from(18));
         assert_eq!(token_amount(pop, 18, 4), "1,600,000,000");
-        assert_eq!(token_amount(U256::from(1u8), 18, 4), "0");
+        // A non-zero amount is never shown as 0: below the smallest step shown.
+        assert_eq!(token_amount(U256::from(1u8), 18, 4), "<0.0001");
+        assert_eq!(token_amount(U256::from(1u8), 18, 0), "<1");
         assert_eq!(
             token_amount(U256::from(1u8), 18, 18),
             "0.000000000000000001"

@@ -39,7 +39,7 @@ pub async fn collect(config: &Config) -> AppState {
 
 /// The version of `snapshot --json`'s shape, described by `schemas/snapshot.schema.json`.
 /// A change of shape bumps it and is listed in the README's changelog.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Serialize)]
 pub struct SnapshotJson {
@@ -157,8 +157,9 @@ pub struct LegJson {
 pub struct ExitJson {
     pub venue: &'static str,
     pub eth_out_wei: String,
-    pub gas_cost_wei: String,
-    pub net_eth_wei: String,
+    /// `null` when the gas price is unknown.
+    pub gas_cost_wei: Option<String>,
+    pub net_eth_wei: Option<String>,
     pub usd: Option<f64>,
     pub price_impact_pct: f64,
     pub split: Vec<LegJson>,
@@ -166,7 +167,10 @@ pub struct ExitJson {
 
 #[derive(Debug, Serialize)]
 pub struct SellCheckJson {
-    pub ok: bool,
+    /// `sells`, `fails`, `too_small`, `cannot_receive` or `not_evaluated`.
+    pub outcome: &'static str,
+    /// Whether the whole balance sells; `null` when not evaluated.
+    pub ok: Option<bool>,
     pub detail: String,
 }
 
@@ -201,9 +205,9 @@ fn exit_json(state: &AppState, exit: &crate::state::exits::Exit) -> ExitJson {
     ExitJson {
         venue: exit.venue_name(),
         eth_out_wei: exit.eth_out_wei.to_string(),
-        gas_cost_wei: exit.gas_cost_wei.to_string(),
-        net_eth_wei: net.to_string(),
-        usd: state.wei_usd(net),
+        gas_cost_wei: exit.gas_cost_wei.map(|g| g.to_string()),
+        net_eth_wei: net.map(|n| n.to_string()),
+        usd: net.and_then(|n| state.wei_usd(n)),
         price_impact_pct: exit.price_impact_pct,
         split: exit
             .legs
@@ -452,7 +456,8 @@ pub fn to_json(state: &AppState, flags: &Flags, now: OffsetDateTime) -> Snapshot
                     .collect(),
                 exit: w.exit.as_ref().map(|e| exit_json(state, e)),
                 sell_check: w.sell_check.as_ref().map(|c| SellCheckJson {
-                    ok: c.ok,
+                    outcome: c.outcome.as_str(),
+                    ok: c.ok(),
                     detail: sanitize(&c.detail),
                 }),
                 last_in: w

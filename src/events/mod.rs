@@ -328,7 +328,7 @@ struct SeenPool {
 impl Seen {
     pub fn of(state: &AppState) -> Self {
         let mut seen = Seen {
-            chain_read: !state.pools.is_empty() || state.gas_price_wei.is_some(),
+            chain_read: !state.pools.is_empty() || state.exits_computed,
             pools: state
                 .pools
                 .iter()
@@ -475,7 +475,11 @@ fn pools(prev: &Seen, next: &AppState, now: OffsetDateTime, out: &mut Vec<Event>
         }
     }
     for q in &prev.pools {
-        if next.gas_price_wei.is_some() && !next.pools.iter().any(|p| p.address == q.address) {
+        // A pool whose read failed is unknown this refresh, not drained.
+        if next.exits_computed
+            && !next.pools.iter().any(|p| p.address == q.address)
+            && !next.unread_pools.contains(&q.address)
+        {
             push(q.venue, q.address, PoolChange::Drained);
         }
     }

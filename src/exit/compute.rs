@@ -9,7 +9,8 @@ use std::collections::HashMap;
 use super::quote::{Candidates, FEE_DENOMINATOR, Quoting, V3QuoteError, constant_product_out};
 use crate::state::chain::{ChainReading, PoolReading};
 use crate::state::exits::{
-    Exit, ExitReading, LadderPoint, Leg, PoolState, Quote, Venue, WalletExit,
+    Exit, ExitReading, LadderPoint, Leg, PoolState, Quote, SellCheck, SellOutcome, Venue,
+    WalletExit,
 };
 use crate::state::figures::checked_total;
 
@@ -20,8 +21,9 @@ use crate::state::figures::checked_total;
 /// `gasEstimate`, which covers the pool's swap alone.
 pub fn sell_gas_units(venue: Venue) -> u64 {
     match venue {
-        // Measured 97,913-97,937 (approve from zero + tokenToEthSwapInput).
-        Venue::UniswapV1 => 98_000,
+        // Measured 104,123-104,147 on the real Vyper exchange (approve from zero +
+        // tokenToEthSwapInput; a Solidity stand-in had measured 98,000).
+        Venue::UniswapV1 => 104_000,
         // Measured 176,671 (approve over an existing allowance) to 193,807
         // (approve from zero + swapExactTokensForETH, which unwraps WETH).
         Venue::UniswapV2 | Venue::Sushiswap => 192_000,
@@ -98,13 +100,23 @@ fn impact_pct(out: f64, ideal: f64) -> f64 {
 }
 
 /// The best exit for `amount` through `models`, net of gas at `gas_price`.
-pub fn best_exit(amount: U256, models: &[PoolModel<'_>], gas_price: U256) -> Option<Exit> {
+pub fn best_exit(amount: U256, models: &[PoolModel<'_>], gas_price: Option<U256>) -> Option<Exit> {
     exit_from(&Candidates::new(amount, models), models, gas_price)
 }
 
-/// The best of `candidates` at `gas_price`, as an exit.
-fn exit_from(candidates: &Candidates, models: &[PoolModel<'_>], gas_price: U256) -> Option<Exit> {
-    let split = candidates.best(gas_price)?;
+/// The best of `candidates` at `gas_price`, as an exit. With the gas price unknown, the most
+/// gross ETH is the best, and the exit's gas cost is unknown too (never taken as 0).
+fn exit_from(
+    candidates: &Candidates,
+    models: &[PoolModel<'_>],
+    gas_price: Option<U256>,
+) -> Option<Exit> {
+    let split = candidates.best(gas_price.unwrap_or_default())?;
+    let gas_units = split
+        .legs
+        .iter()
+        .map(|&(i, _, _)| sell_gas_units(models[i].0.venue))
+        .sum();
     let ideal: f64 = split
         .legs
         .iter()
@@ -122,9 +134,62 @@ fn exit_from(candidates: &Candidates, models: &[PoolModel<'_>], gas_price: U256)
             })
             .collect(),
         eth_out_wei: split.gross,
-        gas_cost_wei: split.gas_cost,
+        gas_cost_wei: gas_price.map(|_| split.gas_cost),
+        gas_units,
         price_impact_pct: impact_pct(f64::from(split.gross), ideal),
     })
+}
+
+/// The smallest amount whose best single-pool sale satisfies `enough` (monotonic in the
+/// amount), by bisection; `None` when even 2^128 raw units do not.
+fn smallest_amount(
+    models: &[PoolModel<'_>],
+    enough: impl Fn(&PoolModel<'_>, U256) -> bool,
+) -> Option<U256> {
+    let good = |amount: U256| models.iter().any(|m| enough(m, amount));
+    let mut high = U256::from(1u8) << 128;
+    if !good(high) {
+        return None;
+    }
+    let mut low = U256::ZERO; // never good: nothing sold fetches nothing
+    while high - low > U256::from(1u8) {
+        let mid = low + (high - low) / U256::from(2u8);
+        if good(mid) {
+            high = mid;
+        } else {
+            low = mid;
+        }
+    }
+    Some(high)
+}
+
+/// Why a balance whose best sale fetches nothing is too small, with the figures a holder
+/// needs: the smallest amount that returns anything, and the amount whose sale covers its gas.
+fn too_small_detail(models: &[PoolModel<'_>], gas_price: Option<U256>, decimals: u8) -> String {
+    let amount = |raw: U256| format!("{} POP", crate::format::token_amount(raw, decimals, 6));
+    let first_wei = smallest_amount(models, |m, a| m.quote(a).is_some_and(|out| !out.is_zero()));
+    let mut detail = match first_wei {
+        // To the last unit: this amount is small.
+        Some(raw) => format!(
+            "the balance is too small to sell: its best quote rounds to 0 wei; the smallest sale that returns anything is {} POP ({raw} raw)",
+            crate::format::token_amount(raw, decimals, usize::from(decimals))
+        ),
+        None => "the balance is too small to sell: its best quote rounds to 0 wei".to_owned(),
+    };
+    match gas_price {
+        Some(price) => {
+            let covers = smallest_amount(models, |m, a| {
+                let gas = U256::from(sell_gas_units(m.0.venue)).saturating_mul(price);
+                m.quote(a).is_some_and(|out| out > gas)
+            });
+            detail.push_str(&match covers {
+                Some(raw) => format!("; a sale covers its gas from {}", amount(raw)),
+                None => "; no sale in these pools covers its gas".to_owned(),
+            });
+        }
+        None => detail.push_str("; the gas price is unknown, so the amount that covers gas is too"),
+    }
+    detail
 }
 
 /// The largest amount, in whole tokens, whose sale in `model` stays within `max_pct` impact;
@@ -192,7 +257,7 @@ pub fn compute_cached(reading: &ChainReading, decimals: u8, cache: &mut ExitCach
     let unit = U256::from(10u64)
         .checked_pow(U256::from(decimals))
         .unwrap_or(U256::MAX);
-    let gas_price = reading.gas_price_wei.unwrap_or_default();
+    let gas_price = reading.gas_price_wei;
     cache.follow(&reading.pools, unit);
     let models: Vec<PoolModel> = reading
         .pools
@@ -223,16 +288,28 @@ pub fn compute_cached(reading: &ChainReading, decimals: u8, cache: &mut ExitCach
     }
     wanted.extend(search_all(&missing, &models));
     cache.amounts = wanted;
+    // The same for every dust wallet: computed once, when one needs it.
+    let mut too_small: Option<String> = None;
     let wallets: Vec<WalletExit> = reading
         .balances
         .iter()
         .map(|b| {
             let (quotes, candidates) = &cache.amounts[&b.pop_raw.unwrap_or_default()];
+            let exit = exit_from(candidates, &models, gas_price);
+            // A balance whose best sale fetches nothing is too small to sell: information,
+            // not a sale to simulate (the pools refuse a zero output, and that is no fault
+            // of the token).
+            let sell_check = exit.as_ref().filter(|e| e.eth_out_wei.is_zero()).map(|_| {
+                let detail = too_small
+                    .get_or_insert_with(|| too_small_detail(&models, gas_price, decimals))
+                    .clone();
+                SellCheck::new(SellOutcome::TooSmall, detail)
+            });
             WalletExit {
                 address: b.address,
                 quotes: quotes.clone(),
-                exit: exit_from(candidates, &models, gas_price),
-                sell_check: None,
+                exit,
+                sell_check,
             }
         })
         .collect();

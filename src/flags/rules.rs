@@ -96,7 +96,7 @@ impl Ctx<'_> {
     }
 
     fn exits_known(&self) -> bool {
-        self.chain_read() && self.state.gas_price_wei.is_some()
+        self.chain_read() && self.state.exits_computed
     }
 }
 
@@ -130,6 +130,12 @@ pub fn all(state: &AppState, now: OffsetDateTime, previous: &Flags) -> Flags {
 fn no_pool(c: &mut Ctx) {
     if !c.exits_known() {
         return c.missing(RuleId::NoPool, "chain (pools not read yet)");
+    }
+    if c.state.pools.is_empty() && !c.state.unread_pools.is_empty() {
+        return c.missing(
+            RuleId::NoPool,
+            "chain (a pool was found but its state could not be read)",
+        );
     }
     if c.state.pools.is_empty() {
         let at = c.chain_at();
@@ -209,7 +215,8 @@ fn thin_liquidity(c: &mut Ctx) {
     }
 }
 
-/// high_price_impact, exit_below_gas and no_gas: per wallet, from its exit.
+/// high_price_impact, exit_below_gas and no_gas: per wallet, from its exit. The gas-based
+/// two need the gas price: unknown, they are not evaluated (never judged against 0).
 fn wallet_exits(c: &mut Ctx) {
     if !c.exits_known() {
         for id in [RuleId::HighPriceImpact, RuleId::ExitBelowGas, RuleId::NoGas] {
@@ -219,7 +226,12 @@ fn wallet_exits(c: &mut Ctx) {
     }
     let max_impact = c.state.rules.thresholds.max_price_impact_pct;
     let at = c.chain_at();
-    let gas_price = c.state.gas_price_wei.unwrap_or_default();
+    let gas_price = c.state.gas_price_wei;
+    if gas_price.is_none() {
+        for id in [RuleId::ExitBelowGas, RuleId::NoGas] {
+            c.missing(id, "chain (the gas price is unknown)");
+        }
+    }
     for w in &c.state.wallets {
         let Some(exit) = &w.exit else { continue };
         let subject = wallet_subject(w);
@@ -236,7 +248,7 @@ fn wallet_exits(c: &mut Ctx) {
                 Severity::Warning,
                 "Selling moves the price a lot",
                 format!(
-                    "Selling all of {label}'s POP would move the price by {} (threshold {}).",
+                    "A sale of all of {label}'s POP would fetch {} less than the same POP is worth at the pools' current price (threshold {}).",
                     pct(exit.price_impact_pct),
                     pct(max_impact)
                 ),
@@ -245,12 +257,12 @@ fn wallet_exits(c: &mut Ctx) {
                     ev(
                         "chain",
                         "POP balance (raw)",
-                        w.pop_raw.unwrap_or_default().to_string(),
+                        w.pop_raw.map(|p| p.to_string()).unwrap_or_else(|| "unknown".into()),
                         at,
                     ),
                     ev(
                         "chain",
-                        "exit price impact (%)",
+                        "exit shortfall from spot (%)",
                         format!("{:.2}", exit.price_impact_pct),
                         at,
                     ),
@@ -258,8 +270,13 @@ fn wallet_exits(c: &mut Ctx) {
                 ],
             );
         }
-        let net = exit.net_eth_wei();
-        if net.is_negative() {
+        let (Some(gas_price), Some(gas_cost)) = (gas_price, exit.gas_cost_wei) else {
+            continue;
+        };
+        // Hysteresis on the gross against the gas: once raised, cleared only when the sale
+        // fetches the gas and 5% more, so a gas price moving at break-even does not flip it.
+        let (gross, gas) = (f64::from(exit.eth_out_wei), f64::from(gas_cost));
+        if gas > 0.0 && c.below(RuleId::ExitBelowGas, Some(&sid), gross, gas) {
             c.raise(
                 RuleId::ExitBelowGas,
                 Severity::Critical,
@@ -267,7 +284,7 @@ fn wallet_exits(c: &mut Ctx) {
                 format!(
                     "{label}'s POP would fetch {} ETH, less than the {} ETH of gas to sell it.",
                     crate::format::token_amount(exit.eth_out_wei, 18, 12),
-                    crate::format::token_amount(exit.gas_cost_wei, 18, 8)
+                    crate::format::token_amount(gas_cost, 18, 8)
                 ),
                 Some(subject.clone()),
                 vec![
@@ -277,51 +294,104 @@ fn wallet_exits(c: &mut Ctx) {
                         exit.eth_out_wei.to_string(),
                         at,
                     ),
-                    ev("chain", "gas cost (wei)", exit.gas_cost_wei.to_string(), at),
+                    ev("chain", "gas cost (wei)", gas_cost.to_string(), at),
                     ev("chain", "gas price (wei)", gas_price.to_string(), at),
                 ],
             );
         }
+        // What a wallet must hold to send the sale: its gas limit at the maximum fee it
+        // offers, not the gas it will likely burn.
+        let upfront = figures::upfront_gas_wei(exit, gas_price);
         if let Some(eth) = w.eth_wei
             && w.pop_raw.is_some_and(|p| !p.is_zero())
-            && eth < exit.gas_cost_wei
+            && c.below(
+                RuleId::NoGas,
+                Some(&sid),
+                f64::from(eth),
+                f64::from(upfront),
+            )
         {
             c.raise(
                 RuleId::NoGas,
                 Severity::Warning,
                 "Not enough ETH to pay for a sale",
                 format!(
-                    "{label} holds {} ETH, less than the {} ETH of gas its exit costs: it must first get ETH to sell.",
+                    "{label} holds {} ETH, less than the {} ETH a sale must be able to pay up front (its gas limit at twice the current gas price): it must first get ETH to sell.",
                     crate::format::token_amount(eth, 18, 8),
-                    crate::format::token_amount(exit.gas_cost_wei, 18, 8)
+                    crate::format::token_amount(upfront, 18, 8)
                 ),
                 Some(subject),
-                vec![ev("chain", "ETH balance (wei)", eth.to_string(), at), ev("chain", "exit gas cost (wei)", exit.gas_cost_wei.to_string(), at)],
+                vec![
+                    ev("chain", "ETH balance (wei)", eth.to_string(), at),
+                    ev("chain", "up-front gas (wei)", upfront.to_string(), at),
+                    ev("chain", "gas price (wei)", gas_price.to_string(), at),
+                ],
             );
         }
     }
 }
 
+/// cannot_sell accuses the token only where a simulated sale proves it; a balance too small
+/// to sell and a wallet that cannot receive a venue's ETH are information; a check that could
+/// not run is listed as not evaluated, with why.
 fn cannot_sell(c: &mut Ctx) {
+    use crate::state::exits::SellOutcome;
     if !c.exits_known() {
         return c.missing(RuleId::CannotSell, "chain (sell checks not run yet)");
     }
     let at = c.chain_at();
+    let mut unchecked: Vec<String> = Vec::new();
     for w in &c.state.wallets {
-        if let Some(check) = w.sell_check.as_ref().filter(|c| !c.ok) {
-            c.raise(
+        if w.exit.is_none() {
+            continue;
+        }
+        let label = sanitize(&w.label);
+        let Some(check) = &w.sell_check else {
+            unchecked.push(format!("{label}: not run yet"));
+            continue;
+        };
+        let evidence = vec![ev("chain", "simulated sale", check.detail.clone(), at)];
+        match check.outcome {
+            SellOutcome::Sells => {}
+            SellOutcome::NotEvaluated => unchecked.push(format!("{label}: {}", check.detail)),
+            SellOutcome::Fails => c.raise(
                 RuleId::CannotSell,
                 Severity::Critical,
                 "A sale fails in simulation",
                 format!(
-                    "Selling {}'s POP through its exit fails: {}",
-                    sanitize(&w.label),
+                    "Selling {label}'s POP through its exit fails: {}",
                     check.detail
                 ),
                 Some(wallet_subject(w)),
-                vec![ev("chain", "simulated sale", check.detail.clone(), at)],
-            );
+                evidence,
+            ),
+            SellOutcome::TooSmall => c.raise(
+                RuleId::CannotSell,
+                Severity::Info,
+                "Too small to sell",
+                format!("{label}: {}.", check.detail),
+                Some(wallet_subject(w)),
+                evidence,
+            ),
+            SellOutcome::CannotReceive => c.raise(
+                RuleId::CannotSell,
+                Severity::Info,
+                "This wallet cannot receive the sale's ETH",
+                format!("{label}: {}.", check.detail),
+                Some(wallet_subject(w)),
+                evidence,
+            ),
         }
+    }
+    if let Some(first) = unchecked.first() {
+        let more = match unchecked.len() {
+            1 => String::new(),
+            n => format!(" (and {} more)", n - 1),
+        };
+        c.missing(
+            RuleId::CannotSell,
+            &sanitize(&format!("chain (sell check not evaluated: {first}{more})")),
+        );
     }
 }
 
@@ -410,10 +480,7 @@ fn supply_mismatch(c: &mut Ctx) {
             "at least two sources of supply figures",
         );
     }
-    let disagreeing: Vec<_> = relevant
-        .iter()
-        .filter(|d| d.values.len() >= 2 && !d.outliers.is_empty())
-        .collect();
+    let disagreeing: Vec<_> = relevant.iter().filter(|d| d.disagree).collect();
     if !disagreeing.is_empty() {
         let detail = disagreeing
             .iter()
@@ -545,13 +612,35 @@ fn dormant_contract(c: &mut Ctx) {
             "chain (Transfer logs not scanned yet)",
         );
     };
+    if let Some(error) = &c.state.logs_error {
+        return c.missing(
+            RuleId::DormantContract,
+            &sanitize(&format!("chain (the Transfer scan is failing: {error})")),
+        );
+    }
     // Chain time, so that an idle chain's clock decides, not the machine's.
     let now = block.time;
     let last = c.state.latest_transfer.as_ref();
     let age_days = last.and_then(|t| t.time).map(|t| (now - t).whole_days());
+    if last.is_none() && !c.state.logs_from_first_block {
+        // No Transfer in the window proves dormancy only if the window is long enough.
+        let covered = c
+            .state
+            .logs_covered_since
+            .map(|since| (now - since).whole_days());
+        if covered.is_none_or(|covered| covered < days as i64) {
+            return c.missing(
+                RuleId::DormantContract,
+                &format!(
+                    "chain (the Transfer scan covers {} so far, less than dormant_days = {days})",
+                    covered.map_or("an unknown span".to_owned(), |d| format!("{d} days"))
+                ),
+            );
+        }
+    }
     let dormant = match age_days {
         Some(age) => age >= days as i64,
-        // Nothing in the whole scanned window (at least `scan_days`): dormant for that long.
+        // Nothing in a window of at least `dormant_days` (or since the first block).
         None => last.is_none(),
     };
     if dormant {

@@ -190,7 +190,7 @@ impl Store {
         if let Some(exit) = state
             .portfolio_exit
             .as_ref()
-            .and_then(|e| state.wei_usd(e.net_eth_wei()))
+            .and_then(|e| state.wei_usd(e.net_eth_wei()?))
         {
             push(Series::PortfolioExit, exit, None);
         }

@@ -187,6 +187,7 @@ impl DemoSource {
                     v3: None,
                 })
                 .collect(),
+            unread_pools: Vec::new(),
             gas_price_wei: Some(U256::from(18_000_000_000u64)),
             http_requests: 0,
             rpc_calls: 0,
@@ -246,12 +247,15 @@ impl DemoSource {
             block: self.block,
             wallets,
             latest_transfer: latest,
+            // The simulated chain's whole history is its scan.
+            covered_since: None,
+            from_first_block: true,
             get_logs_calls: 0,
         }
     }
 
     /// Three providers that disagree, as POP's do: CoinGecko with no circulating supply (so
-    /// market cap 0), CoinPaprika with the full supply, DexScreener from the V2 pool.
+    /// so its market cap is unknown: it writes 0, which popwatch reads as unknown), CoinPaprika with the full supply, DexScreener from the V2 pool.
     fn market(&mut self, price: f64, at: OffsetDateTime) -> Vec<(SourceName, MarketQuote)> {
         let supply = 1_600_000_000.0;
         let cg = price * (1.0 + 0.04 + self.noise() * 0.01);
@@ -262,7 +266,7 @@ impl DemoSource {
                 SourceName::Coingecko,
                 MarketQuote {
                     price_usd: Some(cg),
-                    market_cap_usd: Some(0.0),
+                    market_cap_usd: None,
                     fdv_usd: Some(cg * supply),
                     volume_24h_usd: Some(volume),
                     change_24h_pct: Some(self.noise() * 8.0),

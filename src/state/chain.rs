@@ -23,6 +23,9 @@ pub struct ChainReading {
     pub eth_usd: Result<EthUsd, String>,
     /// Every POP pool found, with its state at `block`.
     pub pools: Vec<PoolReading>,
+    /// Pools found whose state reads failed (or made no sense): unknown this refresh, which
+    /// is not the same as gone.
+    pub unread_pools: Vec<Address>,
     /// `eth_gasPrice` at the refresh.
     pub gas_price_wei: Option<U256>,
     /// HTTP requests and JSON-RPC calls this refresh took.

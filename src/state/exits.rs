@@ -89,21 +89,27 @@ pub struct Leg {
     pub eth_out_wei: U256,
 }
 
-/// The best way out: the legs with the most ETH net of gas.
+/// The best way out: the legs with the most ETH net of gas (gross ETH when the gas price is
+/// unknown).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Exit {
     pub legs: Vec<Leg>,
     /// Gross ETH of every leg.
     pub eth_out_wei: U256,
-    /// Gas of every leg (approve + swap) at the refresh's gas price.
-    pub gas_cost_wei: U256,
+    /// Gas of every leg (approve + swap) at the refresh's gas price; `None` when the gas
+    /// price is unknown (never 0: a sale always costs gas).
+    pub gas_cost_wei: Option<U256>,
+    /// The gas units of every leg together.
+    pub gas_units: u64,
     pub price_impact_pct: f64,
 }
 
 impl Exit {
-    /// Gross minus gas; negative when selling costs more than it brings.
-    pub fn net_eth_wei(&self) -> I256 {
-        I256::from_raw(self.eth_out_wei) - I256::from_raw(self.gas_cost_wei)
+    /// Gross minus gas; negative when selling costs more than it brings; `None` when the gas
+    /// price is unknown.
+    pub fn net_eth_wei(&self) -> Option<I256> {
+        let gas = self.gas_cost_wei?;
+        Some(I256::from_raw(self.eth_out_wei) - I256::from_raw(gas))
     }
 
     /// The venue's name, or `split` when the legs use more than one pool.
@@ -119,7 +125,8 @@ impl Exit {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExitReading {
     pub block: u64,
-    pub gas_price_wei: U256,
+    /// `None` when the node's gas price was unknown (or implausible).
+    pub gas_price_wei: Option<U256>,
     pub pools: Vec<PoolState>,
     pub wallets: Vec<WalletExit>,
     pub portfolio_exit: Option<Exit>,
@@ -137,6 +144,57 @@ pub struct WalletExit {
 /// The outcome of a simulated sale from the wallet (`eth_call` with an allowance override).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SellCheck {
-    pub ok: bool,
+    pub outcome: SellOutcome,
+    /// What happened, with the figures (and the way out, where there is one).
     pub detail: String,
+}
+
+/// What a sell check found. Only `Fails` accuses the token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SellOutcome {
+    /// The whole balance sells through its exit in simulation.
+    Sells,
+    /// The token is at fault: a sale with a non-zero quote reverts, or receives less than
+    /// quoted, from a wallet that can receive the proceeds.
+    Fails,
+    /// The balance is too small to sell: its best quote rounds to nothing (information, with
+    /// the smallest amount that returns something).
+    TooSmall,
+    /// The wallet cannot receive the venue's ETH (a contract wallet; V1 pays with a
+    /// 2,300-gas stipend): the wallet's limit, with a way out, not the token's fault.
+    CannotReceive,
+    /// Not checked: no router at the configured address, a node error, a failed probe.
+    /// Tried again at a later refresh.
+    NotEvaluated,
+}
+
+impl SellOutcome {
+    /// The stable name in `snapshot --json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SellOutcome::Sells => "sells",
+            SellOutcome::Fails => "fails",
+            SellOutcome::TooSmall => "too_small",
+            SellOutcome::CannotReceive => "cannot_receive",
+            SellOutcome::NotEvaluated => "not_evaluated",
+        }
+    }
+}
+
+impl SellCheck {
+    pub fn new(outcome: SellOutcome, detail: impl Into<String>) -> Self {
+        Self {
+            outcome,
+            detail: detail.into(),
+        }
+    }
+
+    /// Whether the whole balance sells: `None` when that was not evaluated.
+    pub fn ok(&self) -> Option<bool> {
+        match self.outcome {
+            SellOutcome::Sells => Some(true),
+            SellOutcome::NotEvaluated => None,
+            _ => Some(false),
+        }
+    }
 }

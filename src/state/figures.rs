@@ -125,3 +125,12 @@ pub fn lookalikes(wallet: Address, history: &WalletHistory, watched: &[Address])
     }
     found
 }
+
+/// What a wallet must be able to pay up front to send its exit: the exit's gas units at twice
+/// the current gas price (an EIP-1559 wallet offers a maximum fee of about twice the base fee,
+/// and the node checks the balance against gas limit × maximum fee before running anything).
+pub fn upfront_gas_wei(exit: &crate::state::exits::Exit, gas_price: U256) -> U256 {
+    U256::from(exit.gas_units)
+        .saturating_mul(gas_price)
+        .saturating_mul(U256::from(2u8))
+}

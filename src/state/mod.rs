@@ -155,8 +155,13 @@ pub struct AppState {
     pub refused_endpoints: Vec<RefusedEndpoint>,
     /// HTTP requests and JSON-RPC calls of the last chain refresh.
     pub last_chain_cost: Option<(u64, u64)>,
+    /// The gas price of the last exits; `None` when unknown (or no exits yet).
     pub gas_price_wei: Option<U256>,
+    /// Whether exits were computed from a chain reading yet.
+    pub exits_computed: bool,
     pub pools: Vec<PoolState>,
+    /// Pools found whose state could not be read at the last refresh: unknown, not absent.
+    pub unread_pools: Vec<Address>,
     /// Every wallet's POP sold together: what the portfolio would really fetch.
     pub portfolio_exit: Option<Exit>,
     /// The latest figures of each market source.
@@ -167,6 +172,10 @@ pub struct AppState {
     pub logs_block: Option<u64>,
     /// Why the last log scan failed, until one succeeds: the transfers shown are older.
     pub logs_error: Option<String>,
+    /// Since when the Transfer scan has seen every log (its window's first block's time).
+    pub logs_covered_since: Option<OffsetDateTime>,
+    /// Whether the scan's window starts at the chain's first block.
+    pub logs_from_first_block: bool,
     /// Why the history store cannot write, until it can again.
     pub history_error: Option<String>,
     /// The last block an earlier run processed (from the history), if any.
@@ -229,12 +238,16 @@ impl AppState {
             refused_endpoints: Vec::new(),
             last_chain_cost: None,
             gas_price_wei: None,
+            exits_computed: false,
+            unread_pools: Vec::new(),
             pools: Vec::new(),
             portfolio_exit: None,
             market: BTreeMap::new(),
             latest_transfer: None,
             logs_block: None,
             logs_error: None,
+            logs_covered_since: None,
+            logs_from_first_block: false,
             history_error: None,
             resume_block: None,
             peers: BTreeMap::new(),
@@ -315,6 +328,8 @@ impl AppState {
             Update::Logs(reading) => {
                 self.logs_error = None;
                 self.logs_block = Some(reading.block);
+                self.logs_covered_since = reading.covered_since;
+                self.logs_from_first_block = reading.from_first_block;
                 if reading.latest_transfer.is_some() {
                     self.latest_transfer = reading.latest_transfer;
                 }
@@ -383,7 +398,8 @@ impl AppState {
             return;
         }
         let at = self.block.map(|b| b.time);
-        self.gas_price_wei = Some(r.gas_price_wei);
+        self.gas_price_wei = r.gas_price_wei;
+        self.exits_computed = true;
         self.pools = r.pools;
         self.portfolio_exit = r.portfolio_exit;
         // Moved, not copied: a thousand wallets' quotes and legs are megabytes.
@@ -413,7 +429,7 @@ impl AppState {
             let exit = self
                 .portfolio_exit
                 .as_ref()
-                .and_then(|e| self.wei_usd(e.net_eth_wei()));
+                .and_then(|e| self.wei_usd(e.net_eth_wei()?));
             if self
                 .portfolio_history
                 .back()
@@ -486,6 +502,7 @@ impl AppState {
             time: r.block_time,
         });
         self.endpoint = Some(r.endpoint);
+        self.unread_pools = r.unread_pools;
         self.last_chain_cost = Some((r.http_requests, r.rpc_calls));
         let t = &mut self.token;
         t.name = r.token.name;

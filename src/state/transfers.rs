@@ -49,6 +49,10 @@ pub struct LogReading {
     pub wallets: Vec<WalletHistory>,
     /// The token's latest Transfer of all, if any in the scanned window.
     pub latest_transfer: Option<TransferSeen>,
+    /// The time of the scanned window's first block: the scan has seen every Transfer since.
+    pub covered_since: Option<OffsetDateTime>,
+    /// Whether the window starts at the chain's first block (it has seen every Transfer).
+    pub from_first_block: bool,
     /// eth_getLogs calls this scan took (for tests and the debug log).
     pub get_logs_calls: u64,
 }

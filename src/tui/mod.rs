@@ -184,7 +184,8 @@ impl App {
                     SortColumn::Exit => w
                         .exit
                         .as_ref()
-                        .map(|e| e.net_eth_wei().to_string().parse::<f64>().unwrap_or(0.0)),
+                        .and_then(|e| e.net_eth_wei())
+                        .and_then(|net| net.to_string().parse::<f64>().ok()),
                     SortColumn::Eth => w.eth_wei.map(f64::from),
                 }
             };

@@ -5,7 +5,7 @@ use alloy::primitives::{Address, B256, U256};
 use popwatch::config::{Config, RpcUrl, WalletConfig};
 use popwatch::exit::compute as exits;
 use popwatch::flags::{self, Flags, Severity};
-use popwatch::state::exits::SellCheck;
+use popwatch::state::exits::{SellCheck, SellOutcome};
 use popwatch::state::market::{MarketQuote, MarketVenue};
 use popwatch::state::transfers::{LogReading, TransferSeen, WalletHistory};
 use popwatch::state::{AppState, SourceName, Update};
@@ -168,10 +168,38 @@ fn exit_rules_high_impact_below_gas_no_gas() {
 fn cannot_sell_and_open_approval() {
     let mut state = base();
     assert!(!raised(&state, "cannot_sell"));
-    state.wallets[0].sell_check = Some(SellCheck {
-        ok: false,
-        detail: "Uniswap V2: reverts (UniswapV2: K)".into(),
-    });
+    assert!(
+        not_evaluated(&state, "cannot_sell").is_some(),
+        "a sell check not run yet is not a clear one"
+    );
+    let severity = |state: &AppState| {
+        flags::evaluate(state, NOW, None)
+            .raised
+            .into_iter()
+            .find(|w| w.id == "cannot_sell")
+            .map(|w| w.severity)
+    };
+    // Only a failing sale accuses the token; dust and a wallet that cannot receive are
+    // information; a check that could not run is not evaluated, with its reason.
+    for (outcome, expected) in [
+        (SellOutcome::Fails, Some(Severity::Critical)),
+        (SellOutcome::TooSmall, Some(Severity::Info)),
+        (SellOutcome::CannotReceive, Some(Severity::Info)),
+        (SellOutcome::NotEvaluated, None),
+        (SellOutcome::Sells, None),
+    ] {
+        state.wallets[0].sell_check = Some(SellCheck::new(outcome, "Uniswap V2: the detail"));
+        assert_eq!(severity(&state), expected, "{outcome:?}");
+        assert_eq!(
+            not_evaluated(&state, "cannot_sell").is_some(),
+            outcome == SellOutcome::NotEvaluated,
+            "{outcome:?}"
+        );
+    }
+    state.wallets[0].sell_check = Some(SellCheck::new(
+        SellOutcome::Fails,
+        "Uniswap V2: reverts (UniswapV2: K)",
+    ));
     assert!(raised(&state, "cannot_sell"));
     assert!(
         not_evaluated(&state, "open_approval").is_some(),
@@ -185,6 +213,8 @@ fn cannot_sell_and_open_approval() {
             ..WalletHistory::default()
         }],
         latest_transfer: None,
+        covered_since: None,
+        from_first_block: true,
         get_logs_calls: 1,
     };
     state.apply(Update::Logs(Box::new(logs(vec![(
@@ -282,7 +312,8 @@ fn supply_listing_and_development() {
         &mut state,
         SourceName::Coingecko,
         MarketQuote {
-            circulating_supply: Some(0.0),
+            // Half the supply circulating, by CoinGecko's count.
+            circulating_supply: Some(8.0e8),
             total_supply: Some(1.6e9),
             dev_commits_4_weeks: Some(0.0),
             has_repository: Some(false),
@@ -407,6 +438,8 @@ fn address_poisoning_and_dormancy() {
             ..WalletHistory::default()
         }],
         latest_transfer: latest,
+        covered_since: None,
+        from_first_block: true,
         get_logs_calls: 1,
     };
     let mut state = base();
@@ -454,6 +487,29 @@ fn address_poisoning_and_dormancy() {
     assert!(raised(&state, "dormant_contract"));
     state.apply(Update::Logs(Box::new(logs(vec![], Some(at(29))))));
     assert!(!raised(&state, "dormant_contract"));
+    // No Transfer at all in the window proves dormancy only where the window covers
+    // dormant_days (30): 10 days covered is not evaluated, 31 days raises.
+    let window = |days: i64| LogReading {
+        covered_since: Some(NOW - Duration::days(days)),
+        from_first_block: false,
+        ..logs(vec![], None)
+    };
+    let mut fresh = base();
+    fresh.apply(Update::Logs(Box::new(window(10))));
+    assert!(!raised(&fresh, "dormant_contract"));
+    assert!(
+        not_evaluated(&fresh, "dormant_contract").is_some_and(|m| m.contains("10 days")),
+        "{:?}",
+        not_evaluated(&fresh, "dormant_contract")
+    );
+    fresh.apply(Update::Logs(Box::new(window(31))));
+    assert!(raised(&fresh, "dormant_contract"));
+    // A failing scan is not evidence either way.
+    fresh.apply(Update::LogsFailed {
+        error: "eth_getLogs: header not found".into(),
+    });
+    assert!(!raised(&fresh, "dormant_contract"));
+    assert!(not_evaluated(&fresh, "dormant_contract").is_some_and(|m| m.contains("failing")));
 }
 
 #[test]
@@ -544,7 +600,6 @@ async fn the_thin_devnet_raises_what_the_article_warns_about() {
         "thin_liquidity",
         "high_price_impact",
         "low_volume",
-        "supply_mismatch",
         "deep_drawdown",
         "tiny_market_cap",
         "no_major_listing",
@@ -557,6 +612,8 @@ async fn the_thin_devnet_raises_what_the_article_warns_about() {
         !ids.contains(&"dormant_contract"),
         "the last Transfer is 5 days old"
     );
+    // CoinGecko's circulating supply of 0 is its "unknown": one count is no disagreement.
+    assert!(!ids.contains(&"supply_mismatch"), "{ids:?}");
     // Thirty-one days later, nothing has moved.
     d.advance_time(31 * 86_400).await.unwrap();
     let ids = devnet_flags(&config).await;
@@ -622,6 +679,8 @@ fn the_wallet_detail_marks_exactly_the_transfers_the_rule_accuses() {
             ..WalletHistory::default()
         }],
         latest_transfer: None,
+        covered_since: None,
+        from_first_block: true,
         get_logs_calls: 1,
     })));
     let accused: Vec<String> = flags::evaluate(&state, NOW, None)
@@ -659,4 +718,113 @@ fn the_wallet_detail_marks_exactly_the_transfers_the_rule_accuses() {
         "{}",
         line_with(friend)
     );
+}
+
+/// The gas price unknown: exits keep their gross but their gas and net are unknown, never 0;
+/// `exit_below_gas` and `no_gas` are not evaluated, and say why; the rest still are.
+#[test]
+fn an_unknown_gas_price_is_never_zero() {
+    let config = Config {
+        wallets: vec![WalletConfig {
+            label: "w".into(),
+            address: WALLET,
+        }],
+        ..Config::default()
+    };
+    let mut state = AppState::new(&config);
+    let reading = ReadingBuilder::new(NOW)
+        .block(100, NOW)
+        .endpoint("test")
+        .wallet(WALLET, e18(1) / U256::from(2), U256::ZERO)
+        .eth_usd(Ok(eth_usd(3_000, NOW)))
+        .gas_price(None)
+        .v2_pool(Address::repeat_byte(0x99), e18(300_000_000), e18(1))
+        .build();
+    let exits = exits::compute(&reading, 18);
+    state.apply(Update::ChainRead(Box::new(reading)));
+    state.apply(Update::Exits(Box::new(exits)));
+    let exit = state.wallets[0].exit.clone().unwrap();
+    assert!(!exit.eth_out_wei.is_zero());
+    assert_eq!(exit.gas_cost_wei, None);
+    assert_eq!(exit.net_eth_wei(), None);
+    for id in ["exit_below_gas", "no_gas"] {
+        assert!(!raised(&state, id), "{id}");
+        assert!(
+            not_evaluated(&state, id).is_some_and(|m| m.contains("gas price is unknown")),
+            "{id}"
+        );
+    }
+    let json = popwatch::snapshot::to_json(&state, &flags::evaluate(&state, NOW, None), NOW);
+    let json = serde_json::to_value(&json).unwrap();
+    assert!(json["gas"].is_null());
+    assert!(json["wallets"][0]["exit"]["gas_cost_wei"].is_null());
+    assert!(json["wallets"][0]["exit"]["net_eth_wei"].is_null());
+}
+
+/// A pool found whose state read failed is not "no pool": not evaluated, with why.
+#[test]
+fn a_failed_pool_read_is_not_an_absent_pool() {
+    let mut state = state_with(0, e18(5), e18(1));
+    assert!(raised(&state, "no_pool"));
+    state.unread_pools = vec![Address::repeat_byte(0x99)];
+    assert!(!raised(&state, "no_pool"));
+    assert!(not_evaluated(&state, "no_pool").is_some_and(|m| m.contains("could not be read")));
+}
+
+/// Gas prices wandering around a wallet's break-even, as they do from block to block: the
+/// critical `exit_below_gas` rises only when the gas exceeds the sale, and once raised clears
+/// only when the sale fetches the gas and the hysteresis margin more; `no_gas` likewise
+/// against the up-front cost. Never a flip inside the margin.
+#[test]
+fn gas_flags_change_state_only_past_the_hysteresis_margin() {
+    use popwatch::flags::HYSTERESIS;
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config as Cases, TestRunner};
+    let mut runner = TestRunner::new(Cases::with_cases(300));
+    let prices = prop::collection::vec(0.90f64..1.10, 1..30);
+    runner
+        .run(&prices, |factors| {
+            let mut state = base();
+            let exit = state.wallets[0].exit.clone().unwrap();
+            // The break-even gas price: the one whose gas cost equals the sale's gross.
+            let gross = f64::from(exit.eth_out_wei);
+            let break_even = gross / exit.gas_units as f64;
+            let eth = state.wallets[0].eth_wei.unwrap();
+            let mut previous = Flags::default();
+            for factor in factors {
+                let price = U256::from((break_even * factor) as u128);
+                let gas = U256::from(exit.gas_units) * price;
+                state.gas_price_wei = Some(price);
+                state.wallets[0].exit.as_mut().unwrap().gas_cost_wei = Some(gas);
+                let flags = flags::evaluate(&state, NOW, Some(&previous));
+                let was = previous.raised.iter().any(|w| w.id == "exit_below_gas");
+                let is = flags.raised.iter().any(|w| w.id == "exit_below_gas");
+                let ratio = gross / f64::from(gas);
+                if !was && is {
+                    prop_assert!(ratio < 1.0, "raised at gross/gas {ratio}");
+                }
+                if was && !is {
+                    prop_assert!(ratio >= 1.0 + HYSTERESIS, "cleared at gross/gas {ratio}");
+                }
+                if was && ratio < 1.0 + HYSTERESIS {
+                    prop_assert!(is, "flipped off inside the margin at {ratio}");
+                }
+                let upfront = f64::from(popwatch::state::figures::upfront_gas_wei(
+                    state.wallets[0].exit.as_ref().unwrap(),
+                    price,
+                ));
+                let was_no_gas = previous.raised.iter().any(|w| w.id == "no_gas");
+                let is_no_gas = flags.raised.iter().any(|w| w.id == "no_gas");
+                let cover = f64::from(eth) / upfront;
+                if !was_no_gas && is_no_gas {
+                    prop_assert!(cover < 1.0);
+                }
+                if was_no_gas && !is_no_gas {
+                    prop_assert!(cover >= 1.0 + HYSTERESIS);
+                }
+                previous = flags;
+            }
+            Ok(())
+        })
+        .unwrap();
 }

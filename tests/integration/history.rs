@@ -550,7 +550,7 @@ fn a_drained_or_new_pool_is_an_event() {
         sellable_within: Vec::new(),
     };
     let mut prev = AppState::new(&Config::default());
-    prev.gas_price_wei = Some(U256::from(1u8));
+    prev.exits_computed = true;
     let mut created = prev.clone();
     created.pools = vec![pool(500)];
     let events = popwatch::events::diff(&prev, &created, &Flags::default(), &Flags::default(), NOW);
@@ -590,6 +590,16 @@ fn a_drained_or_new_pool_is_an_event() {
             .map(json_of)
             .unwrap()["change"],
         "drained"
+    );
+    // A pool whose state read failed is unknown this refresh: no "drained" event.
+    let mut unread = created.clone();
+    unread.pools.clear();
+    unread.unread_pools = vec![Address::repeat_byte(0x99)];
+    assert!(
+        popwatch::events::diff(&created, &unread, &Flags::default(), &Flags::default(), NOW)
+            .iter()
+            .all(|e| e.kind() != popwatch::events::EventKind::PoolChanged),
+        "a failed read is not a drained pool"
     );
     // Under 1% is no change.
     let mut nudged = created.clone();

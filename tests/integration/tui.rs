@@ -349,6 +349,8 @@ fn every_panel_with_real_looking_state() {
                 approvals: vec![(Address::repeat_byte(0x55), e18(1_000))],
             }],
             latest_transfer: None,
+            covered_since: None,
+            from_first_block: true,
             get_logs_calls: 1,
         },
     )));

@@ -26,7 +26,6 @@ pub enum Artifact {
     QuoterV2,
     SwapRouter,
     DevToken,
-    UniswapV1FactoryStandin,
     V3LiquidityHelper,
     Distributor,
     MockV3Aggregator,
@@ -52,7 +51,6 @@ impl Artifact {
                 "node_modules/@uniswap/v3-periphery/artifacts/contracts/SwapRouter.sol/SwapRouter.json"
             }
             Artifact::DevToken => "contracts/DevToken.json",
-            Artifact::UniswapV1FactoryStandin => "contracts/UniswapV1FactoryStandin.json",
             Artifact::V3LiquidityHelper => "contracts/V3LiquidityHelper.json",
             Artifact::Distributor => "contracts/Distributor.json",
             Artifact::MockV3Aggregator => "contracts/MockV3Aggregator.json",

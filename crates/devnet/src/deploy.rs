@@ -20,6 +20,24 @@ const DEPLOYER: Address = alloy::primitives::address!("f39Fd6e51aad88F6F4ce6aB88
 const MULTICALL_DEPLOYER: Address =
     alloy::primitives::address!("05f32B3cC3888453ff71B01135B34FF8e41263F2");
 const MULTICALL3_TX: &str = include_str!("../contracts/multicall3-deploy.tx");
+/// Uniswap V1's real Vyper creation code (`contracts/uniswap-v1/README.md` says where from).
+const UNISWAP_V1_EXCHANGE: &str = include_str!("../contracts/uniswap-v1/exchange.bytecode");
+const UNISWAP_V1_FACTORY: &str = include_str!("../contracts/uniswap-v1/factory.bytecode");
+
+alloy::sol! {
+    /// The V1 factory's one-time setup: the exchange every `createExchange` copies.
+    interface IUniswapV1FactorySetup {
+        function initializeFactory(address template) external;
+    }
+}
+
+fn creation_code(hex: &str) -> Bytes {
+    let hex = hex.trim();
+    Bytes::from(
+        alloy::primitives::hex::decode(hex.strip_prefix("0x").unwrap_or(hex))
+            .expect("the committed V1 bytecode is hex"),
+    )
+}
 /// Wallets funded per Distributor transaction (~65k gas each, under the 30M block gas limit).
 const DISTRIBUTE_BATCH: usize = 300;
 const DAY: u64 = 86_400;
@@ -90,13 +108,19 @@ impl DevClient {
     pub async fn deploy(&self, artifact: Artifact, args: Vec<u8>) -> Result<Address, DevnetError> {
         let mut code = artifact.bytecode()?.to_vec();
         code.extend(args);
+        self.deploy_code(&format!("{artifact:?}"), Bytes::from(code))
+            .await
+    }
+
+    /// Deploys creation code as it is (`what` names it in errors).
+    pub async fn deploy_code(&self, what: &str, code: Bytes) -> Result<Address, DevnetError> {
         let tx = TransactionRequest::default()
             .with_from(DEPLOYER)
-            .with_deploy_code(Bytes::from(code));
+            .with_deploy_code(code);
         let receipt = self.send(tx).await?;
         receipt
             .contract_address
-            .ok_or_else(|| DevnetError::Tx(format!("deploying {artifact:?}: no address")))
+            .ok_or_else(|| DevnetError::Tx(format!("deploying {what}: no address")))
     }
 
     pub async fn exec(
@@ -306,8 +330,25 @@ async fn deploy_contracts(client: &DevClient, s: &Scenario) -> Result<DevContrac
     let v3_helper = client
         .deploy(Artifact::V3LiquidityHelper, Vec::new())
         .await?;
+    // Uniswap V1, the real Vyper contracts: the exchange template, then the factory that
+    // copies it for each token.
+    let v1_template = client
+        .deploy_code(
+            "the Uniswap V1 exchange",
+            creation_code(UNISWAP_V1_EXCHANGE),
+        )
+        .await?;
     let uniswap_v1_factory = client
-        .deploy(Artifact::UniswapV1FactoryStandin, Vec::new())
+        .deploy_code("the Uniswap V1 factory", creation_code(UNISWAP_V1_FACTORY))
+        .await?;
+    client
+        .exec(
+            DEPLOYER,
+            uniswap_v1_factory,
+            IUniswapV1FactorySetup::initializeFactoryCall {
+                template: v1_template,
+            },
+        )
         .await?;
     let eth_usd_feed = client
         .deploy(

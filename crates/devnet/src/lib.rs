@@ -65,7 +65,7 @@ pub struct DevContracts {
     pub uniswap_v3_quoter: Address,
     pub uniswap_v3_router: Address,
     pub v3_helper: Address,
-    /// The Uniswap V1 stand-in (`contracts/UniswapV1Standin.sol`).
+    /// Uniswap V1's factory: the real Vyper contract (`contracts/uniswap-v1/`).
     pub uniswap_v1_factory: Address,
     /// Chainlink's MockV3Aggregator, ETH/USD with 8 decimals.
     pub eth_usd_feed: Address,

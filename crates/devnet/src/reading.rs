@@ -65,6 +65,7 @@ impl ReadingBuilder {
                 balances: Vec::new(),
                 eth_usd: Ok(eth_usd(3_000, now)),
                 pools: Vec::new(),
+                unread_pools: Vec::new(),
                 gas_price_wei: Some(U256::from(1_000_000_000u64)),
                 http_requests: 1,
                 rpc_calls: 1,

@@ -66,6 +66,8 @@ pub struct LogScanner {
     times: HashMap<u64, OffsetDateTime>,
     /// The chain's first block number, read once.
     earliest: Option<u64>,
+    /// The first block of the first scan: everything from it on has been read.
+    covered_from: Option<u64>,
     /// The allowances last read, the block they were read at, and scans since.
     allowances: Option<(Allowances, u64, u32)>,
 }
@@ -100,6 +102,7 @@ impl LogScanner {
             senders: HashMap::new(),
             times: HashMap::new(),
             earliest: None,
+            covered_from: None,
             allowances: None,
         }
     }
@@ -131,6 +134,7 @@ impl LogScanner {
             None => head.saturating_sub(self.scan_blocks).max(earliest),
             Some(done) => done.saturating_sub(CONFIRMATIONS).max(earliest),
         };
+        self.covered_from.get_or_insert(start);
         // Everything from `start` on is read again: what a reorg dropped disappears.
         self.transfers.retain(|(block, _), _| *block < start);
         if self.latest.as_ref().is_some_and(|t| t.block >= start) {
@@ -290,12 +294,15 @@ impl LogScanner {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
+        // The covered window's first block too: how many days the scan has seen.
         let need_time: Vec<u64> = self
             .transfers
             .values()
             .chain(self.latest.iter())
-            .filter(|t| t.time.is_none() && !self.times.contains_key(&t.block))
+            .filter(|t| t.time.is_none())
             .map(|t| t.block)
+            .chain(self.covered_from)
+            .filter(|block| !self.times.contains_key(block))
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
@@ -416,6 +423,8 @@ impl LogScanner {
             block: head,
             wallets,
             latest_transfer: self.latest.clone(),
+            covered_since: self.covered_from.and_then(|b| self.times.get(&b).copied()),
+            from_first_block: self.covered_from.is_some() && self.covered_from == self.earliest,
             get_logs_calls: calls,
         }
     }

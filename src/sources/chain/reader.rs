@@ -427,7 +427,7 @@ impl ChainReader {
             let mut offset = FIXED + 2 * self.settings.wallets.len();
             for pool in &found {
                 let n = pools::state_read_count(pool);
-                if let Some(r) = results.get(offset..offset + n).and_then(|slice| {
+                match results.get(offset..offset + n).and_then(|slice| {
                     pools::decode_state(
                         pool,
                         slice,
@@ -435,7 +435,8 @@ impl ChainReader {
                         self.settings.contracts.weth,
                     )
                 }) {
-                    reading.pools.push(r);
+                    Some(r) => reading.pools.push(r),
+                    None => reading.unread_pools.push(pool.address),
                 }
                 offset += n;
             }
@@ -575,6 +576,7 @@ impl ChainReader {
             balances,
             eth_usd,
             pools: Vec::new(),
+            unread_pools: Vec::new(),
             gas_price_wei: None,
             http_requests: 0,
             rpc_calls: 0,

@@ -7,7 +7,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::http::{Fetched, MarketError, MarketHttp};
-use super::numbers::{at, dig, number, text};
+use super::numbers::{at, dig, number, positive, text};
 use crate::state::market::{MarketQuote, MarketVenue, Peer};
 
 /// Lifetimes per endpoint: with the default 10-minute market refresh this stays within the
@@ -22,11 +22,11 @@ pub fn parse_coin(coin: &Value, fetched_at: OffsetDateTime) -> MarketQuote {
     let repos = dig(coin, &["links", "repos_url", "github"]).and_then(Value::as_array);
     MarketQuote {
         price_usd: at(md, &["current_price", "usd"]),
-        market_cap_usd: at(md, &["market_cap", "usd"]),
+        market_cap_usd: positive(at(md, &["market_cap", "usd"])),
         fdv_usd: at(md, &["fully_diluted_valuation", "usd"]),
         volume_24h_usd: at(md, &["total_volume", "usd"]),
         change_24h_pct: at(md, &["price_change_percentage_24h"]),
-        circulating_supply: at(md, &["circulating_supply"]),
+        circulating_supply: positive(at(md, &["circulating_supply"])),
         total_supply: at(md, &["total_supply"]),
         ath_usd: at(md, &["ath", "usd"]),
         ath_change_pct: at(md, &["ath_change_percentage", "usd"]),
@@ -96,7 +96,7 @@ pub fn parse_markets(value: &Value) -> Vec<Peer> {
                     id: text(c, &["id"]).unwrap_or_default(),
                     symbol: text(c, &["symbol"]).map(|s| s.to_uppercase()),
                     price_usd: at(c, &["current_price"]),
-                    market_cap_usd: at(c, &["market_cap"]),
+                    market_cap_usd: positive(at(c, &["market_cap"])),
                     volume_24h_usd: at(c, &["total_volume"]),
                     change_24h_pct: at(c, &["price_change_percentage_24h"]),
                 })

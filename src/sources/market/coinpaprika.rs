@@ -6,19 +6,19 @@ use time::OffsetDateTime;
 
 use super::coingecko::{COIN_LIFETIME, HOURLY, ID_LIFETIME};
 use super::http::{MarketError, MarketHttp};
-use super::numbers::{at, text};
+use super::numbers::{at, positive, text};
 use crate::state::market::{MarketQuote, Peer};
 
 pub fn parse_ticker(t: &Value, fetched_at: OffsetDateTime) -> MarketQuote {
     let usd = |field: &str| at(t, &["quotes", "USD", field]);
     MarketQuote {
         price_usd: usd("price"),
-        market_cap_usd: usd("market_cap"),
+        market_cap_usd: positive(usd("market_cap")),
         fdv_usd: None,
         volume_24h_usd: usd("volume_24h"),
         change_24h_pct: usd("percent_change_24h"),
         // The free plan may omit circulating_supply: unknown, not zero.
-        circulating_supply: at(t, &["circulating_supply"]),
+        circulating_supply: positive(at(t, &["circulating_supply"])),
         total_supply: at(t, &["total_supply"]),
         ath_usd: usd("ath_price"),
         ath_change_pct: usd("percent_from_price_ath"),
@@ -38,7 +38,7 @@ pub fn parse_peer(t: &Value) -> Peer {
         id: text(t, &["id"]).unwrap_or_default(),
         symbol: text(t, &["symbol"]),
         price_usd: usd("price"),
-        market_cap_usd: usd("market_cap"),
+        market_cap_usd: positive(usd("market_cap")),
         volume_24h_usd: usd("volume_24h"),
         change_24h_pct: usd("percent_change_24h"),
     }

@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use super::coingecko::COIN_LIFETIME;
 use super::http::{MarketError, MarketHttp};
-use super::numbers::{at, text};
+use super::numbers::{at, positive, text};
 use crate::state::market::{MarketQuote, MarketVenue};
 
 /// The pairs of either response shape.
@@ -36,7 +36,7 @@ pub fn parse_pairs(value: &Value, fetched_at: OffsetDateTime) -> (MarketQuote, V
     };
     let quote = MarketQuote {
         price_usd: deepest.and_then(|p| at(p, &["priceUsd"])),
-        market_cap_usd: deepest.and_then(|p| at(p, &["marketCap"])),
+        market_cap_usd: positive(deepest.and_then(|p| at(p, &["marketCap"]))),
         fdv_usd: deepest.and_then(|p| at(p, &["fdv"])),
         volume_24h_usd: sum(&["volume", "h24"]),
         change_24h_pct: deepest.and_then(|p| at(p, &["priceChange", "h24"])),

@@ -1,6 +1,6 @@
 //! Where sources disagree: per figure, every source's value, the spread (max / min), and the
-//! outliers. Pure. A provider's market cap or supply of 0 is shown, not hidden: it is often
-//! the disagreement itself (one provider says 0 circulating, another the full supply).
+//! outliers. Pure. The parsers read a provider's market cap or circulating supply of 0 as
+//! unknown; other zeros are shown, not hidden.
 
 /// One figure across sources.
 #[derive(Debug, Clone, PartialEq)]
@@ -9,7 +9,11 @@ pub struct Disagreement {
     pub values: Vec<(String, f64)>,
     /// max / min over the non-zero values; `None` with fewer than two of them.
     pub spread: Option<f64>,
-    /// Sources more than `tolerance` away from the median (zeros among non-zeros included).
+    /// Whether the sources differ by more than the tolerance (whoever is right).
+    pub disagree: bool,
+    /// Sources away from a strict majority that agrees within `tolerance`. With no such
+    /// majority (two sources that differ, three that all do) nobody is singled out: which one
+    /// is wrong is not known.
     pub outliers: Vec<String>,
 }
 
@@ -22,18 +26,28 @@ pub fn compare(figure: &'static str, values: Vec<(String, f64)>, tolerance: f64)
         .collect();
     positive.sort_by(f64::total_cmp);
     let spread = (positive.len() >= 2).then(|| positive[positive.len() - 1] / positive[0]);
-    let median = positive.get(positive.len() / 2).copied();
-    let outliers = values
+    let agrees = |center: f64, v: f64| v > 0.0 && (v - center).abs() / center <= tolerance;
+    // The value most others agree with, and how many do.
+    let majority = positive
         .iter()
-        .filter(|(_, v)| match median {
-            Some(m) => *v <= 0.0 || (v - m).abs() / m > tolerance,
-            None => false,
+        .map(|&center| {
+            let n = values.iter().filter(|(_, v)| agrees(center, *v)).count();
+            (center, n)
         })
-        .map(|(s, _)| s.clone())
-        .collect();
+        .max_by_key(|&(_, n)| n)
+        .filter(|&(_, n)| 2 * n > values.len());
+    let outliers = match majority {
+        Some((center, _)) => values
+            .iter()
+            .filter(|(_, v)| !agrees(center, *v))
+            .map(|(s, _)| s.clone())
+            .collect(),
+        None => Vec::new(),
+    };
     Disagreement {
         figure,
         values,
+        disagree: spread.is_some_and(|s| s - 1.0 > tolerance),
         spread,
         outliers,
     }
@@ -44,14 +58,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn zero_circulating_at_one_provider_is_an_outlier_and_the_spread_ignores_it() {
+    fn an_outlier_is_away_from_a_majority_and_two_sources_have_none() {
+        // Two that differ: which one is wrong is not known.
         let d = compare(
             "circulating_supply",
             vec![("coingecko".into(), 0.0), ("coinpaprika".into(), 1.6e9)],
             0.2,
         );
         assert_eq!(d.spread, None);
-        assert_eq!(d.outliers, ["coingecko"]);
+        assert!(d.outliers.is_empty());
+        let d = compare("price", vec![("a".into(), 1.0), ("b".into(), 2.0)], 0.2);
+        assert!(d.outliers.is_empty(), "the lower one is not the outlier");
+        assert!(d.disagree, "but they disagree");
+        // Three that all differ: no majority, no outlier.
+        let d = compare(
+            "price",
+            vec![("a".into(), 1.0), ("b".into(), 2.0), ("c".into(), 4.0)],
+            0.2,
+        );
+        assert!(d.outliers.is_empty());
+        // A zero among an agreeing majority is away from it.
+        let d = compare(
+            "market_cap",
+            vec![("a".into(), 0.0), ("b".into(), 10.0), ("c".into(), 11.0)],
+            0.2,
+        );
+        assert_eq!(d.outliers, ["a"]);
         let d = compare(
             "price",
             vec![("a".into(), 1.0), ("b".into(), 1.1), ("c".into(), 2.0)],

@@ -13,6 +13,13 @@ pub fn number(value: &Value) -> Option<f64> {
     n.is_finite().then_some(n)
 }
 
+/// A figure that cannot be 0 when known (a market cap, a circulating supply): providers write
+/// 0 where they do not know it (CoinGecko's market cap of a coin whose circulating supply it
+/// cannot count), so 0 is unknown, never "$0".
+pub fn positive(value: Option<f64>) -> Option<f64> {
+    value.filter(|v| *v > 0.0)
+}
+
 /// `value[a][b]...` as a number.
 pub fn at(value: &Value, path: &[&str]) -> Option<f64> {
     number(dig(value, path)?)
@@ -41,5 +48,8 @@ mod tests {
         assert_eq!(number(&json!("n/a")), None);
         assert_eq!(at(&json!({"a": {"usd": 3}}), &["a", "usd"]), Some(3.0));
         assert_eq!(at(&json!({"a": {}}), &["a", "usd"]), None);
+        assert_eq!(positive(Some(0.0)), None, "0 is a provider's unknown");
+        assert_eq!(positive(Some(-1.0)), None);
+        assert_eq!(positive(Some(16_000.0)), Some(16_000.0));
     }
 }

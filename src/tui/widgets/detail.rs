@@ -99,11 +99,12 @@ impl Widget for WalletDetail<'_> {
                 lines.push(Line::raw(format!(
                     "  gross {} ETH − gas {} ETH = net {} ETH ({})  impact {}",
                     hide(token_amount(exit.eth_out_wei, 18, 6)),
-                    token_amount(exit.gas_cost_wei, 18, 6),
-                    hide(signed_eth(net)),
+                    exit.gas_cost_wei
+                        .map(|g| token_amount(g, 18, 6))
+                        .unwrap_or_else(|| UNKNOWN.into()),
+                    hide(net.map(signed_eth).unwrap_or_else(|| UNKNOWN.into())),
                     hide(
-                        app.state()
-                            .wei_usd(net)
+                        net.and_then(|n| app.state().wei_usd(n))
                             .map(usd)
                             .unwrap_or_else(|| UNKNOWN.into())
                     ),
@@ -116,14 +117,22 @@ impl Widget for WalletDetail<'_> {
             )),
         }
         match &w.sell_check {
-            Some(check) if check.ok => lines.push(Line::styled(
-                format!("  sell check: {}", safe(&check.detail)),
-                theme::ok(),
-            )),
-            Some(check) => lines.push(Line::styled(
-                format!("  sell check FAILED: {}", safe(&check.detail)),
-                theme::bad(),
-            )),
+            Some(check) => {
+                use crate::state::exits::SellOutcome;
+                let (what, style) = match check.outcome {
+                    SellOutcome::Sells => ("sell check", theme::ok()),
+                    SellOutcome::Fails => ("sell check FAILED", theme::bad()),
+                    SellOutcome::TooSmall => ("sell check: too small to sell", theme::dim()),
+                    SellOutcome::CannotReceive => {
+                        ("sell check: this wallet cannot receive", theme::warn())
+                    }
+                    SellOutcome::NotEvaluated => ("sell check not evaluated", theme::dim()),
+                };
+                lines.push(Line::styled(
+                    format!("  {what}: {}", safe(&check.detail)),
+                    style,
+                ));
+            }
             None => lines.push(Line::styled("  sell check: not run", theme::dim())),
         }
         lines.push(Line::raw(""));

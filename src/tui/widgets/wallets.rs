@@ -11,7 +11,7 @@ use super::text::{UNKNOWN, fit, or_unknown, private, safe};
 use super::theme;
 use crate::format::{compact_amount, pct, usd};
 use crate::state::WalletState;
-use crate::state::figures::checked_total;
+use crate::state::figures::{checked_total, upfront_gas_wei};
 use crate::tui::{App, SortColumn};
 
 pub struct WalletsTable<'a>(pub &'a App);
@@ -31,11 +31,14 @@ fn exit_cells(app: &App, net: Option<I256>, impact: Option<f64>, masked: bool) -
     (private(masked, value), or_unknown(impact.map(pct)))
 }
 
-/// Whether the wallet's ETH pays for its exit's gas.
-fn gas_cell(w: &WalletState) -> (String, Style) {
-    match (w.eth_wei, w.exit.as_ref()) {
-        (Some(eth), Some(exit)) if eth >= exit.gas_cost_wei => ("ok".to_owned(), theme::ok()),
-        (Some(_), Some(_)) => ("NO".to_owned(), theme::bad()),
+/// Whether the wallet's ETH pays what its exit needs up front (gas limit × maximum fee, not
+/// the gas it will likely burn); unknown without the gas price.
+fn gas_cell(w: &WalletState, gas_price: Option<U256>) -> (String, Style) {
+    match (w.eth_wei, w.exit.as_ref(), gas_price) {
+        (Some(eth), Some(exit), Some(price)) if eth >= upfront_gas_wei(exit, price) => {
+            ("ok".to_owned(), theme::ok())
+        }
+        (Some(_), Some(_), Some(_)) => ("NO".to_owned(), theme::bad()),
         _ => (UNKNOWN.to_owned(), theme::dim()),
     }
 }
@@ -90,13 +93,13 @@ impl Widget for WalletsTable<'_> {
                 let paper = app.state().paper_value(w).map(|(v, _)| usd(v));
                 let (exit, impact) = exit_cells(
                     app,
-                    w.exit.as_ref().map(|e| e.net_eth_wei()),
+                    w.exit.as_ref().and_then(|e| e.net_eth_wei()),
                     w.exit.as_ref().map(|e| e.price_impact_pct),
                     masked,
                 );
                 let eth = w.eth_wei.map(|e| compact_amount(e, 18));
-                let (gas, gas_style) = gas_cell(w);
-                let exit_style = match w.exit.as_ref().map(|e| e.net_eth_wei()) {
+                let (gas, gas_style) = gas_cell(w, app.state().gas_price_wei);
+                let exit_style = match w.exit.as_ref().and_then(|e| e.net_eth_wei()) {
                     Some(net) if net.is_negative() => theme::bad(),
                     _ => Style::new(),
                 };
@@ -140,7 +143,7 @@ impl Widget for WalletsTable<'_> {
         let portfolio = app.state().portfolio_exit.as_ref();
         let (exit, impact) = exit_cells(
             app,
-            portfolio.map(|e| e.net_eth_wei()),
+            portfolio.and_then(|e| e.net_eth_wei()),
             portfolio.map(|e| e.price_impact_pct),
             masked,
         );
