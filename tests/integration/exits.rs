@@ -79,7 +79,19 @@ async fn contract_quote(d: &Devnet, pool: &PoolReading, amount: U256) -> Option<
 #[tokio::test]
 #[ignore = "needs anvil: run the README test command"]
 async fn every_pool_is_found_and_quotes_equal_its_contract_to_the_wei() {
-    let d = Devnet::start(Scenario::default()).await.unwrap();
+    // Both orders: POP as token1 (the devnet's default) and as token0, as on mainnet.
+    for pop_is_token0 in [false, true] {
+        quotes_equal_their_contracts(Scenario {
+            pop_is_token0,
+            ..Scenario::default()
+        })
+        .await;
+    }
+}
+
+async fn quotes_equal_their_contracts(scenario: Scenario) {
+    let d = Devnet::start(scenario).await.unwrap();
+    assert_eq!(d.contracts.pop < d.contracts.weth, d.scenario.pop_is_token0);
     let reading = read(&d).await;
     let mut venues: Vec<_> = reading.pools.iter().map(|p| (p.venue, p.fee_ppm)).collect();
     venues.sort();
@@ -183,7 +195,17 @@ async fn execute_v3_sell(d: &Devnet, from: Address, fee: u32, amount: U256) -> U
 #[tokio::test]
 #[ignore = "needs anvil: run the README test command"]
 async fn v3_quotes_equal_executed_swaps_also_across_ticks() {
-    let d = Devnet::start(Scenario::default()).await.unwrap();
+    for pop_is_token0 in [false, true] {
+        v3_quotes_equal_executed_swaps(Scenario {
+            pop_is_token0,
+            ..Scenario::default()
+        })
+        .await;
+    }
+}
+
+async fn v3_quotes_equal_executed_swaps(scenario: Scenario) {
+    let d = Devnet::start(scenario).await.unwrap();
     let reading = read(&d).await;
     let whale = d.wallet(Role::Whale).address;
     let unit = d.scenario.unit();

@@ -26,6 +26,7 @@ mod market;
 mod migrations;
 mod readme;
 mod schema;
+mod sell_checks;
 mod snapshot_devnet;
 mod soak;
 mod terminal;

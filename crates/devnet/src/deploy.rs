@@ -173,6 +173,12 @@ impl DevClient {
             .map(drop)
     }
 
+    pub async fn set_code(&self, at: Address, code: Bytes) -> Result<(), DevnetError> {
+        self.anvil("anvil_setCode", serde_json::json!([at, code]))
+            .await
+            .map(drop)
+    }
+
     /// Makes the next block carry `timestamp` and mines it.
     pub async fn mine_at(&self, timestamp: u64) -> Result<(), DevnetError> {
         self.anvil("evm_setNextBlockTimestamp", serde_json::json!([timestamp]))
@@ -279,9 +285,9 @@ async fn deploy_contracts(client: &DevClient, s: &Scenario) -> Result<DevContrac
         .contract_address
         .ok_or_else(|| DevnetError::Tx("multicall3: no address".into()))?;
 
-    let weth = client.deploy(Artifact::Weth9, Vec::new()).await?;
-    let pop = client
-        .deploy(
+    // Addresses follow the deployer's nonce: whichever is deployed first sorts first.
+    let deploy_pop = || {
+        client.deploy(
             Artifact::DevToken,
             // uint8 is ABI-encoded as one padded word, like uint256.
             (
@@ -293,7 +299,20 @@ async fn deploy_contracts(client: &DevClient, s: &Scenario) -> Result<DevContrac
             )
                 .abi_encode_params(),
         )
-        .await?;
+    };
+    let (weth, pop) = if s.pop_is_token0 {
+        let pop = deploy_pop().await?;
+        (client.deploy(Artifact::Weth9, Vec::new()).await?, pop)
+    } else {
+        let weth = client.deploy(Artifact::Weth9, Vec::new()).await?;
+        (weth, deploy_pop().await?)
+    };
+    if (pop < weth) != s.pop_is_token0 {
+        return Err(DevnetError::Tx(format!(
+            "POP {pop} and WETH {weth} do not sort as the scenario asks (POP token0: {})",
+            s.pop_is_token0
+        )));
+    }
     let uniswap_v2_factory = client
         .deploy(Artifact::UniswapV2Factory, DEPLOYER.abi_encode())
         .await?;

@@ -230,6 +230,19 @@ impl Devnet {
         self.client.exec_value(from, to, call, value).await
     }
 
+    /// Gives `at` the runtime `code` (a contract wallet, a router that is not there).
+    pub async fn set_code(
+        &self,
+        at: Address,
+        code: alloy::primitives::Bytes,
+    ) -> Result<(), DevnetError> {
+        self.client.set_code(at, code).await
+    }
+
+    pub async fn set_balance(&self, who: Address, wei: U256) -> Result<(), DevnetError> {
+        self.client.set_balance(who, wei).await
+    }
+
     /// A read-only call at the head.
     pub async fn view<C: alloy::sol_types::SolCall>(
         &self,

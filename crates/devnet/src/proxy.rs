@@ -49,6 +49,10 @@ pub enum Behaviour {
     GasPrice(String),
     /// HTTP 502 with an HTML page for requests holding this JSON-RPC method; forward the others.
     Html502For(String),
+    /// A node without state overrides: every `eth_call` given a third parameter is answered
+    /// with an invalid-argument error (as geth answers what it cannot parse); the rest is
+    /// forwarded.
+    NoStateOverrides,
 }
 
 #[derive(Debug, Default)]
@@ -284,6 +288,17 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
             Behaviour::Html502For(_) => Behaviour::Pass,
             other => other,
         };
+        if behaviour == Behaviour::NoStateOverrides
+            && let Some(answer) = refuse_overrides(&shared, &request_body).await
+        {
+            if respond(&mut stream, "200 OK", &json, answer.as_bytes())
+                .await
+                .is_err()
+            {
+                return;
+            }
+            continue;
+        }
         let upstream = match &behaviour {
             Behaviour::Via(url) => url.clone(),
             _ => shared.upstream.clone(),
@@ -306,6 +321,7 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
             | Behaviour::Trickle(_)
             | Behaviour::Via(_)
             | Behaviour::GasPrice(_)
+            | Behaviour::NoStateOverrides
             | Behaviour::Html502For(_) => {
                 let answer = shared
                     .client
@@ -422,6 +438,47 @@ fn is_chain_id_request(body: &[u8]) -> bool {
 
 fn quantity(v: &serde_json::Value) -> Option<u64> {
     u64::from_str_radix(v.as_str()?.trim_start_matches("0x"), 16).ok()
+}
+
+/// When `request` holds an `eth_call` with a state override: those calls refused with the
+/// error geth gives a parameter it cannot read, the others answered by the node; `None` when
+/// there is no such call (forward the request as it is).
+async fn refuse_overrides(shared: &Shared, request: &[u8]) -> Option<String> {
+    let request: serde_json::Value = serde_json::from_slice(request).ok()?;
+    let (items, batch) = match request {
+        serde_json::Value::Array(items) => (items, true),
+        one => (vec![one], false),
+    };
+    let overrides = |r: &serde_json::Value| {
+        r["method"] == "eth_call" && r["params"].as_array().is_some_and(|p| p.len() >= 3)
+    };
+    if !items.iter().any(overrides) {
+        return None;
+    }
+    let mut answers = Vec::with_capacity(items.len());
+    for item in &items {
+        if overrides(item) {
+            answers.push(serde_json::json!({"jsonrpc": "2.0", "id": item["id"], "error": {"code": -32602, "message": "invalid argument 2: json: cannot unmarshal object into Go value of type string"}}));
+            continue;
+        }
+        let answer = shared
+            .client
+            .post(&shared.upstream)
+            .header("content-type", "application/json")
+            .body(item.to_string())
+            .send()
+            .await
+            .ok()?
+            .json::<serde_json::Value>()
+            .await
+            .ok()?;
+        answers.push(answer);
+    }
+    Some(if batch {
+        serde_json::Value::Array(answers).to_string()
+    } else {
+        answers[0].to_string()
+    })
 }
 
 /// The `result` of every answer to a `method` call in `answer`, changed by `edit`.

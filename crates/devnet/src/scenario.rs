@@ -61,6 +61,9 @@ pub struct Scenario {
     pub start_block: u64,
     /// How far back the Transfer history begins.
     pub history_days: u64,
+    /// POP sorts before WETH, so it is token0 of every pool, as on mainnet (POP `0x5d85…`,
+    /// WETH `0xC02a…`); by default it sorts after (token1). Tests run both orders.
+    pub pop_is_token0: bool,
 }
 
 const ETH: u64 = 1_000_000_000_000_000_000;
@@ -91,6 +94,7 @@ impl Scenario {
             whale_pop: 200_000_000,
             start_block: 21_000_000,
             history_days: 60,
+            pop_is_token0: false,
         };
         match preset {
             Preset::Thin => base,
