@@ -20,14 +20,25 @@ pub fn sanitize(text: &str) -> String {
 pub fn is_unsafe_char(c: char) -> bool {
     c.is_control() // C0, DEL and C1 (U+0080..=U+009F)
         || matches!(c,
+            // Unicode's Default_Ignorable_Code_Point: characters a terminal draws as nothing,
+            // so a name can hide text or pass for another.
             '\u{00AD}'                                 // soft hyphen
-            | '\u{061C}' | '\u{180E}'                  // Arabic letter mark, Mongolian vowel separator
+            | '\u{034F}'                               // combining grapheme joiner
+            | '\u{061C}'                               // Arabic letter mark
+            | '\u{115F}' | '\u{1160}'                  // Hangul choseong/jungseong fillers
+            | '\u{17B4}' | '\u{17B5}'                  // Khmer inherent vowels
+            | '\u{180B}'..='\u{180F}'                  // Mongolian variation selectors, vowel separator
             | '\u{200B}'..='\u{200F}'                  // zero-width space/joiners, LRM, RLM
             | '\u{2028}'..='\u{202E}'                  // line/paragraph separators, embeddings, overrides
             | '\u{2060}'..='\u{206F}'                  // word joiner, invisible operators, isolates
+            | '\u{3164}'                               // Hangul filler
+            | '\u{FE00}'..='\u{FE0F}'                  // variation selectors
             | '\u{FEFF}'                                // zero-width no-break space (BOM)
-            | '\u{FFF9}'..='\u{FFFB}'                  // interlinear annotations
-            | '\u{E0000}'..='\u{E007F}'                // tags
+            | '\u{FFA0}'                               // halfwidth Hangul filler
+            | '\u{FFF0}'..='\u{FFFB}'                  // unassigned specials, interlinear annotations
+            | '\u{1BCA0}'..='\u{1BCA3}'                // shorthand format controls
+            | '\u{1D173}'..='\u{1D17A}'                // musical format controls
+            | '\u{E0000}'..='\u{E0FFF}'                // tags, variation selectors supplement
         )
 }
 

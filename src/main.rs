@@ -4,6 +4,13 @@ use clap::Parser;
 use popwatch::cli::{Cli, Command};
 
 fn main() -> ExitCode {
+    // Every file popwatch creates (config, history and its journal, log) is its owner's only:
+    // a config can hold an API key or a keyed RPC URL, the history every watched balance.
+    #[cfg(unix)]
+    // SAFETY: umask(2) only sets the process's file mode creation mask; it cannot fail.
+    unsafe {
+        libc::umask(0o077);
+    }
     let cli = Cli::parse();
     // The terminal pane and `events` run for days: their memory matters more than the last
     // few percent of speed. A snapshot lives a fraction of a second.

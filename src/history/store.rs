@@ -95,6 +95,16 @@ impl Store {
             path: path.to_path_buf(),
             source,
         };
+        // Private (0600), like the config and the log: it holds every watched balance. A new
+        // file is created empty and private before SQLite opens it (SQLite gives its -wal and
+        // -shm files the database file's permissions); an older 0644 one is made private.
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        if !path.exists() {
+            let _ = crate::fsutil::open_private_append(path);
+        }
+        crate::fsutil::make_private(path);
         let opened = Connection::open(path).and_then(|conn| {
             conn.busy_timeout(Duration::from_secs(5))?;
             // A file a newer popwatch wrote is not touched at all (not even switched to WAL):

@@ -44,7 +44,7 @@ pub async fn run(config: Config, sources: Vec<Box<dyn Source>>, demo: bool) -> i
     let input = EventStream::new().inspect(debug_panic_on_key());
     // A panic of the loop itself (a bug) unwinds to here: the terminal is restored once, below,
     // and then the panic is reported on the screen the user has back.
-    let result = std::panic::AssertUnwindSafe(event_loop(
+    let looping = std::panic::AssertUnwindSafe(event_loop(
         &mut terminal,
         &mut app,
         &mut rx,
@@ -52,8 +52,13 @@ pub async fn run(config: Config, sources: Vec<Box<dyn Source>>, demo: bool) -> i
         Some(&runner),
         &mut host,
     ))
-    .catch_unwind()
-    .await;
+    .catch_unwind();
+    // SIGTERM, SIGHUP (and SIGINT, though raw mode turns Ctrl-C into a key) end the app as `q`
+    // does: the loop is dropped, the terminal restored below, the history's writes landed.
+    let result = tokio::select! {
+        result = looping => result,
+        () = crate::signals::terminated() => Ok(Ok(())),
+    };
     drop(owned);
     drop(runner);
     app.monitor.finish();

@@ -422,3 +422,51 @@ fn the_terminal_app_without_a_terminal_points_to_snapshot() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("refresh_secs"), "{}", stderr(&out));
 }
+
+/// The files popwatch writes are its owner's only: the config (an API key or a keyed RPC URL
+/// may sit in it) after `config init` and after `config init --force` over a world-readable
+/// one, and the history (with its journal) and the log of a first run. Before, all were 0644.
+#[test]
+fn config_history_and_log_are_created_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let home = TempDir::new().unwrap();
+    let target = home.path().join("config/popwatch/config.toml");
+    let out = popwatch(home.path())
+        .args(["config", "init"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(mode(&target), 0o600, "config init");
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = popwatch(home.path())
+        .args(["config", "init", "--force"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(mode(&target), 0o600, "config init --force");
+
+    let config = offline_config(home.path());
+    let data = home.path().join("data");
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("popwatch"))
+        .args(["events", "--config"])
+        .arg(&config)
+        .env("POPWATCH_DATA_DIR", &data)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let mut child = child;
+    assert!(child.wait().unwrap().success());
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&data).unwrap().flatten() {
+        let name = entry.file_name().into_string().unwrap();
+        if name.starts_with("history.sqlite3") || name.starts_with("popwatch.log") {
+            assert_eq!(mode(&entry.path()), 0o600, "{name}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 2, "the history and the log were written");
+}

@@ -17,15 +17,19 @@ use popwatch_devnet::{Devnet, Scenario};
 use support::tmux::Tmux;
 
 /// An OSC that retitles the window, a screen clear, a C1 CSI, a right-to-left override, a
-/// zero-width space and a BOM, then a marker to find the text by.
-const HOSTILE: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\u{202e}\u{200b}\u{feff}EVIL";
+/// zero-width space and a BOM, Hangul fillers and a variation selector (drawn as nothing), a
+/// marker to find the text by, then a line break that would start a forged log line.
+const HOSTILE: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\u{202e}\u{200b}\u{feff}\u{3164}\u{115f}\u{fe0f}EVIL\nFORGED";
 /// The same characters as UTF-8 byte strings, for searching raw terminal output.
-const HOSTILE_BYTES: [&[u8]; 5] = [
+const HOSTILE_BYTES: [&[u8]; 8] = [
     b"\x1b]0;pwned",
     b"\xc2\x9b",     // U+009B
     b"\xe2\x80\xae", // U+202E
     b"\xe2\x80\x8b", // U+200B
     b"\xef\xbb\xbf", // U+FEFF
+    b"\xe3\x85\xa4", // U+3164
+    b"\xe1\x85\x9f", // U+115F
+    b"\xef\xb8\x8f", // U+FE0F
 ];
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -99,10 +103,13 @@ async fn hostile_names_reach_no_output_unescaped() {
         Vec::<char>::new()
     );
 
-    // The log file got the token's name (traced as read), made safe.
+    // The log file got the token's name (traced as read), made safe: its line break starts
+    // no line of its own.
     let log = std::fs::read_to_string(dir.path().join("popwatch.log")).unwrap();
     assert!(log.contains("EVIL"), "the name was logged");
     assert_eq!(unsafe_chars(&log), Vec::<char>::new(), "the log file");
+    assert!(!log.lines().any(|l| l.starts_with("FORGED")), "{log}");
+    assert!(!table.lines().any(|l| l.starts_with("FORGED")), "{table}");
 
     // events: the red flag about the name quotes it, escaped.
     let mut child = support::spawn_events(&config, dir.path());
@@ -118,6 +125,7 @@ async fn hostile_names_reach_no_output_unescaped() {
     let events = String::from_utf8(reader.join().unwrap()).unwrap();
     assert!(events.contains("EVIL"), "{events}");
     assert_eq!(unsafe_chars(&events), Vec::<char>::new(), "events");
+    assert!(!events.lines().any(|l| l.starts_with("FORGED")), "{events}");
     for line in events.lines() {
         let event: serde_json::Value = serde_json::from_str(line).unwrap();
         assert!(event["kind"].is_string());

@@ -246,3 +246,35 @@ fn a_panic_of_the_loop_restores_the_terminal_once_then_reports_it() {
         "{screen}"
     );
 }
+
+/// `kill -TERM` and `kill -HUP` (a service manager, a closed terminal) end the app as `q`
+/// does: the terminal given back (cooked mode, the normal screen, mouse reporting off) and
+/// exit code 0. Before, the default action killed it in raw mode on the alternate screen.
+#[test]
+#[ignore = "needs tmux: run the README test command"]
+fn sigterm_and_sighup_restore_the_terminal_and_exit_cleanly() {
+    for signal in ["TERM", "HUP"] {
+        let data = tempfile::TempDir::new().unwrap();
+        let tmux = Tmux::start(120, 30);
+        tmux.type_line(&command_line("--demo", data.path()));
+        tmux.wait_text("DEMO — simulated data", WAIT);
+        assert_eq!(tmux.variable("alternate_on"), "1");
+        let shell = tmux.variable("pane_pid");
+        let children =
+            std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap();
+        let app = children.split_whitespace().next().unwrap().to_owned();
+        let killed = std::process::Command::new("kill")
+            .args([format!("-{signal}"), app])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let screen = tmux.wait_text("MODE=", WAIT);
+        assert!(screen.contains("EXIT=0"), "{signal}: {screen}");
+        assert!(
+            screen.contains("MODE=icanon"),
+            "{signal}: raw mode left on:\n{screen}"
+        );
+        assert_eq!(tmux.variable("alternate_on"), "0", "{signal}");
+        assert_eq!(tmux.variable("mouse_any_flag"), "0", "{signal}");
+    }
+}
