@@ -72,12 +72,16 @@ fn events(flag: Option<&Path>) -> CommandResult {
 fn history(flag: Option<&Path>, days: u32, csv: bool) -> CommandResult {
     config::load(flag)?;
     let dir = data_dir()?;
-    let store =
-        crate::history::Store::open_in(&dir).map_err(|e| CommandError::Runtime(e.to_string()))?;
-    let since = time::OffsetDateTime::now_utc() - time::Duration::days(i64::from(days));
-    let rows = store
-        .observations(since)
+    // Read-only: looking at the history never creates, upgrades or moves the file.
+    let store = crate::history::Store::open_read_only(&dir)
         .map_err(|e| CommandError::Runtime(e.to_string()))?;
+    let since = time::OffsetDateTime::now_utc() - time::Duration::days(i64::from(days));
+    let rows = match &store {
+        Some(store) => store
+            .observations(since)
+            .map_err(|e| CommandError::Runtime(e.to_string()))?,
+        None => Vec::new(),
+    };
     let text = crate::history::history_table(&rows, csv);
     let mut stdout = std::io::stdout().lock();
     match write!(stdout, "{}", crate::format::sanitize_lines(&text)) {

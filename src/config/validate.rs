@@ -47,6 +47,39 @@ pub fn validate(config: &Config) -> Vec<Problem> {
         }
     }
 
+    // Sane upper bounds: past them a value is a typo, and some would overflow the time or
+    // size arithmetic they feed (a retention of 10^18 days).
+    for (key, value, max) in [
+        ("refresh_secs", config.refresh_secs, 86_400),
+        (
+            "market_refresh_secs",
+            config.market_refresh_secs,
+            7 * 86_400,
+        ),
+        ("history_days", config.history_days, 36_500),
+        ("chain.timeout_secs", config.chain.timeout_secs, 600),
+        ("chain.scan_days", config.chain.scan_days, 36_500),
+        (
+            "chain.max_response_mib",
+            config.chain.max_response_mib,
+            4_096,
+        ),
+        (
+            "market.max_response_mib",
+            config.market.max_response_mib,
+            4_096,
+        ),
+        (
+            "thresholds.dormant_days",
+            config.thresholds.dormant_days,
+            36_500,
+        ),
+    ] {
+        if value > max {
+            problems.push(problem(key, &format!("must be at most {max}, not {value}")));
+        }
+    }
+
     let t = &config.thresholds;
     for (key, value) in [
         ("alert_price_move_pct", config.alert_price_move_pct),

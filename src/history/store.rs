@@ -80,7 +80,54 @@ fn observation(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Observation>>
     }))
 }
 
+/// Whether an error says the file is not a readable database: SQLite's own verdict
+/// (`SQLITE_CORRUPT`, `SQLITE_NOTADB`) or a failed `quick_check`.
+fn is_corrupt(e: &rusqlite::Error) -> bool {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _) => matches!(
+            f.code,
+            rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase
+        ),
+        rusqlite::Error::InvalidQuery => true, // quick_check did not answer "ok"
+        _ => false,
+    }
+}
+
 impl Store {
+    /// The history in `dir` for reading only (`popwatch history`): never created, migrated,
+    /// switched to WAL or moved aside. `None` when there is no history yet.
+    pub fn open_read_only(dir: &Path) -> Result<Option<Self>, HistoryError> {
+        let path = dir.join(FILE_NAME);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let sqlite = |source| HistoryError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let conn = Connection::open_with_flags(
+            &path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sqlite)?;
+        conn.busy_timeout(Duration::from_secs(5)).map_err(sqlite)?;
+        let version = migrations::version(&conn).map_err(sqlite)?;
+        if version != migrations::LATEST {
+            return Err(HistoryError::Sqlite {
+                path: path.clone(),
+                source: rusqlite::Error::InvalidParameterName(format!(
+                    "its schema is version {version}, this popwatch reads {}: run popwatch (or popwatch events) once to bring it up to date",
+                    migrations::LATEST
+                )),
+            });
+        }
+        Ok(Some(Self {
+            conn,
+            path,
+            last: HashMap::new(),
+        }))
+    }
+
     /// The store in `dir` (created if missing).
     pub fn open_in(dir: &Path) -> Result<Self, HistoryError> {
         std::fs::create_dir_all(dir).map_err(|source| HistoryError::Io {
@@ -125,9 +172,9 @@ impl Store {
         });
         let mut conn = match opened {
             Ok(conn) => conn,
-            Err(e @ (rusqlite::Error::SqliteFailure(_, _) | rusqlite::Error::InvalidQuery))
-                if !matches!(&e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DatabaseBusy || f.code == rusqlite::ErrorCode::DatabaseLocked) =>
-            {
+            // Only a file SQLite itself calls damaged is moved aside; a permission, read-only,
+            // full-disk or I/O error is reported and the file left exactly as it is.
+            Err(e) if is_corrupt(&e) => {
                 // Unreadable: keep the file for the user, start no history this run.
                 let moved_to = path.with_extension(format!(
                     "corrupt-{}",
@@ -325,9 +372,26 @@ impl Store {
         Ok(written)
     }
 
-    /// Deletes observations and events older than `days` before `now`; returns rows deleted.
+    /// Deletes observations and events more than `days` older than the newest row recorded
+    /// up to `now` (not than the clock: a clock set forward must not empty the history, and
+    /// rows from a clock that was ahead do not count once it is back); returns rows deleted.
     pub fn prune(&mut self, days: u64, now: OffsetDateTime) -> Result<usize, HistoryError> {
-        let cutoff = now.unix_timestamp() - (days as i64) * 86_400;
+        let newest: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT MAX(ts) FROM (SELECT MAX(ts) AS ts FROM observations WHERE ts <= ?1
+                                      UNION ALL SELECT MAX(ts) FROM events WHERE ts <= ?1)",
+                params![now.unix_timestamp()],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))?;
+        let Some(newest) = newest else {
+            return Ok(0);
+        };
+        let span = i64::try_from(days)
+            .unwrap_or(i64::MAX)
+            .saturating_mul(86_400);
+        let cutoff = newest.saturating_sub(span);
         let a = self
             .conn
             .execute("DELETE FROM observations WHERE ts < ?1", params![cutoff])

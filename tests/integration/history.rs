@@ -649,3 +649,67 @@ async fn two_writers_share_one_history_file() {
         "one transfer_out and one transfer_in, not doubled"
     );
 }
+
+/// Retention is measured from the newest row recorded, not from the clock: a clock set a year
+/// forward, or back before the rows, prunes nothing it should keep (before, a clock set
+/// forward deleted every row), and an absurd `history_days` is no overflow.
+#[test]
+fn a_clock_set_forward_or_back_never_empties_the_history() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut store = Store::open_in(dir.path()).unwrap();
+    let mut state = AppState::new(&Config::default());
+    let days = |d: i64| NOW - time::Duration::days(d);
+    for (i, at) in [days(10), days(5), days(0)].into_iter().enumerate() {
+        state.apply(priced(0.00001 * (i + 1) as f64, at));
+        store.record(&state, &[], at).unwrap();
+    }
+    let kept = store.observations(days(1000)).unwrap().len();
+    assert!(kept >= 3);
+    assert_eq!(
+        store.prune(90, NOW + time::Duration::days(400)).unwrap(),
+        0,
+        "forward"
+    );
+    assert_eq!(store.prune(90, days(30)).unwrap(), 0, "back");
+    assert_eq!(store.prune(u64::MAX, NOW).unwrap(), 0, "huge history_days");
+    assert_eq!(store.observations(days(1000)).unwrap().len(), kept);
+}
+
+/// Only a file SQLite calls damaged is moved aside: one it cannot open for another reason
+/// (here the path is a directory, as a permission or read-only error would be for a user) is
+/// reported and left exactly where it is. Before, any such error moved it aside as "corrupt".
+#[test]
+fn a_history_that_cannot_be_opened_is_reported_and_left_untouched() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = dir.path().join(history::store::FILE_NAME);
+    std::fs::create_dir(&path).unwrap();
+    std::fs::write(path.join("keep"), b"the user's").unwrap();
+    let err = Store::open(&path).err().expect("refused");
+    assert!(
+        !matches!(err, history::HistoryError::Corrupt { .. }),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(path.join("keep")).unwrap(), b"the user's");
+    let entries: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
+    assert_eq!(entries.len(), 1, "nothing moved aside or created");
+}
+
+/// `popwatch history` only reads: on a data directory without history it says so and
+/// creates nothing.
+#[test]
+fn the_history_command_creates_nothing() {
+    let data = tempfile::TempDir::new().unwrap();
+    let config = data.path().join("c.toml");
+    std::fs::write(&config, "").unwrap();
+    let out = crate::support::popwatch(data.path())
+        .args(["history", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!data.path().join(history::store::FILE_NAME).exists());
+}
