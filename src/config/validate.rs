@@ -76,7 +76,7 @@ pub fn validate(config: &Config) -> Vec<Problem> {
         ),
     ] {
         if value > max {
-            problems.push(problem(key, &format!("must be at most {max}, not {value}")));
+            problems.push(problem(key, format!("must be at most {max}, not {value}")));
         }
     }
 
