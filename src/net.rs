@@ -8,9 +8,32 @@ use std::time::Duration;
 pub fn http_client(connect_timeout: Duration) -> reqwest::Client {
     reqwest::Client::builder()
         .connect_timeout(connect_timeout)
+        .redirect(same_origin_redirects())
         .user_agent(concat!("popwatch/", env!("CARGO_PKG_VERSION")))
         .build()
         .expect("the HTTP client builds with static settings")
+}
+
+/// Redirects are followed only within the same origin (scheme, host and port) and never from
+/// https to http: an API key travels in a header (CoinGecko's), which reqwest would carry to
+/// wherever a redirect points. A redirect elsewhere is not followed, and the request fails
+/// with its 3xx status.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let next = attempt.url();
+        let same_origin = attempt.previous().last().is_some_and(|previous| {
+            previous.scheme() == next.scheme()
+                && previous.host_str() == next.host_str()
+                && previous.port_or_known_default() == next.port_or_known_default()
+        });
+        if attempt.previous().len() > 5 {
+            attempt.error("too many redirects")
+        } else if same_origin {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
 }
 
 /// Why a body could not be read whole.

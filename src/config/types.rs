@@ -104,7 +104,34 @@ impl RpcUrl {
         if url.host_str().is_none_or(str::is_empty) {
             return Err("RPC URL has no host".to_owned());
         }
-        Ok(Self(url))
+        let parsed = Self(url);
+        if parsed.0.scheme() == "http" && parsed.has_secret() && !parsed.is_loopback() {
+            return Err(format!(
+                "{} carries a key over plain http, where anyone on the way can read it: use https:// (http:// is accepted for loopback only)",
+                parsed.redacted()
+            ));
+        }
+        Ok(parsed)
+    }
+
+    /// Whether the URL carries something that can be a key: credentials, a query, or a path
+    /// segment or host label that looks like one.
+    pub fn has_secret(&self) -> bool {
+        let url = &self.0;
+        !url.username().is_empty()
+            || url.password().is_some()
+            || url.query().is_some()
+            || url.path().split('/').any(looks_secret)
+            || secret_host_labels(url)
+    }
+
+    fn is_loopback(&self) -> bool {
+        match self.0.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(name)) => name == "localhost",
+            None => false,
+        }
     }
 
     /// The full URL, secrets included: only for the HTTP client.
@@ -119,7 +146,17 @@ impl RpcUrl {
         if !url.username().is_empty() || url.password().is_some() {
             out.push_str("***@");
         }
-        out.push_str(url.host_str().unwrap_or(""));
+        // Some providers put the key in a host label (`<key>.quiknode.pro`).
+        match url.host() {
+            Some(url::Host::Domain(name)) => {
+                let labels: Vec<&str> = name
+                    .split('.')
+                    .map(|label| if looks_secret(label) { "***" } else { label })
+                    .collect();
+                out.push_str(&labels.join("."));
+            }
+            _ => out.push_str(url.host_str().unwrap_or("")),
+        }
         if let Some(port) = url.port() {
             out.push_str(&format!(":{port}"));
         }
@@ -149,6 +186,11 @@ impl RpcUrl {
 fn looks_secret(segment: &str) -> bool {
     let digits = segment.bytes().filter(u8::is_ascii_digit).count();
     segment.len() >= 16 || (segment.len() > 4 && digits >= 2)
+}
+
+/// Whether a domain has a label that looks like a key.
+fn secret_host_labels(url: &Url) -> bool {
+    matches!(url.host(), Some(url::Host::Domain(name)) if name.split('.').any(looks_secret))
 }
 
 /// Redacts a string that failed to parse as a URL: only its scheme survives.

@@ -128,6 +128,18 @@ pub fn validate(config: &Config) -> Vec<Problem> {
             problems.push(problem(key, "must be an http:// or https:// URL"));
         }
     }
+    // The CoinGecko key travels in a header: over plain http anyone on the way reads it.
+    let cg = &config.market.coingecko_url;
+    if !config.market.coingecko_api_key.is_empty()
+        && cg.starts_with("http://")
+        && !url::Url::parse(cg)
+            .is_ok_and(|u| matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]")))
+    {
+        problems.push(problem(
+            "market.coingecko_url",
+            "sends the API key over plain http: use https:// (http:// is accepted for loopback only)",
+        ));
+    }
 
     let mut seen: HashMap<_, (usize, &str)> = HashMap::new();
     for (i, wallet) in config.wallets.iter().enumerate() {

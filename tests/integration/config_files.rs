@@ -162,6 +162,11 @@ fn secrets_in_rpc_urls_never_display() {
         ("https://user:hunter2@rpc.example.org/", "hunter2"),
         ("https://rpc.example.org/?apikey=s3cr3tkey", "s3cr3tkey"),
         ("https://rpc.ankr.com/eth/k3y99zz", "k3y99zz"),
+        // A key as a host label.
+        (
+            "https://a1b2c3d4e5f6a7b8c9d0.quiknode.pro/",
+            "a1b2c3d4e5f6a7b8c9d0",
+        ),
     ] {
         let parsed = RpcUrl::parse(url).unwrap();
         for shown in [parsed.to_string(), format!("{parsed:?}"), parsed.redacted()] {
@@ -180,6 +185,39 @@ fn secrets_in_rpc_urls_never_display() {
             .to_string(),
         "https://rpc.ankr.com/eth"
     );
+    assert_eq!(
+        RpcUrl::parse("https://eth-mainnet.g.alchemy.com/v2/")
+            .unwrap()
+            .to_string(),
+        "https://eth-mainnet.g.alchemy.com/v2/"
+    );
+}
+
+/// A keyed endpoint over plain http would send its key in the clear: refused (without the
+/// key in the message), except on loopback, where nothing travels.
+#[test]
+fn a_keyed_url_over_plain_http_is_refused_unless_loopback() {
+    for url in [
+        "http://mainnet.infura.io/v3/0123456789abcdef0123456789abcdef",
+        "http://user:hunter2@rpc.example.org/",
+        "http://rpc.example.org/?apikey=s3cr3tkey",
+        "http://a1b2c3d4e5f6a7b8c9d0.quiknode.pro/",
+    ] {
+        let err = RpcUrl::parse(url).unwrap_err();
+        assert!(err.contains("https://"), "{err}");
+        for secret in ["0123456789abcdef", "hunter2", "s3cr3tkey", "a1b2c3d4e5f6"] {
+            assert!(!err.contains(secret), "{err}");
+        }
+    }
+    for fine in [
+        "http://127.0.0.1:8545/v3/0123456789abcdef",
+        "http://localhost:8545/?apikey=x",
+        "http://[::1]:8545/key123456789",
+        "http://rpc.example.org/",
+        "https://mainnet.infura.io/v3/0123456789abcdef0123456789abcdef",
+    ] {
+        assert!(RpcUrl::parse(fine).is_ok(), "{fine}");
+    }
 }
 
 #[test]

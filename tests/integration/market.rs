@@ -518,3 +518,41 @@ async fn a_body_trickling_a_byte_at_a_time_fails_at_the_deadline_and_recovers() 
     )
     .await;
 }
+
+/// A provider answering a redirect to another server (another port on loopback, so another
+/// origin): the request with the API key header is not followed there; the source fails with
+/// the 301 and the other server never sees the key. Before, reqwest followed it with the
+/// custom key header (it strips only `Authorization` and cookies).
+#[tokio::test]
+async fn the_api_key_never_follows_a_redirect_to_another_origin() {
+    let s = server();
+    let elsewhere = server();
+    let mut config = config(&s);
+    config.market.coingecko_api_key = Secret::new("CG-topsecretkey");
+    let sources = market::sources(&config, Arc::new(SystemClock));
+    s.fail_next(
+        COIN,
+        Fault::RedirectTo(format!(
+            "{}/api/v3/coins/pop-chest-token?localization=false",
+            elsewhere.base()
+        )),
+    );
+    let mut state = AppState::new(&config);
+    apply(
+        &mut state,
+        source(&sources, SourceName::Coingecko).read().await,
+    );
+    assert!(
+        elsewhere
+            .requests()
+            .iter()
+            .all(|(_, _, key)| key.as_deref() != Some("CG-topsecretkey")),
+        "{:?}",
+        elsewhere.requests()
+    );
+    assert!(elsewhere.requests().is_empty(), "not followed at all");
+    match &state.sources[&SourceName::Coingecko].status {
+        SourceStatus::Failed { error } => assert!(error.contains("301"), "{error}"),
+        other => panic!("{other:?}"),
+    }
+}

@@ -56,6 +56,8 @@ pub enum Fault {
     Padded(u64),
     /// The documented body a byte at a time, this long apart.
     Trickle(Duration),
+    /// A 301 to this URL (another server: where an API key header must not follow).
+    RedirectTo(String),
 }
 
 struct State {
@@ -150,6 +152,9 @@ fn handle(state: &Mutex<State>, request: &Request) -> Response {
         }
         Some(Fault::Html503) => {
             return Response::raw(503, "text/html", b"<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center><hr><center>nginx</center></body></html>".to_vec());
+        }
+        Some(Fault::RedirectTo(url)) => {
+            return Response::raw(301, "text/plain", Vec::new()).with_header("location", &url);
         }
         Some(Fault::Cloudflare) => {
             return Response::raw(403, "text/html", b"<!DOCTYPE html><html lang=\"en-US\"><head><title>Just a moment...</title></head><body>Checking if the site connection is secure. Enable JavaScript and cookies to continue. Cloudflare Ray ID: 8a1b2c3d4e5f</body></html>".to_vec());
