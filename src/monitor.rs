@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use time::OffsetDateTime;
 
-use crate::events::{Event, Seen, diff_since, run_alert_command};
+use crate::events::{AlertRunner, Event, Seen, diff_since};
 use crate::flags::{self, Flags};
 use crate::history::Recording;
 use crate::history::recorder::Recorder;
@@ -47,7 +47,7 @@ pub struct Monitor {
     /// them), not whichever answered first.
     awaiting: BTreeSet<SourceName>,
     started: OffsetDateTime,
-    alert_command: String,
+    alerts: Option<AlertRunner>,
     recorder: Option<Recorder>,
 }
 
@@ -62,7 +62,7 @@ impl Monitor {
             judged_at: None,
             awaiting: BTreeSet::new(),
             started: now,
-            alert_command: String::new(),
+            alerts: None,
             recorder: None,
         }
     }
@@ -77,12 +77,18 @@ impl Monitor {
         store: Option<crate::history::Store>,
         now: OffsetDateTime,
     ) -> Self {
-        let monitor = Self::new(state, now)
-            .awaiting(sources.iter().map(|s| s.name()))
-            .alert_command(&config.alert_command);
+        let monitor = Self::new(state, now).awaiting(sources.iter().map(|s| s.name()));
+        let alerts = AlertRunner::start(&config.alert_command);
         match store {
-            Some(store) => monitor.recording(Recorder::spawn(store, config.history_days)),
-            None => monitor,
+            // The recorder alerts what it records first; flags standing when popwatch last
+            // ran are not raised (nor alerted) again, only what changed meanwhile.
+            Some(store) => {
+                let standing = store.standing_flags().unwrap_or_default();
+                monitor
+                    .standing(&standing)
+                    .recording(Recorder::spawn_alerting(store, config.history_days, alerts))
+            }
+            None => Self { alerts, ..monitor },
         }
     }
 
@@ -92,9 +98,30 @@ impl Monitor {
         self
     }
 
-    /// Runs `command` (through `sh -c`) for each event; empty for none.
-    pub fn alert_command(mut self, command: &str) -> Self {
-        self.alert_command = command.to_owned();
+    /// Starts from the flags the history holds as raised (rule id, subject, severity, detail):
+    /// the first judgement reports only what changed since.
+    pub fn standing(mut self, standing: &[(String, String, String, String)]) -> Self {
+        use crate::flags::{RuleId, Severity, Subject, Warning};
+        self.flags.raised = standing
+            .iter()
+            .filter_map(|(id, subject, severity, detail)| {
+                Some(Warning {
+                    id: RuleId::ALL.into_iter().find(|r| r.as_str() == id)?,
+                    severity: match severity.as_str() {
+                        "critical" => Severity::Critical,
+                        "warning" => Severity::Warning,
+                        _ => Severity::Info,
+                    },
+                    title: String::new(),
+                    detail: detail.clone(),
+                    subject: (!subject.is_empty()).then(|| Subject {
+                        kind: "recorded",
+                        id: subject.clone(),
+                    }),
+                    evidence: Vec::new(),
+                })
+            })
+            .collect();
         self
     }
 
@@ -162,8 +189,9 @@ impl Monitor {
         let previous = std::mem::take(&mut self.flags);
         self.flags = flags::evaluate(&self.state, now, Some(&previous));
         let events = diff_since(&self.seen, &self.state, &previous, &self.flags, now);
-        for event in &events {
-            run_alert_command(&self.alert_command, event);
+        // With a history, the recorder alerts what it records first (see `Recorder`).
+        if let (Some(alerts), None) = (&self.alerts, &self.recorder) {
+            alerts.alert(&events);
         }
         if self.changed {
             self.seen = Seen::of(&self.state);

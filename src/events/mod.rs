@@ -3,7 +3,7 @@
 
 mod alert;
 
-pub use alert::{ALERT_COMMAND_TIMEOUT, run_alert_command};
+pub use alert::{ALERT_COMMAND_TIMEOUT, ALERT_QUEUE, AlertRunner};
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 

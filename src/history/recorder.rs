@@ -25,17 +25,40 @@ pub struct Recorder {
 
 impl Recorder {
     /// Starts the writer thread on `store`.
-    pub fn spawn(mut store: Store, history_days: u64) -> Self {
+    pub fn spawn(store: Store, history_days: u64) -> Self {
+        Self::spawn_alerting(store, history_days, None)
+    }
+
+    /// [`Recorder::spawn`] that also hands each write's new events to `alerts`: only what this
+    /// process recorded first is alerted, so two processes sharing the history never deliver
+    /// one event twice.
+    pub fn spawn_alerting(
+        mut store: Store,
+        history_days: u64,
+        alerts: Option<crate::events::AlertRunner>,
+    ) -> Self {
         let (to_record, received) = mpsc::channel::<ToRecord>();
         let (news_tx, news) = mpsc::channel();
         let thread = std::thread::spawn(move || {
             let mut upkept_at: Option<OffsetDateTime> = None;
             let mut failing: Option<String> = None;
             while let Ok((recording, events, now)) = received.recv() {
-                let outcome = store
-                    .record_values(recording, &events, now)
-                    .err()
-                    .map(|e| e.to_string());
+                let outcome = match store.record_new(recording, &events, now) {
+                    Ok((_, new_events)) => {
+                        if let Some(alerts) = &alerts {
+                            alerts.alert(&new_events);
+                        }
+                        None
+                    }
+                    Err(e) => {
+                        // Unrecorded events are still alerted: losing the history must not
+                        // lose the alert too.
+                        if let Some(alerts) = &alerts {
+                            alerts.alert(&events);
+                        }
+                        Some(e.to_string())
+                    }
+                };
                 if let Some(e) = &outcome {
                     tracing::warn!(error = %e, "history write failed");
                 }

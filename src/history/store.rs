@@ -80,6 +80,36 @@ fn observation(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Observation>>
     }))
 }
 
+/// A flag event as (raised, rule id, subject); `None` for other events.
+fn flag_of(e: &Event) -> Option<(bool, &'static str, &str)> {
+    match &e.change {
+        crate::events::Change::FlagRaised { id, subject, .. } => Some((true, id.as_str(), subject)),
+        crate::events::Change::FlagCleared { id, subject } => Some((false, id.as_str(), subject)),
+        _ => None,
+    }
+}
+
+/// Whether the history last recorded the flag `id` of `subject` as raised (`Some(true)`),
+/// cleared (`Some(false)`), or never. Flag event keys are `flag_<raised|cleared>:<id>:<subject>:<time>`.
+fn latest_flag(conn: &Connection, id: &str, subject: &str) -> rusqlite::Result<Option<bool>> {
+    let escape = |s: &str| {
+        s.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    };
+    let pattern = format!("flag\\_%:{}:{}:%", escape(id), escape(subject));
+    conn.query_row(
+        "SELECT kind FROM events WHERE kind IN ('flag_raised', 'flag_cleared') AND key LIKE ?1 ESCAPE '\\' ORDER BY id DESC LIMIT 1",
+        params![pattern],
+        |r| r.get::<_, String>(0),
+    )
+    .map(|kind| Some(kind == "flag_raised"))
+    .or_else(|e| match e {
+        rusqlite::Error::QueryReturnedNoRows => Ok(None),
+        e => Err(e),
+    })
+}
+
 /// Whether an error says the file is not a readable database: SQLite's own verdict
 /// (`SQLITE_CORRUPT`, `SQLITE_NOTADB`) or a failed `quick_check`.
 fn is_corrupt(e: &rusqlite::Error) -> bool {
@@ -301,6 +331,20 @@ impl Store {
         events: &[Event],
         now: OffsetDateTime,
     ) -> Result<usize, HistoryError> {
+        self.record_new(recording, events, now)
+            .map(|(written, _)| written)
+    }
+
+    /// [`Store::record_values`], returning also the events this call recorded first: a flag
+    /// raised (or cleared) that the history already holds as raised (or cleared), because
+    /// another popwatch sharing the file recorded it, is neither written again nor returned,
+    /// so it is alerted once. Checked and written in one immediate transaction.
+    pub fn record_new(
+        &mut self,
+        recording: Recording,
+        events: &[Event],
+        now: OffsetDateTime,
+    ) -> Result<(usize, Vec<Event>), HistoryError> {
         let ts = now.unix_timestamp();
         let moved: Vec<Sample> = recording
             .values
@@ -311,11 +355,15 @@ impl Store {
                 })
             })
             .collect();
-        let tx = self.conn.transaction().map_err(|e| HistoryError::Sqlite {
-            path: self.path.clone(),
-            source: e,
-        })?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| HistoryError::Sqlite {
+                path: self.path.clone(),
+                source: e,
+            })?;
         let mut written = 0;
+        let mut new_events = Vec::new();
         {
             let mut insert = tx
                 .prepare_cached(
@@ -347,12 +395,24 @@ impl Store {
                     source: e,
                 })?;
             for e in events {
-                written += event
+                if let Some((raised, id, subject)) = flag_of(e)
+                    && latest_flag(&tx, id, subject).map_err(|e| HistoryError::Sqlite {
+                        path: self.path.clone(),
+                        source: e,
+                    })? == Some(raised)
+                {
+                    continue; // already recorded so, by another process
+                }
+                let inserted = event
                     .execute(params![ts, e.kind().as_str(), e.key, e.json()])
                     .map_err(|e| HistoryError::Sqlite {
                         path: self.path.clone(),
                         source: e,
                     })?;
+                written += inserted;
+                if inserted > 0 {
+                    new_events.push(e.clone());
+                }
             }
             if let Some(block) = recording.logs_block {
                 tx.execute(
@@ -369,7 +429,7 @@ impl Store {
         for sample in moved {
             self.last.insert(sample.series, sample.value);
         }
-        Ok(written)
+        Ok((written, new_events))
     }
 
     /// Deletes observations and events more than `days` older than the newest row recorded
@@ -445,6 +505,37 @@ impl Store {
             })
             .map_err(|e| self.err(e))?;
         Ok(rows.flatten().collect())
+    }
+
+    /// The flags the history holds as raised (their last flag event is `flag_raised`), as
+    /// (rule id, subject, severity, detail): what was standing when popwatch last ran.
+    pub fn standing_flags(&self) -> Result<Vec<(String, String, String, String)>, HistoryError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT json FROM events WHERE kind IN ('flag_raised', 'flag_cleared') ORDER BY id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| self.err(e))?;
+        let mut standing: std::collections::BTreeMap<(String, String), Option<(String, String)>> =
+            std::collections::BTreeMap::new();
+        for json in rows.flatten() {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(&json) else {
+                continue;
+            };
+            let text = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
+            let key = (text("id"), text("subject"));
+            let raised = v["kind"] == "flag_raised";
+            standing.insert(key, raised.then(|| (text("severity"), text("detail"))));
+        }
+        Ok(standing
+            .into_iter()
+            .filter_map(|((id, subject), raised)| {
+                raised.map(|(severity, detail)| (id, subject, severity, detail))
+            })
+            .collect())
     }
 
     /// The latest observation of every series.

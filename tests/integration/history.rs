@@ -713,3 +713,70 @@ fn the_history_command_creates_nothing() {
     );
     assert!(!data.path().join(history::store::FILE_NAME).exists());
 }
+
+/// Flags across restarts and processes: a flag standing when popwatch last ran is not raised
+/// (nor alerted) again at start, one that cleared meanwhile is reported cleared, and a flag
+/// event another process sharing the history recorded first is not recorded or alerted twice.
+#[test]
+fn standing_flags_are_not_raised_again_and_two_writers_record_a_flag_once() {
+    use popwatch::monitor::Monitor;
+    let dir = tempfile::TempDir::new().unwrap();
+    let config = Config::default();
+    let mut failing = AppState::new(&config);
+    failing.apply(Update::SourceFailed {
+        source: SourceName::Coingecko,
+        error: "HTTP 503".into(),
+    });
+    let raised = |events: &[popwatch::events::Event], kind: &str| {
+        events
+            .iter()
+            .map(json_of)
+            .filter(|e| {
+                e["kind"] == kind && e["id"] == "source_failing" && e["subject"] == "coingecko"
+            })
+            .count()
+    };
+    // First run: raised, recorded, returned as new.
+    let mut first = Monitor::new(failing.clone(), NOW);
+    let settled = first.judge(NOW);
+    assert_eq!(raised(&settled.events, "flag_raised"), 1);
+    let mut store = Store::open_in(dir.path()).unwrap();
+    let (_, new) = store
+        .record_new(history::Recording::of(&failing), &settled.events, NOW)
+        .unwrap();
+    assert_eq!(raised(&new, "flag_raised"), 1);
+    // A second process judging the same: its flag_raised (another key) is not new.
+    let mut second = Monitor::new(failing.clone(), NOW + time::Duration::seconds(7));
+    let settled = second.judge(NOW + time::Duration::seconds(7));
+    let (_, new) = store
+        .record_new(
+            history::Recording::of(&failing),
+            &settled.events,
+            NOW + time::Duration::seconds(7),
+        )
+        .unwrap();
+    assert_eq!(
+        raised(&new, "flag_raised"),
+        0,
+        "recorded once, alerted once"
+    );
+    // A restart: the standing flag is not raised again.
+    let standing = store.standing_flags().unwrap();
+    assert!(
+        standing
+            .iter()
+            .any(|(id, subject, _, _)| id == "source_failing" && subject == "coingecko")
+    );
+    let mut restarted = Monitor::new(failing.clone(), NOW).standing(&standing);
+    let settled = restarted.judge(NOW + time::Duration::minutes(5));
+    assert_eq!(
+        raised(&settled.events, "flag_raised"),
+        0,
+        "standing, not raised again"
+    );
+    // It cleared while popwatch was not running: reported cleared at start.
+    let healthy = AppState::new(&config);
+    let mut restarted = Monitor::new(healthy, NOW).standing(&standing);
+    let settled = restarted.judge(NOW + time::Duration::minutes(5));
+    assert_eq!(raised(&settled.events, "flag_cleared"), 1);
+}

@@ -5,6 +5,7 @@
 
 mod support;
 
+mod alerts;
 mod anvil_smoke;
 mod chain;
 mod cli;
