@@ -89,6 +89,41 @@ fn flag_of(e: &Event) -> Option<(bool, &'static str, &str)> {
     }
 }
 
+/// A source-state event as (source, the class of its state: `failed:`, `rate-limited`,
+/// `recovered`); `None` for other events.
+fn source_state_of(e: &Event) -> Option<(&'static str, &str)> {
+    match &e.change {
+        crate::events::Change::SourceState { source, state } => {
+            Some((source.as_str(), state_class(state)))
+        }
+        _ => None,
+    }
+}
+
+fn state_class(state: &str) -> &str {
+    state.split_whitespace().next().unwrap_or_default()
+}
+
+/// The class of the last source-state event recorded for `source`. Keys are
+/// `source:<name>:<time>`.
+fn latest_source_state(conn: &Connection, source: &str) -> rusqlite::Result<Option<String>> {
+    let pattern = format!("source:{}:%", source.replace('_', "\\_"));
+    conn.query_row(
+        "SELECT json FROM events WHERE kind = 'source_state' AND key LIKE ?1 ESCAPE '\\' ORDER BY id DESC LIMIT 1",
+        params![pattern],
+        |r| r.get::<_, String>(0),
+    )
+    .map(|json| {
+        serde_json::from_str::<serde_json::Value>(&json)
+            .ok()
+            .and_then(|v| v["state"].as_str().map(|s| state_class(s).to_owned()))
+    })
+    .or_else(|e| match e {
+        rusqlite::Error::QueryReturnedNoRows => Ok(None),
+        e => Err(e),
+    })
+}
+
 /// Whether the history last recorded the flag `id` of `subject` as raised (`Some(true)`),
 /// cleared (`Some(false)`), or never. Flag event keys are `flag_<raised|cleared>:<id>:<subject>:<time>`.
 fn latest_flag(conn: &Connection, id: &str, subject: &str) -> rusqlite::Result<Option<bool>> {
@@ -395,12 +430,20 @@ impl Store {
                     source: e,
                 })?;
             for e in events {
-                if let Some((raised, id, subject)) = flag_of(e)
-                    && latest_flag(&tx, id, subject).map_err(|e| HistoryError::Sqlite {
-                        path: self.path.clone(),
-                        source: e,
-                    })? == Some(raised)
-                {
+                let repeated = match (flag_of(e), source_state_of(e)) {
+                    (Some((raised, id, subject)), _) => {
+                        latest_flag(&tx, id, subject).map(|last| last == Some(raised))
+                    }
+                    (_, Some((source, class))) => {
+                        latest_source_state(&tx, source).map(|last| last.as_deref() == Some(class))
+                    }
+                    _ => Ok(false),
+                }
+                .map_err(|e| HistoryError::Sqlite {
+                    path: self.path.clone(),
+                    source: e,
+                })?;
+                if repeated {
                     continue; // already recorded so, by another process
                 }
                 let inserted = event
