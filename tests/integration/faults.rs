@@ -295,6 +295,14 @@ async fn a_persistent_limit_exceeded_in_http_200_is_retried_then_fails_and_recov
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs anvil: run the README test command"]
 async fn a_short_aggregate3_answer_fails_the_refresh_and_never_shifts_a_balance() {
+    let mut rig = small_chunk_rig().await;
+    rig.fails_once_keeping_the_figures(Behaviour::ShortAggregate, "results for")
+        .await;
+}
+
+/// The small-chunk rig: 4 reads per aggregate3, so a refresh is a batch of many eth_calls
+/// and a shifted answer would show one wallet's balance against another.
+async fn small_chunk_rig() -> Rig {
     let d = Devnet::start(Scenario::default()).await.unwrap();
     let proxy = FaultProxy::start(&d.url).await;
     let mut config: Config = d.config().unwrap();
@@ -309,8 +317,31 @@ async fn a_short_aggregate3_answer_fails_the_refresh_and_never_shifts_a_balance(
     };
     rig.refresh().await;
     rig.assert_ok_and_current().await;
-    rig.fails_once_keeping_the_figures(Behaviour::ShortAggregate, "results for")
+    rig
+}
+
+/// Answers that do not match the questions, through the whole pipeline: an aggregate3 with
+/// more results than reads, a batch answering a call twice or answering an id never asked:
+/// each fails the refresh, keeps every balance against its own wallet, and recovers. A batch
+/// answered in reverse order is fine: answers pair with calls by id, and the figures equal
+/// the chain's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil: run the README test command"]
+async fn long_duplicated_and_stranger_answers_fail_and_reordered_ones_pair_by_id() {
+    let mut rig = small_chunk_rig().await;
+    rig.fails_once_keeping_the_figures(Behaviour::LongAggregate, "results for")
         .await;
+    rig.fails_once_keeping_the_figures(Behaviour::DuplicatedAnswer, "two answers to call")
+        .await;
+    rig.fails_once_keeping_the_figures(Behaviour::StrangerAnswer, "an answer to call 999999")
+        .await;
+    let tx = rig.move_pop(99).await;
+    rig.proxy.set_default(Behaviour::ReversedBatch);
+    rig.refresh().await;
+    rig.assert_ok_and_current().await;
+    rig.proxy.set_default(Behaviour::Pass);
+    rig.refresh().await;
+    assert!(rig.has_transfer(tx));
 }
 
 /// A backend reporting block 2^64 (past u64): that refresh fails with the reason, the last

@@ -25,6 +25,15 @@ pub enum Behaviour {
     /// Forward, but drop the last result of every aggregate3 answer: a node (or a bug in
     /// one) answering fewer results than it was asked.
     ShortAggregate,
+    /// Forward, but append a copy of the last result to every aggregate3 answer: more
+    /// results than reads.
+    LongAggregate,
+    /// Forward, but answer a JSON-RPC batch in reverse order (allowed: ids pair them).
+    ReversedBatch,
+    /// Forward, but answer the first call of a batch twice.
+    DuplicatedAnswer,
+    /// Forward, but add an answer to an id no call had.
+    StrangerAnswer,
     /// Forward, but every aggregate3 answer reports this block number (its first read is
     /// `getBlockNumber`): a lying or broken backend.
     BlockNumber(String),
@@ -316,6 +325,10 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
             | Behaviour::Truncated
             | Behaviour::WrongChain(_)
             | Behaviour::ShortAggregate
+            | Behaviour::LongAggregate
+            | Behaviour::ReversedBatch
+            | Behaviour::DuplicatedAnswer
+            | Behaviour::StrangerAnswer
             | Behaviour::BlockNumber(_)
             | Behaviour::Padded(_)
             | Behaviour::Trickle(_)
@@ -336,6 +349,16 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
                     bytes = limited;
                 }
                 match &behaviour {
+                    Behaviour::LongAggregate => {
+                        bytes = edit_aggregates(&bytes, |results| {
+                            results.push(results[results.len() - 1].clone());
+                        });
+                    }
+                    Behaviour::ReversedBatch
+                    | Behaviour::DuplicatedAnswer
+                    | Behaviour::StrangerAnswer => {
+                        bytes = edit_batch(&bytes, &behaviour);
+                    }
                     Behaviour::GasPrice(price) => {
                         bytes = edit_answers(&request_body, &bytes, "eth_gasPrice", |result| {
                             *result = serde_json::json!(price);
@@ -479,6 +502,22 @@ async fn refuse_overrides(shared: &Shared, request: &[u8]) -> Option<String> {
     } else {
         answers[0].to_string()
     })
+}
+
+/// A batch answer (a JSON array) reordered, with a duplicate, or with a stranger's answer.
+fn edit_batch(answer: &[u8], how: &Behaviour) -> Vec<u8> {
+    let Ok(serde_json::Value::Array(mut items)) = serde_json::from_slice(answer) else {
+        return answer.to_vec();
+    };
+    match how {
+        Behaviour::ReversedBatch => items.reverse(),
+        Behaviour::DuplicatedAnswer if !items.is_empty() => items.push(items[0].clone()),
+        Behaviour::StrangerAnswer => {
+            items.push(serde_json::json!({"jsonrpc": "2.0", "id": 999_999, "result": "0x1"}))
+        }
+        _ => {}
+    }
+    serde_json::to_vec(&items).unwrap_or_else(|_| answer.to_vec())
 }
 
 /// The `result` of every answer to a `method` call in `answer`, changed by `edit`.
