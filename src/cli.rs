@@ -23,6 +23,11 @@ pub struct Cli {
     #[arg(long)]
     pub demo: bool,
 
+    /// Watch this address (repeatable) instead of the config's wallets, editing no file; the
+    /// config's other settings (or the defaults) apply.
+    #[arg(long = "wallet", global = true, value_name = "ADDRESS")]
+    pub wallets: Vec<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -59,6 +64,41 @@ pub enum Command {
     /// Create, check or locate the config file.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Add, remove or list the watched wallets in the config file.
+    #[command(subcommand)]
+    Wallet(WalletCommand),
+    /// Print a shell completion script (e.g. `popwatch completions bash > ~/.local/share/bash-completion/completions/popwatch`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `popwatch man > ~/.local/share/man/man1/popwatch.1`.
+    Man,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WalletCommand {
+    /// Add a wallet to the config (created from the commented example if missing); every
+    /// other line of the file is kept as it was.
+    Add {
+        /// The address, in any case (written checksummed); a mixed-case one must be a valid
+        /// EIP-55 checksum.
+        address: String,
+        /// How the wallet is shown (default: its short address).
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// Remove a wallet from the config, by address or label.
+    Remove {
+        /// The address or the label.
+        which: String,
+    },
+    /// List the watched wallets.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -547,7 +547,10 @@ pub fn to_table(state: &AppState, flags: &Flags, now: OffsetDateTime) -> String 
     );
     let _ = writeln!(out);
     if json.wallets.is_empty() {
-        let _ = writeln!(out, "no wallet is watched (add [[wallets]] to the config)");
+        let _ = writeln!(
+            out,
+            "no wallet is watched (`popwatch wallet add <ADDRESS>` adds one)"
+        );
     } else {
         let width = json
             .wallets

@@ -2,12 +2,13 @@
 //! code 2; everything else that fails is a runtime failure, exit code 1.
 
 pub mod events;
+mod wallet;
 
 use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command, ConfigCommand};
+use crate::cli::{Cli, Command, ConfigCommand, WalletCommand};
 use crate::config::{self, ConfigError, PathOrigin};
 use crate::format::sanitize;
 
@@ -35,15 +36,73 @@ pub type CommandResult = Result<ExitCode, CommandError>;
 
 pub fn run(cli: Cli) -> CommandResult {
     let flag = cli.config.as_deref();
+    if cli.demo && cli.command.is_some() {
+        return Err(CommandError::Usage(
+            "--demo runs the terminal app on simulated data; it does not combine with a command"
+                .to_owned(),
+        ));
+    }
+    let watching = !cli.wallets.is_empty();
+    let wallets = cli
+        .wallets
+        .iter()
+        .map(|w| wallet::address_argument(w))
+        .collect::<Result<Vec<_>, _>>()?;
+    if watching
+        && !matches!(
+            cli.command,
+            None | Some(Command::Snapshot { .. } | Command::Events)
+        )
+    {
+        return Err(CommandError::Usage(
+            "--wallet watches addresses in the terminal app, `snapshot` and `events`; to keep one, use `popwatch wallet add`"
+                .to_owned(),
+        ));
+    }
     match cli.command {
         Some(Command::Config(ConfigCommand::Init { force })) => config_init(flag, force),
         Some(Command::Config(ConfigCommand::Check)) => config_check(flag),
         Some(Command::Config(ConfigCommand::Path)) => config_path(flag),
-        Some(Command::Snapshot { json }) => snapshot(flag, json),
-        Some(Command::Events) => events(flag),
+        Some(Command::Snapshot { json }) => snapshot(flag, &wallets, json),
+        Some(Command::Events) => events(flag, &wallets),
         Some(Command::History { days, csv }) => history(flag, days, csv),
-        None => tui(flag, cli.demo),
+        Some(Command::Wallet(WalletCommand::Add { address, label })) => {
+            wallet::add(flag, &address, label.as_deref())
+        }
+        Some(Command::Wallet(WalletCommand::Remove { which })) => wallet::remove(flag, &which),
+        Some(Command::Wallet(WalletCommand::List { json })) => wallet::list(flag, json),
+        Some(Command::Completions { shell }) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "popwatch", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Man) => {
+            let command = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(command)
+                .render(&mut std::io::stdout())
+                .map_err(|e| CommandError::Runtime(format!("cannot write: {e}")))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        None => tui(flag, &wallets, cli.demo),
     }
+}
+
+/// The config, with `--wallet` addresses (if any) watched instead of its wallets.
+fn load(
+    flag: Option<&Path>,
+    wallets: &[alloy::primitives::Address],
+) -> Result<config::LoadedConfig, CommandError> {
+    let mut loaded = config::load(flag)?;
+    if !wallets.is_empty() {
+        loaded.config.wallets = wallets
+            .iter()
+            .map(|&address| config::WalletConfig {
+                label: wallet::short_label(address),
+                address,
+            })
+            .collect();
+    }
+    Ok(loaded)
 }
 
 fn data_dir() -> Result<std::path::PathBuf, CommandError> {
@@ -56,8 +115,8 @@ fn data_dir() -> Result<std::path::PathBuf, CommandError> {
 }
 
 /// `popwatch events`: the refresh loop without the TUI, one JSON object per event and line.
-fn events(flag: Option<&Path>) -> CommandResult {
-    let loaded = config::load(flag)?;
+fn events(flag: Option<&Path>, wallets: &[alloy::primitives::Address]) -> CommandResult {
+    let loaded = load(flag, wallets)?;
     let _log = crate::logging::init()
         .map_err(|e| eprintln!("logging disabled: {e}"))
         .ok();
@@ -91,14 +150,14 @@ fn history(flag: Option<&Path>, days: u32, csv: bool) -> CommandResult {
     }
 }
 
-fn tui(flag: Option<&Path>, demo: bool) -> CommandResult {
+fn tui(flag: Option<&Path>, wallets: &[alloy::primitives::Address], demo: bool) -> CommandResult {
     let (config, sources): (_, Vec<Box<dyn crate::sources::Source>>) = if demo {
         (
             crate::sources::demo::config(),
             vec![Box::new(crate::sources::demo::DemoSource::new())],
         )
     } else {
-        let loaded = config::load(flag)?;
+        let loaded = load(flag, wallets)?;
         let sources = crate::sources::sources_for(&loaded.config);
         (loaded.config, sources)
     };
@@ -143,6 +202,9 @@ fn config_check(flag: Option<&Path>) -> CommandResult {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    if let Some((var, _)) = config::rpc_urls_from_env() {
+        println!("  the RPC endpoints come from ${var}, which replaces [chain] rpc_urls");
+    }
     println!(
         "  token {} (expected {} / {})",
         config.token.address.to_checksum(None),
@@ -151,7 +213,7 @@ fn config_check(flag: Option<&Path>) -> CommandResult {
     );
     match config.wallets.len() {
         0 => println!(
-            "  no wallet is watched yet: add [[wallets]] tables with a label and an address"
+            "  no wallet is watched yet: `popwatch wallet add <ADDRESS>` adds one (or add [[wallets]] tables by hand)"
         ),
         n => {
             println!("  {n} wallet(s) watched:");
@@ -190,8 +252,12 @@ fn config_init(flag: Option<&Path>, force: bool) -> CommandResult {
     }
 }
 
-fn snapshot(flag: Option<&Path>, json: bool) -> CommandResult {
-    let loaded = config::load(flag)?;
+fn snapshot(
+    flag: Option<&Path>,
+    wallets: &[alloy::primitives::Address],
+    json: bool,
+) -> CommandResult {
+    let loaded = load(flag, wallets)?;
     if !loaded.file_found && loaded.origin == PathOrigin::Default {
         eprintln!(
             "no config at {}: using the defaults (the token alone, no wallets)",

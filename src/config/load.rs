@@ -42,6 +42,8 @@ pub enum ConfigError {
         path: PathBuf,
         problems: Vec<LocatedProblem>,
     },
+    #[error("${var}: {message}")]
+    Env { var: &'static str, message: String },
 }
 
 struct InvalidDisplay<'a> {
@@ -190,7 +192,7 @@ pub fn load_file(path: &Path) -> Result<Config, ConfigError> {
         }
     })?;
     let mut config = parse_str(&source, path)?;
-    apply_env(&mut config);
+    apply_env(&mut config)?;
     Ok(config)
 }
 
@@ -203,7 +205,7 @@ pub fn load(flag: Option<&Path>) -> Result<LoadedConfig, ConfigError> {
         Ok(config) => (config, true),
         Err(ConfigError::Missing { .. }) if origin == PathOrigin::Default => {
             let mut config = Config::default();
-            apply_env(&mut config);
+            apply_env(&mut config)?;
             (config, false)
         }
         Err(e) => return Err(e),
@@ -226,8 +228,39 @@ pub struct LoadedConfig {
     pub file_found: bool,
 }
 
-fn apply_env(config: &mut Config) {
+/// Comma-separated RPC URLs that replace `[chain] rpc_urls`, so a keyed URL never has to sit
+/// in a file.
+pub const RPC_URLS_ENV: &str = "POPWATCH_RPC_URLS";
+/// foundry's variable (`cast` reads it): one RPC URL, used when `POPWATCH_RPC_URLS` is unset.
+pub const ETH_RPC_URL_ENV: &str = "ETH_RPC_URL";
+
+/// The environment variable whose RPC URLs replace the config's, if one is set.
+pub fn rpc_urls_from_env() -> Option<(&'static str, String)> {
+    [RPC_URLS_ENV, ETH_RPC_URL_ENV].into_iter().find_map(|var| {
+        std::env::var(var)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| (var, v))
+    })
+}
+
+fn apply_env(config: &mut Config) -> Result<(), ConfigError> {
     if let Some(key) = std::env::var(API_KEY_ENV).ok().filter(|k| !k.is_empty()) {
         config.market.coingecko_api_key = Secret::new(key);
     }
+    if let Some((var, text)) = rpc_urls_from_env() {
+        config.chain.rpc_urls = text
+            .split(',')
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .enumerate()
+            .map(|(i, u)| {
+                super::RpcUrl::parse(u).map_err(|message| ConfigError::Env {
+                    var,
+                    message: format!("URL {}: {message}", i + 1),
+                })
+            })
+            .collect::<Result<_, _>>()?;
+    }
+    Ok(())
 }

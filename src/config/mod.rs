@@ -8,8 +8,8 @@ mod types;
 mod validate;
 
 pub use load::{
-    API_KEY_ENV, CONFIG_ENV, ConfigError, LoadedConfig, LocatedProblem, PathOrigin, load,
-    load_file, parse_str, resolve_path,
+    API_KEY_ENV, CONFIG_ENV, ConfigError, ETH_RPC_URL_ENV, LoadedConfig, LocatedProblem,
+    PathOrigin, RPC_URLS_ENV, load, load_file, parse_str, resolve_path, rpc_urls_from_env,
 };
 pub use schema::{
     ChainConfig, Config, ContractOverrides, Contracts, DEFAULT_MARKET_MAX_RESPONSE_MIB,

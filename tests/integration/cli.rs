@@ -470,3 +470,183 @@ fn config_history_and_log_are_created_private() {
     }
     assert!(checked >= 2, "the history and the log were written");
 }
+
+/// `wallet add` on a fresh HOME creates the config from the commented example (0600), appends
+/// the wallet checksummed, refuses duplicates, bad checksums and ENS names with exit 2; `list`
+/// shows it; `remove` by label and by address (any case) gives back the example byte for
+/// byte: nothing else in the file is ever touched.
+#[test]
+fn wallet_add_list_remove_keep_every_other_byte() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = TempDir::new().unwrap();
+    let target = home.path().join("config/popwatch/config.toml");
+    let whale = "0x6c467255bb0593d0449382eab6995b7e9664e883"; // lowercase: no checksum to check
+    let checksummed = "0x6C467255bb0593d0449382eaB6995b7E9664E883";
+    let out = popwatch(home.path())
+        .args(["wallet", "add", whale, "--label", "Whale"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(checksummed), "{}", stdout(&out));
+    let text = std::fs::read_to_string(&target).unwrap();
+    let table = format!("[[wallets]]\nlabel = \"Whale\"\naddress = \"{checksummed}\"\n");
+    assert!(text.contains(&table), "{text}");
+    // The table goes before the example's closing comment, followed by a blank line.
+    assert_eq!(
+        text.replacen(&format!("{table}\n"), "", 1),
+        example(),
+        "outside the new table, the example byte for byte"
+    );
+    assert_eq!(
+        std::fs::metadata(&target).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    // The same address again, in another case: refused.
+    let out = popwatch(home.path())
+        .args(["wallet", "add", &whale.to_uppercase().replace("0X", "0x")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("already watched"), "{}", stderr(&out));
+    // A mixed-case typo: the checksum catches it.
+    let typo = "0x6C467255bb0593d0449382eaB6995b7E9664E884";
+    let out = popwatch(home.path())
+        .args(["wallet", "add", typo])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("EIP-55"), "{}", stderr(&out));
+    // A name: said to be unsupported, not taken for a typo.
+    let out = popwatch(home.path())
+        .args(["wallet", "add", "vitalik.eth"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("ENS"), "{}", stderr(&out));
+    // A second one without a label gets its short address.
+    let other = "0x016908473c922b0473a743634e15a83d321c80ab";
+    let out = popwatch(home.path())
+        .args(["wallet", "add", other])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = popwatch(home.path())
+        .args(["wallet", "list", "--json"])
+        .output()
+        .unwrap();
+    let list: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(list[0]["label"], "Whale");
+    assert_eq!(list[0]["address"], checksummed);
+    assert!(list[1]["label"].as_str().unwrap().starts_with("0x0169"));
+    // The config still checks.
+    let out = popwatch(home.path())
+        .args(["config", "check"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Remove by label, then by address in another case.
+    for which in ["Whale", &other.to_uppercase().replace("0X", "0x")] {
+        let out = popwatch(home.path())
+            .args(["wallet", "remove", which])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{which}: {}", stderr(&out));
+    }
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), example());
+    let out = popwatch(home.path())
+        .args(["wallet", "remove", "Whale"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// `--wallet` watches an address without touching any file; `--demo` with a command is a
+/// usage error, not silently ignored; completions and the man page print.
+#[test]
+fn wallet_flag_demo_with_a_command_completions_and_man() {
+    let home = TempDir::new().unwrap();
+    let config = offline_config(home.path());
+    let before = std::fs::read(&config).unwrap();
+    let address = "0x016908473c922b0473A743634E15A83D321c80Ab";
+    let out = popwatch(home.path())
+        .args(["snapshot", "--json", "--wallet", address, "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let wallets = json["wallets"].as_array().unwrap();
+    assert_eq!(wallets.len(), 1);
+    assert_eq!(wallets[0]["address"], address);
+    assert_eq!(std::fs::read(&config).unwrap(), before, "no file edited");
+
+    let out = popwatch(home.path())
+        .args(["--demo", "snapshot"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--demo"), "{}", stderr(&out));
+
+    let out = popwatch(home.path())
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("popwatch") && stdout(&out).contains("complete"));
+    let out = popwatch(home.path()).args(["man"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(
+        stdout(&out).contains(".TH popwatch"),
+        "{}",
+        &stdout(&out)[..200.min(stdout(&out).len())]
+    );
+}
+
+/// `ETH_RPC_URL` (foundry's) and `POPWATCH_RPC_URLS` replace the file's endpoints, so a keyed
+/// URL never has to sit in a file; `config check` says which one won, keys redacted.
+#[test]
+fn rpc_urls_from_the_environment_replace_the_files() {
+    let home = TempDir::new().unwrap();
+    let out = popwatch(home.path())
+        .args(["config", "init"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let out = popwatch(home.path())
+        .args(["config", "check"])
+        .env(
+            "ETH_RPC_URL",
+            "https://mainnet.infura.io/v3/0123456789abcdef0123456789abcdef",
+        )
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let shown = stdout(&out);
+    assert!(
+        shown.contains("1 RPC endpoint(s)") && shown.contains("$ETH_RPC_URL"),
+        "{shown}"
+    );
+    assert!(!shown.contains("0123456789abcdef"), "{shown}");
+    let out = popwatch(home.path())
+        .args(["config", "check"])
+        .env("ETH_RPC_URL", "https://one.example")
+        .env("POPWATCH_RPC_URLS", "https://a.example, https://b.example")
+        .output()
+        .unwrap();
+    let shown = stdout(&out);
+    assert!(
+        shown.contains("2 RPC endpoint(s)") && shown.contains("$POPWATCH_RPC_URLS"),
+        "{shown}"
+    );
+    let out = popwatch(home.path())
+        .args(["config", "check"])
+        .env("POPWATCH_RPC_URLS", "ftp://nope")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("POPWATCH_RPC_URLS"),
+        "{}",
+        stderr(&out)
+    );
+}

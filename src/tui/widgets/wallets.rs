@@ -178,7 +178,7 @@ impl Widget for WalletsTable<'_> {
         let block = Block::new().borders(Borders::ALL).title(title);
         if wallets.is_empty() {
             let text = ratatui::widgets::Paragraph::new(
-                "No wallet is watched yet: add [[wallets]] tables to the config (popwatch config path).",
+                "No wallet is watched yet: `popwatch wallet add <ADDRESS>` adds one (or `popwatch --wallet <ADDRESS>` to just look).",
             )
             .block(block);
             text.render(area, buf);

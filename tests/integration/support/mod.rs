@@ -13,7 +13,9 @@ pub fn popwatch(data: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_popwatch"));
     cmd.env("POPWATCH_DATA_DIR", data)
         .env_remove("POPWATCH_CONFIG")
-        .env_remove(popwatch::config::API_KEY_ENV);
+        .env_remove(popwatch::config::API_KEY_ENV)
+        .env_remove(popwatch::config::RPC_URLS_ENV)
+        .env_remove(popwatch::config::ETH_RPC_URL_ENV);
     cmd
 }
 
