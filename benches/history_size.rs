@@ -29,6 +29,7 @@ fn main() {
                 .map(|i| WalletConfig {
                     label: format!("w{i}"),
                     address: Address::left_padding_from(&(i + 1).to_be_bytes()),
+                    ens: None,
                 })
                 .collect(),
             ..Config::default()

@@ -27,6 +27,7 @@ fn config() -> Config {
             .map(|i| WalletConfig {
                 label: format!("holder {i}"),
                 address: address(i),
+                ens: None,
             })
             .collect(),
         ..Config::default()

@@ -34,6 +34,15 @@ sol! {
         function getEthBalance(address addr) external view returns (uint256 balance);
     }
 
+    interface IEnsRegistry {
+        function resolver(bytes32 node) external view returns (address);
+    }
+
+    interface IEnsResolver {
+        function addr(bytes32 node) external view returns (address);
+        function name(bytes32 node) external view returns (string);
+    }
+
     interface IUniswapV1Factory {
         function createExchange(address token) external returns (address);
         function getExchange(address token) external view returns (address);

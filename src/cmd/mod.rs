@@ -46,7 +46,7 @@ pub fn run(cli: Cli) -> CommandResult {
     let wallets = cli
         .wallets
         .iter()
-        .map(|w| wallet::address_argument(w))
+        .map(|w| wallet::address_argument(flag, w))
         .collect::<Result<Vec<_>, _>>()?;
     if watching
         && !matches!(
@@ -90,15 +90,18 @@ pub fn run(cli: Cli) -> CommandResult {
 /// The config, with `--wallet` addresses (if any) watched instead of its wallets.
 fn load(
     flag: Option<&Path>,
-    wallets: &[alloy::primitives::Address],
+    wallets: &[(alloy::primitives::Address, Option<String>)],
 ) -> Result<config::LoadedConfig, CommandError> {
     let mut loaded = config::load(flag)?;
     if !wallets.is_empty() {
         loaded.config.wallets = wallets
             .iter()
-            .map(|&address| config::WalletConfig {
-                label: wallet::short_label(address),
-                address,
+            .map(|(address, name)| config::WalletConfig {
+                label: name
+                    .clone()
+                    .unwrap_or_else(|| wallet::short_label(*address)),
+                address: *address,
+                ens: name.clone(),
             })
             .collect();
     }
@@ -115,7 +118,10 @@ fn data_dir() -> Result<std::path::PathBuf, CommandError> {
 }
 
 /// `popwatch events`: the refresh loop without the TUI, one JSON object per event and line.
-fn events(flag: Option<&Path>, wallets: &[alloy::primitives::Address]) -> CommandResult {
+fn events(
+    flag: Option<&Path>,
+    wallets: &[(alloy::primitives::Address, Option<String>)],
+) -> CommandResult {
     let loaded = load(flag, wallets)?;
     let _log = crate::logging::init()
         .map_err(|e| eprintln!("logging disabled: {e}"))
@@ -150,7 +156,11 @@ fn history(flag: Option<&Path>, days: u32, csv: bool) -> CommandResult {
     }
 }
 
-fn tui(flag: Option<&Path>, wallets: &[alloy::primitives::Address], demo: bool) -> CommandResult {
+fn tui(
+    flag: Option<&Path>,
+    wallets: &[(alloy::primitives::Address, Option<String>)],
+    demo: bool,
+) -> CommandResult {
     let (config, sources): (_, Vec<Box<dyn crate::sources::Source>>) = if demo {
         (
             crate::sources::demo::config(),
@@ -254,7 +264,7 @@ fn config_init(flag: Option<&Path>, force: bool) -> CommandResult {
 
 fn snapshot(
     flag: Option<&Path>,
-    wallets: &[alloy::primitives::Address],
+    wallets: &[(alloy::primitives::Address, Option<String>)],
     json: bool,
 ) -> CommandResult {
     let loaded = load(flag, wallets)?;

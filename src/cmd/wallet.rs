@@ -20,15 +20,35 @@ pub fn short_label(address: Address) -> String {
 }
 
 /// An address as the user typed it: any case of a valid address, or a mixed-case one with a
-/// valid EIP-55 checksum. ENS names are named as unsupported, not taken for a typo.
-pub fn address_argument(text: &str) -> Result<Address, CommandError> {
-    if !text.starts_with("0x") && text.contains('.') {
-        return Err(CommandError::Usage(format!(
-            "`{}` looks like an ENS name, which this popwatch cannot resolve yet: give the 0x address",
-            sanitize(text)
-        )));
+/// valid EIP-55 checksum; or an ENS name, resolved once through the config's endpoints (with
+/// the name it came from).
+pub fn address_argument(
+    flag: Option<&Path>,
+    text: &str,
+) -> Result<(Address, Option<String>), CommandError> {
+    if crate::ens::looks_like_name(text) {
+        let name = crate::ens::normalize(text).map_err(|e| CommandError::Usage(e.to_string()))?;
+        let config = config::load(flag)?.config;
+        let rpc = crate::sources::chain::rpc::RpcClient::new(
+            &config.chain.rpc_urls,
+            config.chain.chain_id,
+            std::time::Duration::from_secs(config.chain.timeout_secs),
+        );
+        let registry = config.chain.contracts.resolve().ens_registry;
+        let runtime = tokio::runtime::Runtime::new()
+            .map_err(|e| CommandError::Runtime(format!("cannot start the async runtime: {e}")))?;
+        let address = runtime
+            .block_on(crate::ens::resolve(&rpc, registry, &name))
+            .map_err(|e| match e {
+                crate::ens::EnsError::Chain(..) => CommandError::Runtime(e.to_string()),
+                _ => CommandError::Usage(e.to_string()),
+            })?;
+        eprintln!("{name} resolves to {}", address.to_checksum(None));
+        return Ok((address, Some(name)));
     }
-    parse_address(text).map_err(|e| CommandError::Usage(sanitize(&e)))
+    parse_address(text)
+        .map(|a| (a, None))
+        .map_err(|e| CommandError::Usage(sanitize(&e)))
 }
 
 /// The config's text, or the commented example when there is no file yet.
@@ -60,7 +80,7 @@ fn parse_document(text: &str, path: &Path) -> Result<DocumentMut, CommandError> 
 }
 
 pub fn add(flag: Option<&Path>, address: &str, label: Option<&str>) -> CommandResult {
-    let address = address_argument(address)?;
+    let (address, name) = address_argument(flag, address)?;
     let (path, _) = config::resolve_path(flag)?;
     let (text, existed) = config_text(&path)?;
     let current = config::parse_str(&text, &path)?;
@@ -72,7 +92,10 @@ pub fn add(flag: Option<&Path>, address: &str, label: Option<&str>) -> CommandRe
             path.display()
         )));
     }
-    let label = label.map_or_else(|| short_label(address), str::to_owned);
+    let label = label
+        .map(str::to_owned)
+        .or_else(|| name.clone())
+        .unwrap_or_else(|| short_label(address));
     if current.wallets.iter().any(|w| w.label == label) {
         return Err(CommandError::Usage(format!(
             "a wallet is already labelled \"{}\" in {}: pass another --label",
@@ -84,6 +107,9 @@ pub fn add(flag: Option<&Path>, address: &str, label: Option<&str>) -> CommandRe
     let mut table = Table::new();
     table.insert("label", value(label.clone()));
     table.insert("address", value(address.to_checksum(None)));
+    if let Some(name) = &name {
+        table.insert("ens", value(name.clone()));
+    }
     match doc.get_mut("wallets") {
         Some(Item::ArrayOfTables(wallets)) => wallets.push(table),
         Some(_) => {
@@ -120,12 +146,12 @@ pub fn remove(flag: Option<&Path>, which: &str) -> CommandResult {
         ))
     })?;
     let current = config::parse_str(&text, &path)?;
-    let wanted = address_argument(which).ok();
-    let Some(index) = current
-        .wallets
-        .iter()
-        .position(|w| Some(w.address) == wanted || w.label == which)
-    else {
+    // By address, label, or the ENS name it was added as (no lookup: the file says it).
+    let wanted = parse_address(which).ok();
+    let name = crate::ens::normalize(which).ok();
+    let Some(index) = current.wallets.iter().position(|w| {
+        Some(w.address) == wanted || w.label == which || (name.is_some() && w.ens == name)
+    }) else {
         return Err(CommandError::Usage(format!(
             "no wallet \"{}\" in {} (give its address or its label; `popwatch wallet list` shows them)",
             sanitize(which),

@@ -160,6 +160,8 @@ pub struct ContractOverrides {
     pub sushiswap_v2_router: Option<Address>,
     #[serde(deserialize_with = "deserialize_opt_address")]
     pub uniswap_v3_router: Option<Address>,
+    #[serde(deserialize_with = "deserialize_opt_address")]
+    pub ens_registry: Option<Address>,
 }
 
 /// The contract addresses in use: overrides where given, Ethereum mainnet otherwise.
@@ -177,6 +179,8 @@ pub struct Contracts {
     pub uniswap_v2_router: Address,
     pub sushiswap_v2_router: Address,
     pub uniswap_v3_router: Address,
+    /// The ENS registry names are resolved through.
+    pub ens_registry: Address,
 }
 
 impl Contracts {
@@ -194,6 +198,8 @@ impl Contracts {
         uniswap_v2_router: address!("7a250d5630B4cF539739dF2C5dAcb4c659F2488D"),
         sushiswap_v2_router: address!("d9e1cE17f2641f24aE83637ab66a2cca9C378B9F"),
         uniswap_v3_router: address!("E592427A0AEce92De3Edc1108DCCD2ECfa9B0e1E"),
+        // The ENS registry (with fallback), the same address on every network ENS runs on.
+        ens_registry: address!("00000000000C2E074eC69A0dFb2997BA6C7d2e1e"),
     };
 }
 
@@ -212,6 +218,7 @@ impl ContractOverrides {
             uniswap_v2_router: self.uniswap_v2_router.unwrap_or(d.uniswap_v2_router),
             sushiswap_v2_router: self.sushiswap_v2_router.unwrap_or(d.sushiswap_v2_router),
             uniswap_v3_router: self.uniswap_v3_router.unwrap_or(d.uniswap_v3_router),
+            ens_registry: self.ens_registry.unwrap_or(d.ens_registry),
         }
     }
 }
@@ -289,4 +296,8 @@ pub struct WalletConfig {
     pub label: String,
     #[serde(deserialize_with = "deserialize_address")]
     pub address: Address,
+    /// The ENS name the address was resolved from when it was added (kept for people; the
+    /// address is what is watched).
+    #[serde(default)]
+    pub ens: Option<String>,
 }

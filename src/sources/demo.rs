@@ -56,6 +56,7 @@ pub fn config() -> Config {
             .map(|(label, _, _)| WalletConfig {
                 label: (*label).to_owned(),
                 address: demo_address(label),
+                ens: None,
             })
             .collect(),
         ..Config::default()

@@ -577,6 +577,7 @@ mod tests {
         config.wallets.push(crate::config::WalletConfig {
             label: "cold".into(),
             address: Address::repeat_byte(7),
+            ens: None,
         });
         let state = AppState::new(&config);
         assert_eq!(state.wallets.len(), 1);

@@ -353,6 +353,7 @@ mod tests {
             config.wallets.push(WalletConfig {
                 label: (*label).to_owned(),
                 address: Address::repeat_byte(i as u8 + 1),
+                ens: None,
             });
         }
         let mut state = AppState::new(&config);

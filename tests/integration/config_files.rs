@@ -131,6 +131,7 @@ fn mainnet_defaults_are_pinned_to_product_md() {
             uniswap_v2_router: address!("7a250d5630B4cF539739dF2C5dAcb4c659F2488D"),
             sushiswap_v2_router: address!("d9e1cE17f2641f24aE83637ab66a2cca9C378B9F"),
             uniswap_v3_router: address!("E592427A0AEce92De3Edc1108DCCD2ECfa9B0e1E"),
+            ens_registry: address!("00000000000C2E074eC69A0dFb2997BA6C7d2e1e"),
         }
     );
     assert_eq!(

@@ -128,6 +128,7 @@ fn config() -> Config {
         wallets: vec![WalletConfig {
             label: "Whale".into(),
             address: WHALE,
+            ens: None,
         }],
         ..Config::default()
     }

@@ -24,6 +24,7 @@ fn state_with(pool_eth_milli: u64, pop: U256, eth: U256) -> AppState {
         wallets: vec![WalletConfig {
             label: "w".into(),
             address: WALLET,
+            ens: None,
         }],
         ..Config::default()
     };
@@ -728,6 +729,7 @@ fn an_unknown_gas_price_is_never_zero() {
         wallets: vec![WalletConfig {
             label: "w".into(),
             address: WALLET,
+            ens: None,
         }],
         ..Config::default()
     };

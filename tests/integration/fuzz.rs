@@ -330,7 +330,7 @@ proptest! {
             .balances
             .iter()
             .enumerate()
-            .map(|(i, b)| popwatch::config::WalletConfig { label: format!("w{i}"), address: b.address })
+            .map(|(i, b)| popwatch::config::WalletConfig { label: format!("w{i}"), address: b.address, ens: None })
             .collect();
         let exits = popwatch::exit::compute::compute(&reading, decimals);
         let now = reading.observed_at;

@@ -419,6 +419,7 @@ fn a_restart_opens_on_the_last_recorded_figures_marked_with_their_age() {
         wallets: vec![popwatch::config::WalletConfig {
             label: "w".into(),
             address: wallet,
+            ens: None,
         }],
         ..Config::default()
     };

@@ -14,6 +14,7 @@ mod containment;
 mod devnet;
 mod drivers;
 mod durability;
+mod ens;
 mod exits;
 mod faults;
 mod flags;

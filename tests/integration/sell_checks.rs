@@ -155,6 +155,7 @@ async fn a_contract_wallet_under_v1s_stipend_is_told_its_way_out() {
     config.wallets = vec![WalletConfig {
         label: "Safe".into(),
         address: safe,
+        ens: None,
     }];
     let reader = ChainReader::from_config(&config);
     let result = checked(&reader, &SellChecker::new()).await;

@@ -28,6 +28,7 @@ fn wallet(label: &str, byte: u8) -> WalletConfig {
     WalletConfig {
         label: label.to_owned(),
         address: Address::repeat_byte(byte),
+        ens: None,
     }
 }
 
@@ -412,6 +413,7 @@ fn thousands_of_wallets_scroll_to_the_selection_with_totals_in_view() {
         .map(|i| WalletConfig {
             label: format!("holder {i}"),
             address: Address::left_padding_from(&(i + 1).to_be_bytes()),
+            ens: None,
         })
         .collect();
     let config = Config {

@@ -27,6 +27,9 @@ pub enum Artifact {
     SwapRouter,
     DevToken,
     V3LiquidityHelper,
+    EnsRegistry,
+    PublicResolver,
+    ReverseRegistrar,
     Distributor,
     MockV3Aggregator,
 }
@@ -52,6 +55,15 @@ impl Artifact {
             }
             Artifact::DevToken => "contracts/DevToken.json",
             Artifact::V3LiquidityHelper => "contracts/V3LiquidityHelper.json",
+            Artifact::EnsRegistry => {
+                "node_modules/@ensdomains/ens/build/contracts/ENSRegistry.json"
+            }
+            Artifact::PublicResolver => {
+                "node_modules/@ensdomains/resolver/build/contracts/PublicResolver.json"
+            }
+            Artifact::ReverseRegistrar => {
+                "node_modules/@ensdomains/ens/build/contracts/ReverseRegistrar.json"
+            }
             Artifact::Distributor => "contracts/Distributor.json",
             Artifact::MockV3Aggregator => "contracts/MockV3Aggregator.json",
         }

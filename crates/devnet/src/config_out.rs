@@ -45,6 +45,9 @@ impl Devnet {
         ] {
             let _ = writeln!(out, "{key} = \"{}\"", address.to_checksum(None));
         }
+        if let Some(registry) = c.ens_registry {
+            let _ = writeln!(out, "ens_registry = \"{}\"", registry.to_checksum(None));
+        }
         let _ = writeln!(out, "\n[market]");
         let _ = writeln!(out, "coingecko_url = \"{}\"", self.market.coingecko_url());
         let _ = writeln!(

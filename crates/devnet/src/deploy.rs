@@ -237,6 +237,10 @@ pub(super) async fn start(scenario: Scenario) -> Result<Devnet, DevnetError> {
     let pools = create_pools(&client, &scenario, &contracts).await?;
     let wallets = scenario.wallet_plan();
     play_history(&client, &scenario, &contracts, &wallets, now).await?;
+    let mut contracts = contracts;
+    if scenario.ens {
+        contracts.ens_registry = Some(deploy_ens(&client, &wallets).await?);
+    }
 
     let eth_usd = s_eth_usd(&scenario);
     let market = super::market_server::MarketServer::start(super::market_server::MarketFixture {
@@ -395,7 +399,99 @@ async fn deploy_contracts(client: &DevClient, s: &Scenario) -> Result<DevContrac
         uniswap_v1_factory,
         eth_usd_feed,
         distributor,
+        ens_registry: None,
     })
+}
+
+alloy::sol! {
+    interface IEnsRegistrySetup {
+        function setSubnodeOwner(bytes32 node, bytes32 label, address owner) external returns (bytes32);
+        function setResolver(bytes32 node, address resolver) external;
+    }
+    interface IEnsResolverSetup {
+        function setAddr(bytes32 node, address a) external;
+    }
+    interface IReverseRegistrarSetup {
+        function setName(string name) external returns (bytes32);
+    }
+}
+
+/// The real ENS registry and public resolver (npm build artifacts), owned by the deployer, with
+/// `<role>.eth` names: `whale.eth` points to the whale (and the whale's reverse record says
+/// so), `empty.eth` has a resolver but no address. Returns the registry.
+async fn deploy_ens(client: &DevClient, wallets: &[PlannedWallet]) -> Result<Address, DevnetError> {
+    use alloy::primitives::keccak256;
+    let registry = client.deploy(Artifact::EnsRegistry, Vec::new()).await?;
+    let resolver = client
+        .deploy(Artifact::PublicResolver, registry.abi_encode())
+        .await?;
+    let reverse = client
+        .deploy(
+            Artifact::ReverseRegistrar,
+            (registry, resolver).abi_encode_params(),
+        )
+        .await?;
+    let namehash = |name: &str| popwatch::ens::namehash(name);
+    let label = |l: &str| keccak256(l.as_bytes());
+    let sub = |node: B256, l: &str, owner: Address| IEnsRegistrySetup::setSubnodeOwnerCall {
+        node,
+        label: label(l),
+        owner,
+    };
+    client
+        .exec(DEPLOYER, registry, sub(B256::ZERO, "eth", DEPLOYER))
+        .await?;
+    client
+        .exec(DEPLOYER, registry, sub(B256::ZERO, "reverse", DEPLOYER))
+        .await?;
+    client
+        .exec(
+            DEPLOYER,
+            registry,
+            sub(namehash("reverse"), "addr", reverse),
+        )
+        .await?;
+    for (name, wallet) in [
+        (
+            "whale",
+            wallets
+                .iter()
+                .find(|w| w.role == Role::Whale)
+                .map(|w| w.address),
+        ),
+        ("empty", None),
+    ] {
+        client
+            .exec(DEPLOYER, registry, sub(namehash("eth"), name, DEPLOYER))
+            .await?;
+        let node = namehash(&format!("{name}.eth"));
+        client
+            .exec(
+                DEPLOYER,
+                registry,
+                IEnsRegistrySetup::setResolverCall { node, resolver },
+            )
+            .await?;
+        if let Some(address) = wallet {
+            client
+                .exec(
+                    DEPLOYER,
+                    resolver,
+                    IEnsResolverSetup::setAddrCall { node, a: address },
+                )
+                .await?;
+            client
+                .exec(
+                    address,
+                    reverse,
+                    IReverseRegistrarSetup::setNameCall {
+                        name: format!("{name}.eth"),
+                    },
+                )
+                .await?;
+        }
+    }
+    Ok(registry)
 }
 
 fn far_deadline() -> U256 {

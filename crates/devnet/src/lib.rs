@@ -70,6 +70,8 @@ pub struct DevContracts {
     /// Chainlink's MockV3Aggregator, ETH/USD with 8 decimals.
     pub eth_usd_feed: Address,
     pub distributor: Address,
+    /// The ENS registry, when the scenario asks for ENS.
+    pub ens_registry: Option<Address>,
 }
 
 /// The POP/WETH pools of each venue (none where the scenario has none).

@@ -64,6 +64,9 @@ pub struct Scenario {
     /// POP sorts before WETH, so it is token0 of every pool, as on mainnet (POP `0x5d85…`,
     /// WETH `0xC02a…`); by default it sorts after (token1). Tests run both orders.
     pub pop_is_token0: bool,
+    /// Deploy the ENS registry and a public resolver (from npm) and name some wallets: off by
+    /// default, so the other scenarios' blocks and addresses stay as they are.
+    pub ens: bool,
 }
 
 const ETH: u64 = 1_000_000_000_000_000_000;
@@ -95,6 +98,7 @@ impl Scenario {
             start_block: 21_000_000,
             history_days: 60,
             pop_is_token0: false,
+            ens: false,
         };
         match preset {
             Preset::Thin => base,

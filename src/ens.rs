@@ -1,0 +1,155 @@
+//! ENS names, forward: a name is normalized, hashed (EIP-137 namehash), and resolved through
+//! the registry (`resolver(node)`) and its resolver (`addr(node)`), each an `eth_call` at the
+//! head. Only what can be resolved on chain is: a resolver that asks for an offchain lookup
+//! (CCIP-Read, EIP-3668) is reported as unsupported, never guessed.
+//!
+//! Normalization is ENSIP-15's for the names it covers here: ASCII letters (folded to
+//! lowercase), digits, hyphens and underscores, dot-separated labels. A name with anything
+//! else (emoji, other scripts) needs the full ENSIP-15 tables, which this popwatch does not
+//! carry: it is refused with that reason rather than hashed wrongly.
+
+use alloy::primitives::{Address, B256, Bytes, keccak256};
+use alloy::sol_types::SolCall;
+use serde_json::json;
+
+use crate::abi::{IEnsRegistry, IEnsResolver};
+use crate::format::sanitize;
+use crate::sources::chain::rpc::{RpcCall, RpcClient};
+
+/// The selector of EIP-3668's `OffchainLookup` error.
+const OFFCHAIN_LOOKUP: [u8; 4] = [0x55, 0x6f, 0x18, 0x30];
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EnsError {
+    #[error("`{0}` is not a name this popwatch can normalize: {1}")]
+    Unnormalizable(String, &'static str),
+    #[error("{0} has no resolver: the name is not registered (or not set up)")]
+    NoResolver(String),
+    #[error("{0} resolves to no address")]
+    NoAddress(String),
+    #[error("{0} needs an offchain lookup (CCIP-Read), which popwatch does not do")]
+    Offchain(String),
+    #[error("resolving {0}: {1}")]
+    Chain(String, String),
+}
+
+/// Whether `text` is meant as a name rather than an address.
+pub fn looks_like_name(text: &str) -> bool {
+    !text.starts_with("0x") && text.contains('.')
+}
+
+/// The name normalized (ENSIP-15, for the ASCII names this popwatch handles).
+pub fn normalize(name: &str) -> Result<String, EnsError> {
+    let shown = sanitize(name);
+    let lower = name.to_ascii_lowercase();
+    if lower.is_empty() || lower.split('.').any(str::is_empty) {
+        return Err(EnsError::Unnormalizable(shown, "an empty label"));
+    }
+    if !lower.bytes().all(|b| {
+        b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_' || b == b'.'
+    }) {
+        return Err(EnsError::Unnormalizable(
+            shown,
+            "only ASCII letters, digits, '-' and '_' are normalized here (full ENSIP-15 is not supported yet)",
+        ));
+    }
+    Ok(lower)
+}
+
+/// EIP-137's namehash of a normalized name.
+pub fn namehash(name: &str) -> B256 {
+    name.rsplit('.')
+        .filter(|l| !l.is_empty())
+        .fold(B256::ZERO, |node, label| {
+            keccak256([node.as_slice(), keccak256(label.as_bytes()).as_slice()].concat())
+        })
+}
+
+/// One `eth_call` at the head; the error's data when it reverts.
+async fn call(
+    rpc: &RpcClient,
+    to: Address,
+    data: Vec<u8>,
+) -> Result<Result<Bytes, String>, String> {
+    let call = RpcCall::new(
+        "eth_call",
+        json!([{"to": to, "data": Bytes::from(data)}, "latest"]),
+    );
+    let (answers, _) = rpc
+        .call_many(&[call], &Default::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(match answers.into_iter().next() {
+        Some(Ok(value)) => serde_json::from_value::<Bytes>(value).map_err(|e| e.to_string()),
+        Some(Err(e)) => Err(e.message),
+        None => Err("no answer".to_owned()),
+    })
+}
+
+/// The address `name` resolves to, read from the chain through `registry`.
+pub async fn resolve(rpc: &RpcClient, registry: Address, name: &str) -> Result<Address, EnsError> {
+    let name = normalize(name)?;
+    let node = namehash(&name);
+    let chain = |e: String| EnsError::Chain(name.clone(), sanitize(&e));
+    rpc.check_chain_ids().await;
+    let resolver = call(
+        rpc,
+        registry,
+        IEnsRegistry::resolverCall { node }.abi_encode(),
+    )
+    .await
+    .map_err(chain)?
+    .map_err(chain)?;
+    let resolver = IEnsRegistry::resolverCall::abi_decode_returns(&resolver)
+        .map_err(|e| chain(e.to_string()))?;
+    if resolver.is_zero() {
+        return Err(EnsError::NoResolver(name));
+    }
+    let answer = call(rpc, resolver, IEnsResolver::addrCall { node }.abi_encode())
+        .await
+        .map_err(chain)?;
+    let bytes = match answer {
+        Ok(bytes) => bytes,
+        Err(message) if message.contains("0x556f1830") => return Err(EnsError::Offchain(name)),
+        Err(message) => return Err(chain(message)),
+    };
+    if bytes.starts_with(&OFFCHAIN_LOOKUP) {
+        return Err(EnsError::Offchain(name));
+    }
+    let address =
+        IEnsResolver::addrCall::abi_decode_returns(&bytes).map_err(|e| chain(e.to_string()))?;
+    if address.is_zero() {
+        return Err(EnsError::NoAddress(name));
+    }
+    Ok(address)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn namehash_matches_eip_137() {
+        // The EIP's own examples.
+        assert_eq!(namehash(""), B256::ZERO);
+        assert_eq!(
+            namehash("eth").to_string(),
+            "0x93cdeb708b7545dc668eb9280176169d1c33cfd8ed6f04690a0bcc88a93fc4ae"
+        );
+        assert_eq!(
+            namehash("foo.eth").to_string(),
+            "0xde9b09fd7c5f901e23a3f19fecc54828e9c848539801e86591bd9801b019f84f"
+        );
+    }
+
+    #[test]
+    fn names_are_folded_to_lowercase_and_what_cannot_be_normalized_is_refused() {
+        assert_eq!(normalize("Whale.ETH").unwrap(), "whale.eth");
+        assert!(normalize("a..eth").is_err());
+        assert!(matches!(
+            normalize("🐳.eth"),
+            Err(EnsError::Unnormalizable(..))
+        ));
+        assert!(looks_like_name("whale.eth") && !looks_like_name("0xab.cd"));
+    }
+}

@@ -1,0 +1,117 @@
+//! ENS names, forward, against the real ENS registry and public resolver (npm build
+//! artifacts) on the devnet: `wallet add NAME` and `--wallet NAME` resolve once, through the
+//! configured registry; the oracle is `cast` (its own namehash, then the registry and the
+//! resolver called directly).
+
+use crate::support;
+
+use popwatch_devnet::{Devnet, Role, Scenario};
+
+/// The devnet's config without its wallets.
+fn config_without_wallets(d: &Devnet, dir: &std::path::Path) -> std::path::PathBuf {
+    let toml = d.config_toml();
+    let cut = toml.find("\n[[wallets]]").unwrap_or(toml.len());
+    let path = dir.join("ens.toml");
+    std::fs::write(&path, &toml[..cut]).unwrap();
+    path
+}
+
+/// What `cast` says `name` resolves to through `registry` (its namehash, then
+/// `resolver(node)` and `addr(node)`).
+fn cast_resolve(d: &Devnet, registry: &str, name: &str) -> String {
+    let node = support::cast(&["namehash", name]);
+    let resolver = support::cast_value(&[
+        "call",
+        registry,
+        "resolver(bytes32)(address)",
+        &node,
+        "--rpc-url",
+        &d.url,
+    ]);
+    support::cast_value(&[
+        "call",
+        &resolver,
+        "addr(bytes32)(address)",
+        &node,
+        "--rpc-url",
+        &d.url,
+    ])
+}
+
+#[tokio::test]
+#[ignore = "needs anvil: run the README test command"]
+async fn a_name_is_resolved_once_and_kept_beside_its_address() {
+    let d = Devnet::start(Scenario {
+        ens: true,
+        ..Scenario::default()
+    })
+    .await
+    .unwrap();
+    let registry = d.contracts.ens_registry.unwrap().to_checksum(None);
+    let dir = tempfile::TempDir::new().unwrap();
+    let config = config_without_wallets(&d, dir.path());
+    let whale = d.wallet(Role::Whale).address;
+    assert_eq!(
+        cast_resolve(&d, &registry, "whale.eth").to_lowercase(),
+        whale.to_string().to_lowercase(),
+        "the oracle agrees with the scenario"
+    );
+
+    // A name needing normalization (case folded) resolves to the oracle's address.
+    let out = support::popwatch(dir.path())
+        .args(["wallet", "add", "Whale.ETH", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        text.contains(&format!("address = \"{}\"", whale.to_checksum(None)))
+            && text.contains("ens = \"whale.eth\"")
+            && text.contains("label = \"whale.eth\""),
+        "{text}"
+    );
+    // Removed by its name, without a lookup.
+    let out = support::popwatch(dir.path())
+        .args(["wallet", "remove", "whale.eth", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A name with a resolver but no address, and one not registered: exit 2, each said.
+    for (name, says) in [("empty.eth", "no address"), ("nobody.eth", "no resolver")] {
+        let out = support::popwatch(dir.path())
+            .args(["wallet", "add", name, "--config"])
+            .arg(&config)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{name}: {err}");
+    }
+
+    // --wallet NAME watches the resolved address without editing the file.
+    let before = std::fs::read(&config).unwrap();
+    let out = support::popwatch(dir.path())
+        .args(["snapshot", "--json", "--wallet", "whale.eth", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["wallets"][0]["address"], whale.to_checksum(None));
+    assert_eq!(json["wallets"][0]["label"], "whale.eth");
+    assert_eq!(
+        json["wallets"][0]["pop_raw"],
+        d.wallet(Role::Whale).pop_raw.to_string()
+    );
+    assert_eq!(std::fs::read(&config).unwrap(), before);
+}
