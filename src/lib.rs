@@ -10,7 +10,6 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod dirs;
-pub mod ens;
 pub mod events;
 pub mod exit;
 pub mod flags;

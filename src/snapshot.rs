@@ -114,6 +114,8 @@ fn transfer_json(t: &crate::state::transfers::TransferSeen) -> TransferJson {
 pub struct WalletJson {
     pub label: String,
     pub address: String,
+    /// Its ENS reverse name, verified forward; `null` when none (or not looked up yet).
+    pub ens_name: Option<String>,
     pub pop_raw: Option<String>,
     pub eth_wei: Option<String>,
     pub value_usd: Option<f64>,
@@ -434,6 +436,7 @@ pub fn to_json(state: &AppState, flags: &Flags, now: OffsetDateTime) -> Snapshot
             .map(|w| WalletJson {
                 label: sanitize(&w.label),
                 address: w.address.to_checksum(None),
+                ens_name: w.ens_name.as_deref().map(sanitize),
                 pop_raw: w.pop_raw.map(|v| v.to_string()),
                 eth_wei: w.eth_wei.map(|v| v.to_string()),
                 value_usd: state.paper_value(w).map(|(v, _)| v),

@@ -26,8 +26,9 @@ pub fn address_argument(
     flag: Option<&Path>,
     text: &str,
 ) -> Result<(Address, Option<String>), CommandError> {
-    if crate::ens::looks_like_name(text) {
-        let name = crate::ens::normalize(text).map_err(|e| CommandError::Usage(e.to_string()))?;
+    if crate::sources::chain::ens::looks_like_name(text) {
+        let name = crate::sources::chain::ens::normalize(text)
+            .map_err(|e| CommandError::Usage(e.to_string()))?;
         let config = config::load(flag)?.config;
         let rpc = crate::sources::chain::rpc::RpcClient::new(
             &config.chain.rpc_urls,
@@ -38,9 +39,11 @@ pub fn address_argument(
         let runtime = tokio::runtime::Runtime::new()
             .map_err(|e| CommandError::Runtime(format!("cannot start the async runtime: {e}")))?;
         let address = runtime
-            .block_on(crate::ens::resolve(&rpc, registry, &name))
+            .block_on(crate::sources::chain::ens::resolve(&rpc, registry, &name))
             .map_err(|e| match e {
-                crate::ens::EnsError::Chain(..) => CommandError::Runtime(e.to_string()),
+                crate::sources::chain::ens::EnsError::Chain(..) => {
+                    CommandError::Runtime(e.to_string())
+                }
                 _ => CommandError::Usage(e.to_string()),
             })?;
         eprintln!("{name} resolves to {}", address.to_checksum(None));
@@ -148,7 +151,7 @@ pub fn remove(flag: Option<&Path>, which: &str) -> CommandResult {
     let current = config::parse_str(&text, &path)?;
     // By address, label, or the ENS name it was added as (no lookup: the file says it).
     let wanted = parse_address(which).ok();
-    let name = crate::ens::normalize(which).ok();
+    let name = crate::sources::chain::ens::normalize(which).ok();
     let Some(index) = current.wallets.iter().position(|w| {
         Some(w.address) == wanted || w.label == which || (name.is_some() && w.ens == name)
     }) else {

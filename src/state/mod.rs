@@ -111,6 +111,8 @@ pub struct WalletState {
     pub sell_check: Option<exits::SellCheck>,
     /// Its Transfer and Approval history, once the logs are scanned.
     pub history: Option<transfers::WalletHistory>,
+    /// Its ENS reverse name, verified forward (untrusted text: sanitized where shown).
+    pub ens_name: Option<String>,
 }
 
 /// How many price observations a source keeps for the sparkline (7 days at one a minute is
@@ -226,6 +228,7 @@ impl AppState {
                     exit: None,
                     sell_check: None,
                     history: None,
+                    ens_name: None,
                 })
                 .collect(),
             sources: SourceName::ALL
@@ -324,6 +327,14 @@ impl AppState {
                 self.portfolio_history = merged.into_iter().skip(skip).collect();
             }
             Update::LogsFailed { error } => self.logs_error = Some(error),
+            Update::EnsNames(names) => {
+                let index = self.wallet_index();
+                for (address, name) in names {
+                    if let Some(&i) = index.get(&address) {
+                        self.wallets[i].ens_name = name;
+                    }
+                }
+            }
             Update::HistoryWrite { error } => self.history_error = error,
             Update::Logs(reading) => {
                 self.logs_error = None;

@@ -49,6 +49,9 @@ pub enum Update {
     /// The log scan failed this refresh (the balances may still be current); it resumes
     /// where it stopped at the next one.
     LogsFailed { error: String },
+    /// Watched wallets' ENS reverse names, each verified forward (`None`: no name that
+    /// resolves back to the address).
+    EnsNames(Vec<(alloy::primitives::Address, Option<String>)>),
     /// The history store's writes failed (`Some`: why; a full disk, a locked file) or work
     /// again (`None`). The app runs on either way; what it shows is not being recorded.
     HistoryWrite { error: Option<String> },

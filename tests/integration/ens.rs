@@ -115,3 +115,75 @@ async fn a_name_is_resolved_once_and_kept_beside_its_address() {
     );
     assert_eq!(std::fs::read(&config).unwrap(), before);
 }
+
+/// Reverse names, verified forward: the whale's reverse record (whale.eth, which resolves to
+/// it) is shown beside it; the empty wallet's (it claims whale.eth, which does not resolve to
+/// it) is not, as wallets and explorers do. The oracle: `cast lookup-address` through the
+/// devnet's registry is not available (cast reads the mainnet registry address), so the
+/// records are read with `cast call` directly.
+#[tokio::test]
+#[ignore = "needs anvil: run the README test command"]
+async fn reverse_names_are_shown_only_where_they_resolve_back() {
+    let d = Devnet::start(Scenario {
+        ens: true,
+        ..Scenario::default()
+    })
+    .await
+    .unwrap();
+    let registry = d.contracts.ens_registry.unwrap().to_checksum(None);
+    let dir = tempfile::TempDir::new().unwrap();
+    let config = dir.path().join("c.toml");
+    std::fs::write(&config, d.config_toml()).unwrap();
+    // The oracle: the empty wallet's reverse record does claim whale.eth, which resolves to
+    // the whale, not to it.
+    let empty = d.wallet(Role::Empty).address;
+    let reverse_node = support::cast(&[
+        "namehash",
+        &format!("{}.addr.reverse", alloy::primitives::hex::encode(empty)),
+    ]);
+    let resolver = support::cast_value(&[
+        "call",
+        &registry,
+        "resolver(bytes32)(address)",
+        &reverse_node,
+        "--rpc-url",
+        &d.url,
+    ]);
+    let claimed = support::cast(&[
+        "call",
+        &resolver,
+        "name(bytes32)(string)",
+        &reverse_node,
+        "--rpc-url",
+        &d.url,
+    ]);
+    assert!(claimed.contains("whale.eth"), "{claimed}");
+    assert_ne!(
+        cast_resolve(&d, &registry, "whale.eth").to_lowercase(),
+        empty.to_string().to_lowercase()
+    );
+
+    let out = support::popwatch(dir.path())
+        .args(["snapshot", "--json", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let wallet = |address: alloy::primitives::Address| {
+        json["wallets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["address"] == address.to_checksum(None))
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        wallet(d.wallet(Role::Whale).address)["ens_name"],
+        "whale.eth"
+    );
+    assert!(
+        wallet(empty)["ens_name"].is_null(),
+        "the lying record is not shown"
+    );
+}

@@ -418,7 +418,8 @@ alloy::sol! {
 
 /// The real ENS registry and public resolver (npm build artifacts), owned by the deployer, with
 /// `<role>.eth` names: `whale.eth` points to the whale (and the whale's reverse record says
-/// so), `empty.eth` has a resolver but no address. Returns the registry.
+/// so), `empty.eth` has a resolver but no address, and the empty wallet's reverse record
+/// claims `whale.eth` (a lie). Returns the registry.
 async fn deploy_ens(client: &DevClient, wallets: &[PlannedWallet]) -> Result<Address, DevnetError> {
     use alloy::primitives::keccak256;
     let registry = client.deploy(Artifact::EnsRegistry, Vec::new()).await?;
@@ -431,7 +432,7 @@ async fn deploy_ens(client: &DevClient, wallets: &[PlannedWallet]) -> Result<Add
             (registry, resolver).abi_encode_params(),
         )
         .await?;
-    let namehash = |name: &str| popwatch::ens::namehash(name);
+    let namehash = |name: &str| popwatch::sources::chain::ens::namehash(name);
     let label = |l: &str| keccak256(l.as_bytes());
     let sub = |node: B256, l: &str, owner: Address| IEnsRegistrySetup::setSubnodeOwnerCall {
         node,
@@ -490,6 +491,19 @@ async fn deploy_ens(client: &DevClient, wallets: &[PlannedWallet]) -> Result<Add
                 )
                 .await?;
         }
+    }
+    // A reverse record that lies: the empty wallet claims whale.eth, which does not resolve
+    // to it.
+    if let Some(liar) = wallets.iter().find(|w| w.role == Role::Empty) {
+        client
+            .exec(
+                liar.address,
+                reverse,
+                IReverseRegistrarSetup::setNameCall {
+                    name: "whale.eth".to_owned(),
+                },
+            )
+            .await?;
     }
     Ok(registry)
 }

@@ -25,6 +25,37 @@ pub struct ChainSource {
     /// Exit math of earlier refreshes, reused while pools and balances stay put.
     exit_cache: exits::ExitCache,
     sell_checks: SellChecks,
+    names: NameLookups,
+}
+
+/// Reverse names of the watched wallets, looked up once at start and then every
+/// [`NAMES_EVERY`]: names change rarely, and four batched rounds an hour cost next to
+/// nothing, where four per refresh would double the chain's calls.
+#[derive(Default)]
+struct NameLookups {
+    last: Option<std::time::Instant>,
+}
+
+const NAMES_EVERY: Duration = Duration::from_secs(3600);
+
+impl NameLookups {
+    /// The names, when a lookup is due and it succeeds (a failed one is tried again at the
+    /// next due time; the names shown stay as they were).
+    async fn due(&mut self, reader: &super::ChainReader) -> Option<Vec<(Address, Option<String>)>> {
+        let wallets = &reader.settings.wallets;
+        if wallets.is_empty() || self.last.is_some_and(|t| t.elapsed() < NAMES_EVERY) {
+            return None;
+        }
+        self.last = Some(std::time::Instant::now());
+        let registry = reader.settings.contracts.ens_registry;
+        match crate::sources::chain::ens::reverse_names(reader.rpc(), registry, wallets).await {
+            Ok(names) => Some(wallets.iter().copied().zip(names).collect()),
+            Err(e) => {
+                tracing::info!(error = %e, "ENS reverse names not read");
+                None
+            }
+        }
+    }
 }
 
 /// Each wallet's last sell check, the legs it simulated, and the refresh it ran at.
@@ -62,6 +93,7 @@ impl ChainSource {
             expected_decimals: config.token.expected_decimals,
             exit_cache: exits::ExitCache::default(),
             sell_checks: SellChecks::default(),
+            names: NameLookups::default(),
         }
     }
 
@@ -203,6 +235,10 @@ impl Source for ChainSource {
                                 error: e.to_string(),
                             });
                         }
+                    }
+                    // Names on their own cadence, after the balance round.
+                    if let Some(names) = self.names.due(&self.reader).await {
+                        let _ = out.send(Update::EnsNames(names));
                     }
                 }
                 Err(e) => {

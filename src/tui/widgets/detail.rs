@@ -30,6 +30,15 @@ impl Widget for WalletDetail<'_> {
         let mut lines = vec![
             field("address", w.address.to_checksum(None)),
             field(
+                "ENS name",
+                hide(
+                    w.ens_name
+                        .as_deref()
+                        .map(|n| format!("{} (its reverse record, resolving back to it)", safe(n)))
+                        .unwrap_or_else(|| UNKNOWN.into()),
+                ),
+            ),
+            field(
                 "POP",
                 hide(
                     w.pop_raw

@@ -12,9 +12,9 @@ use alloy::primitives::{Address, B256, Bytes, keccak256};
 use alloy::sol_types::SolCall;
 use serde_json::json;
 
+use super::rpc::{RpcCall, RpcClient};
 use crate::abi::{IEnsRegistry, IEnsResolver};
 use crate::format::sanitize;
-use crate::sources::chain::rpc::{RpcCall, RpcClient};
 
 /// The selector of EIP-3668's `OffchainLookup` error.
 const OFFCHAIN_LOOKUP: [u8; 4] = [0x55, 0x6f, 0x18, 0x30];
@@ -122,6 +122,141 @@ pub async fn resolve(rpc: &RpcClient, registry: Address, name: &str) -> Result<A
         return Err(EnsError::NoAddress(name));
     }
     Ok(address)
+}
+
+/// One round of `eth_call`s at the head, each `(to, data)`; per call its returned bytes, or
+/// `None` where it failed or reverted.
+async fn call_round(
+    rpc: &RpcClient,
+    calls: &[(Address, Vec<u8>)],
+) -> Result<Vec<Option<Bytes>>, String> {
+    if calls.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rpc_calls: Vec<RpcCall> = calls
+        .iter()
+        .map(|(to, data)| {
+            RpcCall::new(
+                "eth_call",
+                json!([{"to": to, "data": Bytes::from(data.clone())}, "latest"]),
+            )
+        })
+        .collect();
+    let (answers, _) = rpc
+        .call_many(&rpc_calls, &Default::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(answers
+        .into_iter()
+        .map(|a| a.ok().and_then(|v| serde_json::from_value::<Bytes>(v).ok()))
+        .collect())
+}
+
+/// The reverse name of each address, verified forward: a reverse record is only a claim (any
+/// address can set any name), so a name is kept only where the name resolves back to the
+/// address, as wallets and explorers do. `None` where there is no name, it does not verify,
+/// or it cannot be normalized here. Four rounds of batched calls, whatever the count.
+pub async fn reverse_names(
+    rpc: &RpcClient,
+    registry: Address,
+    addresses: &[Address],
+) -> Result<Vec<Option<String>>, String> {
+    let nodes: Vec<B256> = addresses
+        .iter()
+        .map(|a| {
+            namehash(&format!(
+                "{}.addr.reverse",
+                alloy::primitives::hex::encode(a)
+            ))
+        })
+        .collect();
+    let resolver_of = |bytes: &Option<Bytes>| {
+        bytes
+            .as_ref()
+            .and_then(|b| IEnsRegistry::resolverCall::abi_decode_returns(b).ok())
+            .filter(|r| !r.is_zero())
+    };
+    // 1. The reverse nodes' resolvers.
+    let resolvers = call_round(
+        rpc,
+        &nodes
+            .iter()
+            .map(|&node| (registry, IEnsRegistry::resolverCall { node }.abi_encode()))
+            .collect::<Vec<_>>(),
+    )
+    .await?;
+    // 2. Their names.
+    let asked: Vec<usize> = (0..addresses.len())
+        .filter(|&i| resolver_of(&resolvers[i]).is_some())
+        .collect();
+    let names_raw = call_round(
+        rpc,
+        &asked
+            .iter()
+            .map(|&i| {
+                let resolver = resolver_of(&resolvers[i]).expect("filtered");
+                (
+                    resolver,
+                    IEnsResolver::nameCall { node: nodes[i] }.abi_encode(),
+                )
+            })
+            .collect::<Vec<_>>(),
+    )
+    .await?;
+    let mut claimed: Vec<Option<String>> = vec![None; addresses.len()];
+    for (&i, raw) in asked.iter().zip(&names_raw) {
+        claimed[i] = raw
+            .as_ref()
+            .and_then(|b| IEnsResolver::nameCall::abi_decode_returns(b).ok())
+            .and_then(|name| normalize(&name).ok());
+    }
+    // 3. and 4. Each claimed name forward: its resolver, then its address.
+    let named: Vec<usize> = (0..addresses.len())
+        .filter(|&i| claimed[i].is_some())
+        .collect();
+    let forward_nodes: Vec<B256> = named
+        .iter()
+        .map(|&i| namehash(claimed[i].as_deref().expect("filtered")))
+        .collect();
+    let forward_resolvers = call_round(
+        rpc,
+        &forward_nodes
+            .iter()
+            .map(|&node| (registry, IEnsRegistry::resolverCall { node }.abi_encode()))
+            .collect::<Vec<_>>(),
+    )
+    .await?;
+    let with_resolver: Vec<usize> = (0..named.len())
+        .filter(|&k| resolver_of(&forward_resolvers[k]).is_some())
+        .collect();
+    let forward = call_round(
+        rpc,
+        &with_resolver
+            .iter()
+            .map(|&k| {
+                let resolver = resolver_of(&forward_resolvers[k]).expect("filtered");
+                (
+                    resolver,
+                    IEnsResolver::addrCall {
+                        node: forward_nodes[k],
+                    }
+                    .abi_encode(),
+                )
+            })
+            .collect::<Vec<_>>(),
+    )
+    .await?;
+    let mut verified: Vec<Option<String>> = vec![None; addresses.len()];
+    for (&k, raw) in with_resolver.iter().zip(&forward) {
+        let i = named[k];
+        let resolves_to = raw
+            .as_ref()
+            .and_then(|b| IEnsResolver::addrCall::abi_decode_returns(b).ok());
+        if resolves_to == Some(addresses[i]) {
+            verified[i] = claimed[i].take();
+        }
+    }
+    Ok(verified)
 }
 
 #[cfg(test)]
