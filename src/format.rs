@@ -191,10 +191,23 @@ pub fn age(secs: i64) -> String {
 
 /// A percentage with one decimal, or two under 1%.
 pub fn pct(value: f64) -> String {
-    if value.abs() < 1.0 {
-        format!("{value:.2}%")
+    if !value.is_finite() {
+        return "—".to_owned();
+    }
+    let sign = if value < 0.0 { "-" } else { "" };
+    let v = value.abs();
+    // Never a non-zero shown as 0, nor a value rounded onto 100% that is not 100%: both are
+    // bounds a reader takes literally ("no impact", "everything lost").
+    if v > 0.0 && v < 0.005 {
+        return format!("{sign}<0.01%");
+    }
+    if v < 100.0 && v >= 99.95 {
+        return format!("{sign}99.9%");
+    }
+    if v < 1.0 {
+        format!("{sign}{v:.2}%")
     } else {
-        format!("{value:.1}%")
+        format!("{sign}{v:.1}%")
     }
 }
 
@@ -300,6 +313,19 @@ mod tests {
         assert!(short[0].len() > "0x1111…1111".len());
         let alone = short_addresses(&[a]);
         assert_eq!(alone[0], "0x1111…1111");
+    }
+
+    #[test]
+    fn percentages_never_round_onto_zero_or_a_hundred() {
+        assert_eq!(pct(0.0), "0.00%");
+        assert_eq!(pct(0.001), "<0.01%");
+        assert_eq!(pct(-0.001), "-<0.01%");
+        assert_eq!(pct(99.97), "99.9%");
+        assert_eq!(pct(-99.99), "-99.9%");
+        assert_eq!(pct(100.0), "100.0%");
+        assert_eq!(pct(57.07), "57.1%");
+        assert_eq!(pct(0.33), "0.33%");
+        assert_eq!(pct(f64::NAN), "—");
     }
 
     #[test]

@@ -116,7 +116,12 @@ fn parse_everywhere(value: &Value) {
     let quotes = [
         popwatch::sources::market::coingecko::parse_coin(value, now),
         popwatch::sources::market::coinpaprika::parse_ticker(value, now),
-        popwatch::sources::market::dexscreener::parse_pairs(value, now).0,
+        popwatch::sources::market::dexscreener::parse_pairs(
+            value,
+            "0x5d858bcd53e085920620549214a8b27ce2f04670",
+            now,
+        )
+        .0,
     ];
     for q in quotes {
         for figure in [q.price_usd, q.market_cap_usd, q.volume_24h_usd]

@@ -161,17 +161,48 @@ fn documented_examples_parse_leniently() {
     );
     // DexScreener: a bare array, the legacy wrapper, `pairs: null`, an empty array.
     for empty in [json!([]), json!({"schemaVersion": "1.0.0", "pairs": null})] {
-        let (q, venues) = market::dexscreener::parse_pairs(&empty, OffsetDateTime::UNIX_EPOCH);
+        let (q, venues) = market::dexscreener::parse_pairs(&empty, POP, OffsetDateTime::UNIX_EPOCH);
         assert_eq!((q.price_usd, venues.len()), (None, 0));
     }
-    let legacy =
-        json!({"pairs": [{"dexId": "uniswap", "priceUsd": "1.2e-05", "liquidity": {"usd": 10}}]});
+    let legacy = json!({"pairs": [{"dexId": "uniswap", "priceUsd": "1.2e-05", "liquidity": {"usd": 10}, "baseToken": {"address": POP}}]});
     assert_eq!(
-        market::dexscreener::parse_pairs(&legacy, OffsetDateTime::UNIX_EPOCH)
+        market::dexscreener::parse_pairs(&legacy, POP, OffsetDateTime::UNIX_EPOCH)
             .0
             .price_usd,
         Some(1.2e-05)
     );
+}
+
+const POP: &str = "0x5d858bcd53e085920620549214a8b27ce2f04670";
+
+/// DexScreener pairs with POP on either side: where POP is the quote token its price is
+/// `priceUsd / priceNative` (the base's USD price over the base's price in POP), and the
+/// pair's market cap, FDV and change (the base token's) are not POP's; a pair that does not
+/// hold POP at all is not counted. Before, a POP-as-quote pair gave POP the other token's
+/// price and contract.
+#[test]
+fn dexscreener_reads_pop_on_either_side_of_a_pair() {
+    let weth = "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2";
+    let other = "0x1111111111111111111111111111111111111111";
+    let pairs = json!([
+        // WETH/POP: POP is the quote; 1 WETH = 300,000,000 POP, WETH at $3,000.
+        {"dexId": "uniswap", "pairAddress": "0xaa", "priceUsd": "3000", "priceNative": "300000000",
+         "baseToken": {"address": weth, "symbol": "WETH"}, "quoteToken": {"address": POP.to_uppercase().replace("0X", "0x"), "symbol": "POP"},
+         "liquidity": {"usd": 6000}, "volume": {"h24": 50}, "marketCap": 9e9, "fdv": 9e9, "priceChange": {"h24": 3}},
+        // Another token's pair, deeper: not counted.
+        {"dexId": "uniswap", "pairAddress": "0xbb", "priceUsd": "1.5", "priceNative": "0.0005",
+         "baseToken": {"address": other, "symbol": "OTH"}, "quoteToken": {"address": weth, "symbol": "WETH"},
+         "liquidity": {"usd": 1e6}, "volume": {"h24": 1e5}}
+    ]);
+    let (q, venues) = market::dexscreener::parse_pairs(&pairs, POP, OffsetDateTime::UNIX_EPOCH);
+    assert_eq!(q.price_usd, Some(3000.0 / 300_000_000.0));
+    assert_eq!(q.market_cap_usd, None, "WETH's, not POP's");
+    assert_eq!(q.fdv_usd, None);
+    assert_eq!(q.change_24h_pct, None);
+    assert_eq!(q.volume_24h_usd, Some(50.0));
+    assert_eq!(q.liquidity_usd, Some(6000.0));
+    assert!(q.contract_address.unwrap().eq_ignore_ascii_case(POP));
+    assert_eq!(venues.len(), 1);
 }
 
 /// Reads every source; the clock moves past every lifetime first so nothing is cached.

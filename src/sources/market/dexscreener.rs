@@ -22,25 +22,62 @@ pub fn pairs(value: &Value) -> Vec<Value> {
     }
 }
 
-/// The token's figures: price from its most liquid pair, volume and liquidity summed.
-pub fn parse_pairs(value: &Value, fetched_at: OffsetDateTime) -> (MarketQuote, Vec<MarketVenue>) {
-    let pairs = pairs(value);
+/// Which side of a pair `token` is: `Some(true)` the base, `Some(false)` the quote, `None`
+/// when the pair does not hold it (DexScreener's token-pairs can list pairs of other tokens).
+fn side(pair: &Value, token: &str) -> Option<bool> {
+    let is = |path: &[&str]| text(pair, path).is_some_and(|a| a.eq_ignore_ascii_case(token));
+    if is(&["baseToken", "address"]) {
+        Some(true)
+    } else if is(&["quoteToken", "address"]) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// `token`'s USD price in `pair`: DexScreener's `priceUsd` is the base token's; where the
+/// token is the quote, its price is `priceUsd / priceNative` (the base costs `priceNative`
+/// quote tokens).
+fn price_of(pair: &Value, base: bool) -> Option<f64> {
+    let base_usd = at(pair, &["priceUsd"])?;
+    if base {
+        return Some(base_usd);
+    }
+    let native = at(pair, &["priceNative"]).filter(|n| *n > 0.0)?;
+    Some(base_usd / native).filter(|p| p.is_finite())
+}
+
+/// `token`'s figures: price from its most liquid pair (whichever side it is on), volume and
+/// liquidity summed over the pairs that hold it; the pair-level market cap, FDV and change
+/// only where it is the base (otherwise they are the other token's).
+pub fn parse_pairs(
+    value: &Value,
+    token: &str,
+    fetched_at: OffsetDateTime,
+) -> (MarketQuote, Vec<MarketVenue>) {
+    let pairs: Vec<Value> = pairs(value)
+        .into_iter()
+        .filter(|p| side(p, token).is_some())
+        .collect();
     let deepest = pairs.iter().max_by(|a, b| {
         let la = at(a, &["liquidity", "usd"]).unwrap_or(0.0);
         let lb = at(b, &["liquidity", "usd"]).unwrap_or(0.0);
         la.total_cmp(&lb)
     });
+    let base = deepest.and_then(|p| side(p, token)).unwrap_or(true);
+    let as_base = |path: &[&str]| deepest.filter(|_| base).and_then(|p| at(p, path));
     let sum = |path: &[&str]| -> Option<f64> {
         let values: Vec<f64> = pairs.iter().filter_map(|p| at(p, path)).collect();
         (!values.is_empty()).then(|| values.iter().sum())
     };
+    let token_side = if base { "baseToken" } else { "quoteToken" };
     let quote = MarketQuote {
-        price_usd: deepest.and_then(|p| at(p, &["priceUsd"])),
-        market_cap_usd: positive(deepest.and_then(|p| at(p, &["marketCap"]))),
-        fdv_usd: deepest.and_then(|p| at(p, &["fdv"])),
+        price_usd: deepest.and_then(|p| price_of(p, base)),
+        market_cap_usd: positive(as_base(&["marketCap"])),
+        fdv_usd: as_base(&["fdv"]),
         volume_24h_usd: sum(&["volume", "h24"]),
-        change_24h_pct: deepest.and_then(|p| at(p, &["priceChange", "h24"])),
-        contract_address: deepest.and_then(|p| text(p, &["baseToken", "address"])),
+        change_24h_pct: as_base(&["priceChange", "h24"]),
+        contract_address: deepest.and_then(|p| text(p, &[token_side, "address"])),
         liquidity_usd: sum(&["liquidity", "usd"]),
         fetched_at: Some(fetched_at),
         ..MarketQuote::default()
@@ -77,6 +114,6 @@ impl DexScreener {
                 COIN_LIFETIME,
             )
             .await?;
-        Ok(parse_pairs(&f.value, f.at))
+        Ok(parse_pairs(&f.value, &self.contract, f.at))
     }
 }
