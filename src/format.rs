@@ -201,7 +201,7 @@ pub fn pct(value: f64) -> String {
     if v > 0.0 && v < 0.005 {
         return format!("{sign}<0.01%");
     }
-    if v < 100.0 && v >= 99.95 {
+    if (99.95..100.0).contains(&v) {
         return format!("{sign}99.9%");
     }
     if v < 1.0 {
