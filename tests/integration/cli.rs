@@ -16,6 +16,13 @@ fn popwatch(home: &Path) -> Command {
     cmd
 }
 
+/// `popwatch args` exits 2 (a usage or configuration error) saying `says`.
+fn refused(home: &Path, args: &[&str], says: &str) {
+    let out = popwatch(home).args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{args:?}");
+    assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+}
+
 fn stdout(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -502,27 +509,16 @@ fn wallet_add_list_remove_keep_every_other_byte() {
         0o600
     );
     // The same address again, in another case: refused.
-    let out = popwatch(home.path())
-        .args(["wallet", "add", &whale.to_uppercase().replace("0X", "0x")])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("already watched"), "{}", stderr(&out));
+    refused(
+        home.path(),
+        &["wallet", "add", &whale.to_uppercase().replace("0X", "0x")],
+        "already watched",
+    );
     // A mixed-case typo: the checksum catches it.
     let typo = "0x6C467255bb0593d0449382eaB6995b7E9664E884";
-    let out = popwatch(home.path())
-        .args(["wallet", "add", typo])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("EIP-55"), "{}", stderr(&out));
+    refused(home.path(), &["wallet", "add", typo], "EIP-55");
     // A name this popwatch cannot normalize: refused before any lookup, with the reason.
-    let out = popwatch(home.path())
-        .args(["wallet", "add", "🐳.eth"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("ENSIP-15"), "{}", stderr(&out));
+    refused(home.path(), &["wallet", "add", "🐳.eth"], "ENSIP-15");
     // A second one without a label gets its short address.
     let other = "0x016908473c922b0473a743634e15a83d321c80ab";
     let out = popwatch(home.path())
@@ -554,11 +550,7 @@ fn wallet_add_list_remove_keep_every_other_byte() {
         assert!(out.status.success(), "{which}: {}", stderr(&out));
     }
     assert_eq!(std::fs::read_to_string(&target).unwrap(), example());
-    let out = popwatch(home.path())
-        .args(["wallet", "remove", "Whale"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    refused(home.path(), &["wallet", "remove", "Whale"], "no wallet");
 }
 
 /// `--wallet` watches an address without touching any file; `--demo` with a command is a
@@ -580,12 +572,7 @@ fn wallet_flag_demo_with_a_command_completions_and_man() {
     assert_eq!(wallets[0]["address"], address);
     assert_eq!(std::fs::read(&config).unwrap(), before, "no file edited");
 
-    let out = popwatch(home.path())
-        .args(["--demo", "snapshot"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("--demo"), "{}", stderr(&out));
+    refused(home.path(), &["--demo", "snapshot"], "--demo");
 
     let out = popwatch(home.path())
         .args(["completions", "bash"])

@@ -41,30 +41,36 @@ impl Source for PanicsOnce {
     }
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_panicking_refresh_is_a_failed_refresh_and_the_source_goes_on() {
-    let refreshes = Arc::new(AtomicUsize::new(0));
-    let sources: Vec<Box<dyn Source>> = vec![Box::new(PanicsOnce {
-        refreshes: refreshes.clone(),
-    })];
+/// `popwatch events`' loop over `sources` for `secs` of (paused) time: the `source_state`
+/// events it printed.
+async fn source_states(sources: Vec<Box<dyn Source>>, secs: u64) -> Vec<serde_json::Value> {
     let dir = tempfile::TempDir::new().unwrap();
     let mut printed = Vec::new();
     popwatch::cmd::events::events_loop(
         &Config::default(),
         dir.path(),
         sources,
-        tokio::time::sleep(Duration::from_secs(35)),
+        tokio::time::sleep(Duration::from_secs(secs)),
         &mut printed,
     )
     .await;
-    // Refreshed at 0, 10 (the panic), 20 and 30 s: it went on.
-    assert_eq!(refreshes.load(Ordering::SeqCst), 4);
-    let states: Vec<serde_json::Value> = String::from_utf8(printed)
+    String::from_utf8(printed)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
         .filter(|e| e["kind"] == "source_state")
-        .collect();
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panicking_refresh_is_a_failed_refresh_and_the_source_goes_on() {
+    let refreshes = Arc::new(AtomicUsize::new(0));
+    let sources: Vec<Box<dyn Source>> = vec![Box::new(PanicsOnce {
+        refreshes: refreshes.clone(),
+    })];
+    let states = source_states(sources, 35).await;
+    // Refreshed at 0, 10 (the panic), 20 and 30 s: it went on.
+    assert_eq!(refreshes.load(Ordering::SeqCst), 4);
     assert_eq!(states.len(), 2, "{states:?}");
     let failed = states[0]["state"].as_str().unwrap();
     assert!(
@@ -130,16 +136,7 @@ async fn a_source_task_that_dies_is_shown_stopped_and_the_others_go_on() {
             refreshes: healthy.clone(),
         }),
     ];
-    let dir = tempfile::TempDir::new().unwrap();
-    let mut printed = Vec::new();
-    popwatch::cmd::events::events_loop(
-        &Config::default(),
-        dir.path(),
-        sources,
-        tokio::time::sleep(Duration::from_secs(45)),
-        &mut printed,
-    )
-    .await;
+    let states = source_states(sources, 45).await;
     assert_eq!(
         dying.load(Ordering::SeqCst),
         2,
@@ -149,11 +146,9 @@ async fn a_source_task_that_dies_is_shown_stopped_and_the_others_go_on() {
         healthy.load(Ordering::SeqCst) >= 4,
         "the other source went on"
     );
-    let stopped: Vec<serde_json::Value> = String::from_utf8(printed)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .filter(|e| e["kind"] == "source_state" && e["source"] == "coinpaprika")
+    let stopped: Vec<&serde_json::Value> = states
+        .iter()
+        .filter(|e| e["source"] == "coinpaprika")
         .collect();
     assert_eq!(stopped.len(), 1, "{stopped:?}");
     let state = stopped[0]["state"].as_str().unwrap();

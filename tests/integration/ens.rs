@@ -16,6 +16,16 @@ fn config_without_wallets(d: &Devnet, dir: &std::path::Path) -> std::path::PathB
     path
 }
 
+/// `popwatch args --config config`, its data in `dir`.
+fn run(dir: &std::path::Path, args: &[&str], config: &std::path::Path) -> std::process::Output {
+    support::popwatch(dir)
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .output()
+        .unwrap()
+}
+
 /// What `cast` says `name` resolves to through `registry` (its namehash, then
 /// `resolver(node)` and `addr(node)`).
 fn cast_resolve(d: &Devnet, registry: &str, name: &str) -> String {
@@ -58,11 +68,7 @@ async fn a_name_is_resolved_once_and_kept_beside_its_address() {
     );
 
     // A name needing normalization (case folded) resolves to the oracle's address.
-    let out = support::popwatch(dir.path())
-        .args(["wallet", "add", "Whale.ETH", "--config"])
-        .arg(&config)
-        .output()
-        .unwrap();
+    let out = run(dir.path(), &["wallet", "add", "Whale.ETH"], &config);
     assert!(
         out.status.success(),
         "{}",
@@ -76,11 +82,7 @@ async fn a_name_is_resolved_once_and_kept_beside_its_address() {
         "{text}"
     );
     // Removed by its name, without a lookup.
-    let out = support::popwatch(dir.path())
-        .args(["wallet", "remove", "whale.eth", "--config"])
-        .arg(&config)
-        .output()
-        .unwrap();
+    let out = run(dir.path(), &["wallet", "remove", "whale.eth"], &config);
     assert!(
         out.status.success(),
         "{}",
@@ -89,11 +91,7 @@ async fn a_name_is_resolved_once_and_kept_beside_its_address() {
 
     // A name with a resolver but no address, and one not registered: exit 2, each said.
     for (name, says) in [("empty.eth", "no address"), ("nobody.eth", "no resolver")] {
-        let out = support::popwatch(dir.path())
-            .args(["wallet", "add", name, "--config"])
-            .arg(&config)
-            .output()
-            .unwrap();
+        let out = run(dir.path(), &["wallet", "add", name], &config);
         assert_eq!(out.status.code(), Some(2), "{name}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(says), "{name}: {err}");
@@ -101,11 +99,11 @@ async fn a_name_is_resolved_once_and_kept_beside_its_address() {
 
     // --wallet NAME watches the resolved address without editing the file.
     let before = std::fs::read(&config).unwrap();
-    let out = support::popwatch(dir.path())
-        .args(["snapshot", "--json", "--wallet", "whale.eth", "--config"])
-        .arg(&config)
-        .output()
-        .unwrap();
+    let out = run(
+        dir.path(),
+        &["snapshot", "--json", "--wallet", "whale.eth"],
+        &config,
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["wallets"][0]["address"], whale.to_checksum(None));
     assert_eq!(json["wallets"][0]["label"], "whale.eth");
@@ -163,11 +161,7 @@ async fn reverse_names_are_shown_only_where_they_resolve_back() {
         empty.to_string().to_lowercase()
     );
 
-    let out = support::popwatch(dir.path())
-        .args(["snapshot", "--json", "--config"])
-        .arg(&config)
-        .output()
-        .unwrap();
+    let out = run(dir.path(), &["snapshot", "--json"], &config);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let wallet = |address: alloy::primitives::Address| {
         json["wallets"]

@@ -20,6 +20,16 @@ const WALLET: Address = Address::repeat_byte(0x11);
 /// A chain read: POP's expected facts, one V2 pool with `pool_eth` ETH against 300M POP per
 /// ETH, the wallet holding `pop` and `eth`.
 fn state_with(pool_eth_milli: u64, pop: U256, eth: U256) -> AppState {
+    state_with_gas(
+        pool_eth_milli,
+        pop,
+        eth,
+        Some(U256::from(10_000_000_000u64)),
+    )
+}
+
+/// [`state_with`] at `gas_price` (`None`: the node's answer was unknown).
+fn state_with_gas(pool_eth_milli: u64, pop: U256, eth: U256, gas_price: Option<U256>) -> AppState {
     let config = Config {
         wallets: vec![WalletConfig {
             label: "w".into(),
@@ -35,7 +45,7 @@ fn state_with(pool_eth_milli: u64, pop: U256, eth: U256) -> AppState {
         .endpoint("test")
         .wallet(WALLET, pop, eth)
         .eth_usd(Ok(eth_usd(3_000, NOW - Duration::minutes(7))))
-        .gas_price(Some(U256::from(10_000_000_000u64)));
+        .gas_price(gas_price);
     if !pool_eth.is_zero() {
         reading = reading.v2_pool(
             Address::repeat_byte(0x99),
@@ -725,26 +735,7 @@ fn the_wallet_detail_marks_exactly_the_transfers_the_rule_accuses() {
 /// `exit_below_gas` and `no_gas` are not evaluated, and say why; the rest still are.
 #[test]
 fn an_unknown_gas_price_is_never_zero() {
-    let config = Config {
-        wallets: vec![WalletConfig {
-            label: "w".into(),
-            address: WALLET,
-            ens: None,
-        }],
-        ..Config::default()
-    };
-    let mut state = AppState::new(&config);
-    let reading = ReadingBuilder::new(NOW)
-        .block(100, NOW)
-        .endpoint("test")
-        .wallet(WALLET, e18(1) / U256::from(2), U256::ZERO)
-        .eth_usd(Ok(eth_usd(3_000, NOW)))
-        .gas_price(None)
-        .v2_pool(Address::repeat_byte(0x99), e18(300_000_000), e18(1))
-        .build();
-    let exits = exits::compute(&reading, 18);
-    state.apply(Update::ChainRead(Box::new(reading)));
-    state.apply(Update::Exits(Box::new(exits)));
+    let state = state_with_gas(1_000, e18(1) / U256::from(2), U256::ZERO, None);
     let exit = state.wallets[0].exit.clone().unwrap();
     assert!(!exit.eth_out_wei.is_zero());
     assert_eq!(exit.gas_cost_wei, None);
