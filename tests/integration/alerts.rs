@@ -99,7 +99,7 @@ fn a_burst_runs_one_command_at_a_time_and_drops_what_the_queue_cannot_hold() {
     }
     assert!(seen_running, "the command was seen running");
     // Let the queue drain: what was queued ran, the rest was dropped.
-    std::thread::sleep(Duration::from_millis(2500));
+    std::thread::sleep(Duration::from_millis(4500));
     let runs = std::fs::read_to_string(&log)
         .unwrap_or_default()
         .lines()
