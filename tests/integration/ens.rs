@@ -90,7 +90,12 @@ async fn a_name_is_resolved_once_and_kept_beside_its_address() {
     );
 
     // A name with a resolver but no address, and one not registered: exit 2, each said.
-    for (name, says) in [("empty.eth", "no address"), ("nobody.eth", "no resolver")] {
+    // And a resolver that asks for an offchain lookup (CCIP-Read): said unsupported.
+    for (name, says) in [
+        ("empty.eth", "no address"),
+        ("nobody.eth", "no resolver"),
+        ("offchain.eth", "offchain lookup"),
+    ] {
         let out = run(dir.path(), &["wallet", "add", name], &config);
         assert_eq!(out.status.code(), Some(2), "{name}");
         let err = String::from_utf8_lossy(&out.stderr);

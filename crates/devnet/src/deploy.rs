@@ -418,8 +418,9 @@ alloy::sol! {
 
 /// The real ENS registry and public resolver (npm build artifacts), owned by the deployer, with
 /// `<role>.eth` names: `whale.eth` points to the whale (and the whale's reverse record says
-/// so), `empty.eth` has a resolver but no address, and the empty wallet's reverse record
-/// claims `whale.eth` (a lie). Returns the registry.
+/// so), `empty.eth` has a resolver but no address, `offchain.eth` a resolver that asks for
+/// an offchain lookup, and the empty wallet's reverse record claims `whale.eth` (a lie).
+/// Returns the registry.
 async fn deploy_ens(client: &DevClient, wallets: &[PlannedWallet]) -> Result<Address, DevnetError> {
     use alloy::primitives::keccak256;
     let registry = client.deploy(Artifact::EnsRegistry, Vec::new()).await?;
@@ -492,6 +493,36 @@ async fn deploy_ens(client: &DevClient, wallets: &[PlannedWallet]) -> Result<Add
                 .await?;
         }
     }
+    // offchain.eth: a resolver that answers every call with EIP-3668's OffchainLookup (its
+    // code only reverts with that selector), as a CCIP-Read resolver does.
+    let offchain = Address::repeat_byte(0x3c);
+    client
+        .set_code(
+            offchain,
+            // PUSH4 0x556f1830, PUSH1 224, SHL, PUSH1 0, MSTORE, PUSH1 4, PUSH1 0, REVERT
+            Bytes::from_static(&[
+                0x63, 0x55, 0x6f, 0x18, 0x30, 0x60, 0xe0, 0x1b, 0x60, 0x00, 0x52, 0x60, 0x04, 0x60,
+                0x00, 0xfd,
+            ]),
+        )
+        .await?;
+    client
+        .exec(
+            DEPLOYER,
+            registry,
+            sub(namehash("eth"), "offchain", DEPLOYER),
+        )
+        .await?;
+    client
+        .exec(
+            DEPLOYER,
+            registry,
+            IEnsRegistrySetup::setResolverCall {
+                node: namehash("offchain.eth"),
+                resolver: offchain,
+            },
+        )
+        .await?;
     // A reverse record that lies: the empty wallet claims whale.eth, which does not resolve
     // to it.
     if let Some(liar) = wallets.iter().find(|w| w.role == Role::Empty) {

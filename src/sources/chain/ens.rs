@@ -1,7 +1,8 @@
 //! ENS names, forward: a name is normalized, hashed (EIP-137 namehash), and resolved through
 //! the registry (`resolver(node)`) and its resolver (`addr(node)`), each an `eth_call` at the
 //! head. Only what can be resolved on chain is: a resolver that asks for an offchain lookup
-//! (CCIP-Read, EIP-3668) is reported as unsupported, never guessed.
+//! (it reverts with EIP-3668's `OffchainLookup`, told by the revert data) is reported as
+//! unsupported, never guessed.
 //!
 //! Normalization is ENSIP-15's for the names it covers here: ASCII letters (folded to
 //! lowercase), digits, hyphens and underscores, dot-separated labels. A name with anything
@@ -65,12 +66,12 @@ pub fn namehash(name: &str) -> B256 {
         })
 }
 
-/// One `eth_call` at the head; the error's data when it reverts.
+/// One `eth_call` at the head: its bytes, or when it reverts the revert's message and data.
 async fn call(
     rpc: &RpcClient,
     to: Address,
     data: Vec<u8>,
-) -> Result<Result<Bytes, String>, String> {
+) -> Result<Result<Bytes, (String, Option<String>)>, String> {
     let call = RpcCall::new(
         "eth_call",
         json!([{"to": to, "data": Bytes::from(data)}, "latest"]),
@@ -80,9 +81,11 @@ async fn call(
         .await
         .map_err(|e| e.to_string())?;
     Ok(match answers.into_iter().next() {
-        Some(Ok(value)) => serde_json::from_value::<Bytes>(value).map_err(|e| e.to_string()),
-        Some(Err(e)) => Err(e.message),
-        None => Err("no answer".to_owned()),
+        Some(Ok(value)) => {
+            serde_json::from_value::<Bytes>(value).map_err(|e| (e.to_string(), None))
+        }
+        Some(Err(e)) => Err((e.message, e.data)),
+        None => Err(("no answer".to_owned(), None)),
     })
 }
 
@@ -99,7 +102,7 @@ pub async fn resolve(rpc: &RpcClient, registry: Address, name: &str) -> Result<A
     )
     .await
     .map_err(chain)?
-    .map_err(chain)?;
+    .map_err(|(message, _)| chain(message))?;
     let resolver = IEnsRegistry::resolverCall::abi_decode_returns(&resolver)
         .map_err(|e| chain(e.to_string()))?;
     if resolver.is_zero() {
@@ -110,8 +113,11 @@ pub async fn resolve(rpc: &RpcClient, registry: Address, name: &str) -> Result<A
         .map_err(chain)?;
     let bytes = match answer {
         Ok(bytes) => bytes,
-        Err(message) if message.contains("0x556f1830") => return Err(EnsError::Offchain(name)),
-        Err(message) => return Err(chain(message)),
+        // EIP-3668: the resolver asks the caller to fetch the answer offchain.
+        Err((_, Some(data))) if data.to_ascii_lowercase().starts_with("0x556f1830") => {
+            return Err(EnsError::Offchain(name));
+        }
+        Err((message, _)) => return Err(chain(message)),
     };
     if bytes.starts_with(&OFFCHAIN_LOOKUP) {
         return Err(EnsError::Offchain(name));

@@ -55,6 +55,9 @@ impl RpcCall {
 pub struct CallError {
     pub code: i64,
     pub message: String,
+    /// A revert's return data, as hex (`0x…`), where the node gives it: custom errors such as
+    /// EIP-3668's `OffchainLookup` are told by it. Kept to its first 4 KiB.
+    pub data: Option<String>,
 }
 
 pub type CallResult = Result<Value, CallError>;
@@ -581,6 +584,12 @@ pub fn parse_responses(value: Value, n: usize) -> Result<Vec<CallResult>, String
             Err(CallError {
                 code: error["code"].as_i64().unwrap_or(0),
                 message: crate::format::sanitize(error["message"].as_str().unwrap_or("")),
+                data: error["data"]
+                    .as_str()
+                    .filter(|d| {
+                        d.starts_with("0x") && d[2..].bytes().all(|b| b.is_ascii_hexdigit())
+                    })
+                    .map(|d| d.chars().take(2 + 8192).collect()),
             })
         } else if let Some(result) = item.get_mut("result") {
             // Moved out, not copied: an aggregate3 answer is hundreds of KB of hex.
