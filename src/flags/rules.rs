@@ -74,6 +74,18 @@ impl Ctx<'_> {
         value < limit
     }
 
+    /// [`Ctx::below`] on wei, in integers: once raised, clears only at `min` plus the margin
+    /// (a twentieth of it for the 5% of [`HYSTERESIS`]).
+    fn below_wei(&self, id: RuleId, subject: Option<&str>, value: U256, min: U256) -> bool {
+        let limit = if self.previous.was_raised(id, subject) {
+            let parts = U256::from((1.0 / HYSTERESIS).round() as u64);
+            min.saturating_add(min / parts)
+        } else {
+            min
+        };
+        value < limit
+    }
+
     /// `value > max`, with hysteresis: once raised, clears only at `max × (1 − margin)`.
     fn above(&self, id: RuleId, subject: Option<&str>, value: f64, max: f64) -> bool {
         let limit = if self.previous.was_raised(id, subject) {
@@ -275,8 +287,9 @@ fn wallet_exits(c: &mut Ctx) {
         };
         // Hysteresis on the gross against the gas: once raised, cleared only when the sale
         // fetches the gas and 5% more, so a gas price moving at break-even does not flip it.
-        let (gross, gas) = (f64::from(exit.eth_out_wei), f64::from(gas_cost));
-        if gas > 0.0 && c.below(RuleId::ExitBelowGas, Some(&sid), gross, gas) {
+        if !gas_cost.is_zero()
+            && c.below_wei(RuleId::ExitBelowGas, Some(&sid), exit.eth_out_wei, gas_cost)
+        {
             c.raise(
                 RuleId::ExitBelowGas,
                 Severity::Critical,
@@ -304,12 +317,7 @@ fn wallet_exits(c: &mut Ctx) {
         let upfront = figures::upfront_gas_wei(exit, gas_price);
         if let Some(eth) = w.eth_wei
             && w.pop_raw.is_some_and(|p| !p.is_zero())
-            && c.below(
-                RuleId::NoGas,
-                Some(&sid),
-                f64::from(eth),
-                f64::from(upfront),
-            )
+            && c.below_wei(RuleId::NoGas, Some(&sid), eth, upfront)
         {
             c.raise(
                 RuleId::NoGas,
