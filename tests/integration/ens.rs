@@ -26,26 +26,23 @@ fn run(dir: &std::path::Path, args: &[&str], config: &std::path::Path) -> std::p
         .unwrap()
 }
 
-/// What `cast` says `name` resolves to through `registry` (its namehash, then
-/// `resolver(node)` and `addr(node)`).
-fn cast_resolve(d: &Devnet, registry: &str, name: &str) -> String {
+/// `cast call <to> <signature> <node>` on the devnet: what the contract answers, as cast
+/// prints it.
+fn cast_call(d: &Devnet, to: &str, signature: &str, node: &str) -> String {
+    support::cast(&["call", to, signature, node, "--rpc-url", &d.url])
+}
+
+/// What `cast` says the record `signature` of `name` is through `registry`: cast's own
+/// namehash, then `resolver(node)`, then the record from that resolver.
+fn cast_record(d: &Devnet, registry: &str, name: &str, signature: &str) -> String {
     let node = support::cast(&["namehash", name]);
-    let resolver = support::cast_value(&[
-        "call",
-        registry,
-        "resolver(bytes32)(address)",
-        &node,
-        "--rpc-url",
-        &d.url,
-    ]);
-    support::cast_value(&[
-        "call",
-        &resolver,
-        "addr(bytes32)(address)",
-        &node,
-        "--rpc-url",
-        &d.url,
-    ])
+    let resolver = cast_call(d, registry, "resolver(bytes32)(address)", &node);
+    cast_call(d, &resolver, signature, &node)
+}
+
+/// What `cast` says `name` resolves to through `registry`.
+fn cast_resolve(d: &Devnet, registry: &str, name: &str) -> String {
+    cast_record(d, registry, name, "addr(bytes32)(address)")
 }
 
 #[tokio::test]
@@ -140,26 +137,12 @@ async fn reverse_names_are_shown_only_where_they_resolve_back() {
     // The oracle: the empty wallet's reverse record does claim whale.eth, which resolves to
     // the whale, not to it.
     let empty = d.wallet(Role::Empty).address;
-    let reverse_node = support::cast(&[
-        "namehash",
-        &format!("{}.addr.reverse", alloy::primitives::hex::encode(empty)),
-    ]);
-    let resolver = support::cast_value(&[
-        "call",
+    let claimed = cast_record(
+        &d,
         &registry,
-        "resolver(bytes32)(address)",
-        &reverse_node,
-        "--rpc-url",
-        &d.url,
-    ]);
-    let claimed = support::cast(&[
-        "call",
-        &resolver,
+        &format!("{}.addr.reverse", alloy::primitives::hex::encode(empty)),
         "name(bytes32)(string)",
-        &reverse_node,
-        "--rpc-url",
-        &d.url,
-    ]);
+    );
     assert!(claimed.contains("whale.eth"), "{claimed}");
     assert_ne!(
         cast_resolve(&d, &registry, "whale.eth").to_lowercase(),

@@ -66,27 +66,15 @@ pub fn namehash(name: &str) -> B256 {
         })
 }
 
-/// One `eth_call` at the head: its bytes, or when it reverts the revert's message and data.
-async fn call(
-    rpc: &RpcClient,
-    to: Address,
-    data: Vec<u8>,
-) -> Result<Result<Bytes, (String, Option<String>)>, String> {
-    let call = RpcCall::new(
-        "eth_call",
-        json!([{"to": to, "data": Bytes::from(data)}, "latest"]),
-    );
-    let (answers, _) = rpc
-        .call_many(&[call], &Default::default())
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(match answers.into_iter().next() {
-        Some(Ok(value)) => {
-            serde_json::from_value::<Bytes>(value).map_err(|e| (e.to_string(), None))
-        }
-        Some(Err(e)) => Err((e.message, e.data)),
-        None => Err(("no answer".to_owned(), None)),
-    })
+/// What one `eth_call` answered: its bytes, or the revert's message and data.
+type Answer = Result<Bytes, (String, Option<String>)>;
+
+/// One `eth_call` at the head (a round of one).
+async fn call(rpc: &RpcClient, to: Address, data: Vec<u8>) -> Result<Answer, String> {
+    let mut answers = call_round(rpc, &[(to, data)]).await?;
+    Ok(answers
+        .pop()
+        .unwrap_or_else(|| Err(("no answer".to_owned(), None))))
 }
 
 /// The address `name` resolves to, read from the chain through `registry`.
@@ -130,12 +118,9 @@ pub async fn resolve(rpc: &RpcClient, registry: Address, name: &str) -> Result<A
     Ok(address)
 }
 
-/// One round of `eth_call`s at the head, each `(to, data)`; per call its returned bytes, or
-/// `None` where it failed or reverted.
-async fn call_round(
-    rpc: &RpcClient,
-    calls: &[(Address, Vec<u8>)],
-) -> Result<Vec<Option<Bytes>>, String> {
+/// One round of `eth_call`s at the head, each `(to, data)`, sent as one batch; per call what
+/// it answered.
+async fn call_round(rpc: &RpcClient, calls: &[(Address, Vec<u8>)]) -> Result<Vec<Answer>, String> {
     if calls.is_empty() {
         return Ok(Vec::new());
     }
@@ -154,7 +139,22 @@ async fn call_round(
         .map_err(|e| e.to_string())?;
     Ok(answers
         .into_iter()
-        .map(|a| a.ok().and_then(|v| serde_json::from_value::<Bytes>(v).ok()))
+        .map(|a| match a {
+            Ok(value) => serde_json::from_value::<Bytes>(value).map_err(|e| (e.to_string(), None)),
+            Err(e) => Err((e.message, e.data)),
+        })
+        .collect())
+}
+
+/// [`call_round`] with each call's bytes, or `None` where it failed or reverted.
+async fn call_round_ok(
+    rpc: &RpcClient,
+    calls: &[(Address, Vec<u8>)],
+) -> Result<Vec<Option<Bytes>>, String> {
+    Ok(call_round(rpc, calls)
+        .await?
+        .into_iter()
+        .map(Result::ok)
         .collect())
 }
 
@@ -183,7 +183,7 @@ pub async fn reverse_names(
             .filter(|r| !r.is_zero())
     };
     // 1. The reverse nodes' resolvers.
-    let resolvers = call_round(
+    let resolvers = call_round_ok(
         rpc,
         &nodes
             .iter()
@@ -195,7 +195,7 @@ pub async fn reverse_names(
     let asked: Vec<usize> = (0..addresses.len())
         .filter(|&i| resolver_of(&resolvers[i]).is_some())
         .collect();
-    let names_raw = call_round(
+    let names_raw = call_round_ok(
         rpc,
         &asked
             .iter()
@@ -224,7 +224,7 @@ pub async fn reverse_names(
         .iter()
         .map(|&i| namehash(claimed[i].as_deref().expect("filtered")))
         .collect();
-    let forward_resolvers = call_round(
+    let forward_resolvers = call_round_ok(
         rpc,
         &forward_nodes
             .iter()
@@ -235,7 +235,7 @@ pub async fn reverse_names(
     let with_resolver: Vec<usize> = (0..named.len())
         .filter(|&k| resolver_of(&forward_resolvers[k]).is_some())
         .collect();
-    let forward = call_round(
+    let forward = call_round_ok(
         rpc,
         &with_resolver
             .iter()
