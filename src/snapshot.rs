@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::config::Config;
-use crate::exit::compute::sell_gas_units;
+use crate::exit::compute::{APPROVE_GAS_UNITS, leg_gas};
 use crate::flags::Flags;
 use crate::format::{rfc3339, sanitize, token_amount};
 use crate::monitor::Monitor;
@@ -39,7 +39,7 @@ pub async fn collect(config: &Config) -> AppState {
 
 /// The version of `snapshot --json`'s shape, described by `schemas/snapshot.schema.json`.
 /// A change of shape bumps it and is listed in the README's changelog.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Debug, Serialize)]
 pub struct SnapshotJson {
@@ -133,7 +133,11 @@ pub struct WalletJson {
 #[derive(Debug, Serialize)]
 pub struct GasJson {
     pub gas_price_wei: String,
+    /// One leg with its approve (the allowance short), per venue.
     pub sell_gas_units: std::collections::BTreeMap<&'static str, u64>,
+    /// One leg's swap alone (the allowance covers the sale), per venue.
+    pub swap_gas_units: std::collections::BTreeMap<&'static str, u64>,
+    pub approve_gas_units: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -153,6 +157,7 @@ pub struct LegJson {
     pub pool: String,
     pub pop_raw: String,
     pub eth_out_wei: String,
+    pub needs_approve: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -219,6 +224,7 @@ fn exit_json(state: &AppState, exit: &crate::state::exits::Exit) -> ExitJson {
                 pool: l.pool.to_checksum(None),
                 pop_raw: l.pop_raw.to_string(),
                 eth_out_wei: l.eth_out_wei.to_string(),
+                needs_approve: l.needs_approve,
             })
             .collect(),
     }
@@ -418,17 +424,19 @@ pub fn to_json(state: &AppState, flags: &Flags, now: OffsetDateTime) -> Snapshot
             updated_at: rfc3339(e.updated_at),
             stale: e.stale,
         }),
-        gas: state.gas_price_wei.map(|price| GasJson {
-            gas_price_wei: price.to_string(),
-            sell_gas_units: [
-                Venue::UniswapV1,
-                Venue::UniswapV2,
-                Venue::Sushiswap,
-                Venue::UniswapV3,
-            ]
-            .into_iter()
-            .map(|v| (v.as_str(), sell_gas_units(v)))
-            .collect(),
+        gas: state.gas_price_wei.map(|price| {
+            let per_venue = |with_approve: bool| {
+                Venue::ALL
+                    .into_iter()
+                    .map(|v| (v.as_str(), leg_gas(v).units(with_approve)))
+                    .collect()
+            };
+            GasJson {
+                gas_price_wei: price.to_string(),
+                sell_gas_units: per_venue(true),
+                swap_gas_units: per_venue(false),
+                approve_gas_units: APPROVE_GAS_UNITS,
+            }
         }),
         wallets: state
             .wallets

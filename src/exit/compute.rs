@@ -2,33 +2,53 @@
 //! exit net of gas (possibly split), the portfolio's exit, and each pool's ladder and depth.
 //! Pure: no I/O.
 
-use alloy::primitives::U256;
+use alloy::primitives::{Address, U256};
 
 use std::collections::HashMap;
 
-use super::quote::{Candidates, FEE_DENOMINATOR, Quoting, V3QuoteError, constant_product_out};
-use crate::state::chain::{ChainReading, PoolReading};
+use super::quote::{
+    Candidates, FEE_DENOMINATOR, LegGas, Quoting, V3QuoteError, constant_product_out,
+};
+use crate::state::chain::{ChainReading, PoolReading, WalletBalance};
 use crate::state::exits::{
     Exit, ExitReading, LadderPoint, Leg, PoolState, Quote, SellCheck, SellOutcome, Venue,
     WalletExit,
 };
 use crate::state::figures::checked_total;
 
-/// Gas units of one sell leg sent from a wallet: `approve` + the swap through the venue's
-/// router or exchange, the 21,000 base of each transaction included. Measured by executing
-/// sells of a few sizes on the devnet (`tests/integration/exits.rs`, `gas_units_match_executed_sells`
-/// asserts them within 10%; the measured values are in BENCHMARKS.md). Not the quoter's
-/// `gasEstimate`, which covers the pool's swap alone.
-pub fn sell_gas_units(venue: Venue) -> u64 {
+/// Gas units of one sell leg's swap sent from a wallet through the venue's router or exchange,
+/// the 21,000 base of its transaction included. Measured by executing sells of a few sizes on
+/// the devnet (`tests/integration/exits.rs`, `gas_units_match_executed_sells` asserts them
+/// within 10%; the measured values are in BENCHMARKS.md). Not the quoter's `gasEstimate`,
+/// which covers the pool's swap alone.
+pub fn swap_gas_units(venue: Venue) -> u64 {
     match venue {
-        // Measured 104,123-104,147 on the real Vyper exchange (approve from zero +
-        // tokenToEthSwapInput; a Solidity stand-in had measured 98,000).
-        Venue::UniswapV1 => 104_000,
-        // Measured 176,671 (approve over an existing allowance) to 193,807
-        // (approve from zero + swapExactTokensForETH, which unwraps WETH).
-        Venue::UniswapV2 | Venue::Sushiswap => 192_000,
-        // Measured 182,388-189,140 (approve + SwapRouter.exactInputSingle, WETH out).
-        Venue::UniswapV3 => 187_000,
+        // Measured 57,960-57,972 on the real Vyper exchange (tokenToEthSwapInput).
+        Venue::UniswapV1 => 58_000,
+        // Measured 147,620-147,632 (swapExactTokensForETH, which unwraps WETH).
+        Venue::UniswapV2 | Venue::Sushiswap => 148_000,
+        // Measured 136,225-142,965 (SwapRouter.exactInputSingle, WETH out) for a swap that
+        // stays between two initialized ticks; each tick crossed adds the constant below.
+        Venue::UniswapV3 => 141_000,
+    }
+}
+
+/// What a V3 swap adds for each initialized tick it crosses (measured 43,100-44,200 on the
+/// devnet's pools: the tick's fee-growth slots are written), and for each bitmap word it
+/// passes without one (measured 7,500-8,600).
+pub const V3_TICK_CROSSED_GAS_UNITS: u64 = 44_000;
+pub const V3_WORD_PASSED_GAS_UNITS: u64 = 8_000;
+
+/// Gas units of the `approve` a wallet sends before a sale when its allowance to the venue's
+/// spender is short: measured 46,151-46,175 from a zero allowance, 29,051 over an existing one;
+/// the dearer case is charged, so the figure is an upper bound.
+pub const APPROVE_GAS_UNITS: u64 = 46_200;
+
+/// The gas of one sell leg in `venue`.
+pub fn leg_gas(venue: Venue) -> LegGas {
+    LegGas {
+        swap: swap_gas_units(venue),
+        approve: APPROVE_GAS_UNITS,
     }
 }
 
@@ -77,8 +97,15 @@ impl Quoting for PoolModel<'_> {
     fn quote(&self, amount: U256) -> Option<U256> {
         self.quote_detail(amount).ok()
     }
-    fn leg_gas(&self) -> u64 {
-        sell_gas_units(self.0.venue)
+    fn leg_gas(&self, amount: U256) -> LegGas {
+        let mut gas = leg_gas(self.0.venue);
+        if let Some(v3) = &self.0.v3 {
+            // Unsellable amounts have no leg: the base is as good as any figure.
+            let (ticks, words) = v3.ticks_crossed(amount).unwrap_or_default();
+            gas.swap += V3_TICK_CROSSED_GAS_UNITS * u64::from(ticks)
+                + V3_WORD_PASSED_GAS_UNITS * u64::from(words);
+        }
+        gas
     }
     fn quoter(&self) -> Box<dyn FnMut(U256) -> Option<U256> + '_> {
         match &self.0.v3 {
@@ -99,24 +126,25 @@ fn impact_pct(out: f64, ideal: f64) -> f64 {
     }
 }
 
-/// The best exit for `amount` through `models`, net of gas at `gas_price`.
+/// The best exit for `amount` through `models`, net of gas at `gas_price`, from a wallet that
+/// approved none of the venues.
 pub fn best_exit(amount: U256, models: &[PoolModel<'_>], gas_price: Option<U256>) -> Option<Exit> {
-    exit_from(&Candidates::new(amount, models), models, gas_price)
+    exit_from(&Candidates::new(amount, models), models, gas_price, &|_| {
+        true
+    })
 }
 
-/// The best of `candidates` at `gas_price`, as an exit. With the gas price unknown, the most
-/// gross ETH is the best, and the exit's gas cost is unknown too (never taken as 0).
+/// The best of `candidates` at `gas_price`, as an exit, a leg in `models[i]` paying its approve
+/// where `needs_approve(i)`. With the gas price unknown, the most gross ETH is the best, and
+/// the exit's gas cost is unknown too (never taken as 0).
 fn exit_from(
     candidates: &Candidates,
     models: &[PoolModel<'_>],
     gas_price: Option<U256>,
+    needs_approve: &dyn Fn(usize) -> bool,
 ) -> Option<Exit> {
-    let split = candidates.best(gas_price.unwrap_or_default())?;
-    let gas_units = split
-        .legs
-        .iter()
-        .map(|&(i, _, _)| sell_gas_units(models[i].0.venue))
-        .sum();
+    let split = candidates.best(gas_price.unwrap_or_default(), needs_approve)?;
+    let gas_units = split.gas_units;
     let ideal: f64 = split
         .legs
         .iter()
@@ -131,6 +159,7 @@ fn exit_from(
                 pool: models[i].0.address,
                 pop_raw: pop,
                 eth_out_wei: out,
+                needs_approve: needs_approve(i),
             })
             .collect(),
         eth_out_wei: split.gross,
@@ -179,7 +208,7 @@ fn too_small_detail(models: &[PoolModel<'_>], gas_price: Option<U256>, decimals:
     match gas_price {
         Some(price) => {
             let covers = smallest_amount(models, |m, a| {
-                let gas = U256::from(sell_gas_units(m.0.venue)).saturating_mul(price);
+                let gas = U256::from(Quoting::leg_gas(m, a).units(true)).saturating_mul(price);
                 m.quote(a).is_some_and(|out| out > gas)
             });
             detail.push_str(&match covers {
@@ -295,7 +324,9 @@ pub fn compute_cached(reading: &ChainReading, decimals: u8, cache: &mut ExitCach
         .iter()
         .map(|b| {
             let (quotes, candidates) = &cache.amounts[&b.pop_raw.unwrap_or_default()];
-            let exit = exit_from(candidates, &models, gas_price);
+            let exit = exit_from(candidates, &models, gas_price, &|i| {
+                allowance_short(b, models[i].0.spender)
+            });
             // A balance whose best sale fetches nothing is too small to sell: information,
             // not a sale to simulate (the pools refuse a zero output, and that is no fault
             // of the token).
@@ -334,14 +365,38 @@ pub fn compute_cached(reading: &ChainReading, decimals: u8, cache: &mut ExitCach
             states
         }
     };
-    let portfolio_exit =
-        total.and_then(|total| exit_from(&cache.amounts[&total].1, &models, gas_price));
+    // Until the portfolio's exit is a plan per wallet, a venue some holder has not approved
+    // is charged its approve.
+    let portfolio_exit = total.and_then(|total| {
+        exit_from(&cache.amounts[&total].1, &models, gas_price, &|i| {
+            reading
+                .balances
+                .iter()
+                .filter(|b| b.pop_raw.is_some_and(|p| !p.is_zero()))
+                .any(|b| allowance_short(b, models[i].0.spender))
+        })
+    });
     ExitReading {
         block: reading.block,
         gas_price_wei: gas_price,
         pools,
         wallets,
         portfolio_exit,
+    }
+}
+
+/// Whether `wallet` must approve `spender` before selling its whole balance: unless its
+/// allowance, as read at the refresh's block, covers it. An allowance that could not be read
+/// is taken as short, so the gas shown is the dearer of the two, never the cheaper guess.
+fn allowance_short(wallet: &WalletBalance, spender: Address) -> bool {
+    let allowance = wallet
+        .allowances
+        .iter()
+        .find(|(s, _)| *s == spender)
+        .and_then(|(_, a)| *a);
+    match (allowance, wallet.pop_raw) {
+        (Some(allowance), Some(balance)) => allowance < balance,
+        _ => true,
     }
 }
 

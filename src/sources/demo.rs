@@ -168,6 +168,7 @@ impl DemoSource {
                     address: demo_address(label),
                     pop_raw: Some(U256::from(*pop_hundredths) * unit() / U256::from(100)),
                     eth_wei: Some(U256::from(*milli_eth) * U256::from(10u64).pow(U256::from(15))),
+                    allowances: Vec::new(),
                 })
                 .collect(),
             eth_usd: Ok(EthUsd {
@@ -182,6 +183,11 @@ impl DemoSource {
                 .map(|p| PoolReading {
                     venue: p.venue,
                     address: p.address,
+                    spender: crate::sources::chain::pools::spender(
+                        p.venue,
+                        p.address,
+                        &crate::config::Contracts::MAINNET,
+                    ),
                     fee_ppm: 3000,
                     pop_reserve_raw: p.pop,
                     weth_reserve_wei: p.eth,

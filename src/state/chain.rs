@@ -39,6 +39,8 @@ pub struct ChainReading {
 pub struct PoolReading {
     pub venue: crate::state::exits::Venue,
     pub address: Address,
+    /// The address a seller approves to sell here: V1's exchange, else the venue's router.
+    pub spender: Address,
     pub fee_ppm: u32,
     pub pop_reserve_raw: U256,
     pub weth_reserve_wei: U256,
@@ -61,6 +63,8 @@ pub struct WalletBalance {
     pub address: Address,
     pub pop_raw: Option<U256>,
     pub eth_wei: Option<U256>,
+    /// The wallet's POP allowance to each found pool's spender (`None`: the read failed).
+    pub allowances: Vec<(Address, Option<U256>)>,
 }
 
 /// The Chainlink ETH/USD answer.

@@ -15,6 +15,13 @@ pub enum Venue {
 }
 
 impl Venue {
+    pub const ALL: [Venue; 4] = [
+        Venue::UniswapV1,
+        Venue::UniswapV2,
+        Venue::Sushiswap,
+        Venue::UniswapV3,
+    ];
+
     /// The stable name of PRODUCT.md (`uniswap_v1`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -87,6 +94,9 @@ pub struct Leg {
     pub pool: Address,
     pub pop_raw: U256,
     pub eth_out_wei: U256,
+    /// The seller's allowance to the venue's spender is short (or unread): the leg sends an
+    /// `approve` first, and its gas is counted.
+    pub needs_approve: bool,
 }
 
 /// The best way out: the legs with the most ETH net of gas (gross ETH when the gas price is

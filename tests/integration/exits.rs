@@ -5,7 +5,7 @@
 use alloy::primitives::{Address, U160, U256, aliases::U24};
 use alloy::rpc::types::TransactionReceipt;
 use popwatch::abi::*;
-use popwatch::exit::compute::{self as exits, PoolModel, sell_gas_units};
+use popwatch::exit::compute::{self as exits, APPROVE_GAS_UNITS, PoolModel, leg_gas};
 use popwatch::exit::quote::Quoting;
 use popwatch::sources::chain::{ChainReader, SellChecker};
 use popwatch::state::chain::{ChainReading, PoolReading};
@@ -291,7 +291,8 @@ async fn a_whale_splits_a_dust_wallet_does_not_and_legs_equal_their_pools() {
             Some(
                 alloy::primitives::I256::from_raw(q.eth_out_wei?)
                     - alloy::primitives::I256::from_raw(
-                        U256::from(sell_gas_units(q.venue)) * gas_price,
+                        // The whale approved no venue: each leg pays its approve.
+                        U256::from(leg_gas(q.venue).units(true)) * gas_price,
                     ),
             )
         })
@@ -373,17 +374,20 @@ async fn depths_are_exact_to_one_pop() {
     }
 }
 
-fn gas_of(receipts: &[TransactionReceipt]) -> u64 {
-    receipts.iter().map(|r| r.gas_used).sum()
-}
-
-/// approve + swap from a wallet through each venue, on a snapshot: the gas a sale really costs.
-async fn executed_sell_gas(d: &Devnet, venue: Venue, seller: Address, amount: U256) -> u64 {
+/// approve + swap from a wallet in `pool` of `venue`, on a snapshot: the gas a sale really
+/// costs, as (the approve's, the swap's).
+async fn executed_sell_gas(
+    d: &Devnet,
+    venue: Venue,
+    pool: Address,
+    seller: Address,
+    amount: U256,
+) -> (u64, u64) {
     let c = d.contracts;
     let snapshot = d.snapshot().await.unwrap();
     let receipts = match venue {
         Venue::UniswapV1 => {
-            let exchange = d.pools.uniswap_v1.unwrap();
+            let exchange = pool;
             vec![
                 d.exec(
                     seller,
@@ -441,7 +445,13 @@ async fn executed_sell_gas(d: &Devnet, venue: Venue, seller: Address, amount: U2
             ]
         }
         Venue::UniswapV3 => {
-            let fee = d.pools.uniswap_v3[0].0;
+            let fee = d
+                .pools
+                .uniswap_v3
+                .iter()
+                .find(|&&(_, p)| p == pool)
+                .expect("a devnet V3 pool")
+                .0;
             vec![
                 d.exec(
                     seller,
@@ -475,38 +485,164 @@ async fn executed_sell_gas(d: &Devnet, venue: Venue, seller: Address, amount: U2
         }
     };
     d.revert(snapshot).await.unwrap();
-    gas_of(&receipts)
+    let [approve, swap]: [TransactionReceipt; 2] = receipts.try_into().expect("two transactions");
+    (approve.gas_used, swap.gas_used)
 }
 
 #[tokio::test]
 #[ignore = "needs anvil: run the README test command"]
 async fn gas_units_match_executed_sells() {
     let d = Devnet::start(Scenario::default()).await.unwrap();
+    let reading = read(&d).await;
     let unit = d.scenario.unit();
-    for venue in [
-        Venue::UniswapV1,
-        Venue::UniswapV2,
-        Venue::Sushiswap,
-        Venue::UniswapV3,
-    ] {
+    let mut ticks_crossed = 0;
+    for pool in &reading.pools {
+        let venue = pool.venue;
+        // The V3 sizes cross the devnet's initialized ticks (a bitmap word further for the
+        // largest).
         for (role, whole) in [
             (Role::Whale, 1_000u64),
             (Role::Whale, 50_000_000),
+            (Role::Whale, 72_000_000),
+            (Role::Whale, 100_000_000),
             (Role::Approver, 1_000_000),
         ] {
-            let used =
-                executed_sell_gas(&d, venue, d.wallet(role).address, U256::from(whole) * unit)
-                    .await;
-            let constant = sell_gas_units(venue);
-            eprintln!("{venue}: {whole} POP from {role:?}: {used} gas (constant {constant})");
-            let off = used.abs_diff(constant) as f64 / used as f64;
+            let amount = U256::from(whole) * unit;
+            let (approve, swap) =
+                executed_sell_gas(&d, venue, pool.address, d.wallet(role).address, amount).await;
+            let model = PoolModel(pool).leg_gas(amount);
+            let crossed = pool.v3.as_ref().map(|v3| v3.ticks_crossed(amount).unwrap());
+            ticks_crossed += crossed.map_or(0, |(ticks, _)| ticks);
+            eprintln!(
+                "{venue} {}: {whole} POP from {role:?} (ticks and words crossed: {crossed:?}): approve {approve} + swap {swap} gas (model {} + {})",
+                pool.address, model.approve, model.swap
+            );
+            let off = swap.abs_diff(model.swap) as f64 / swap as f64;
             assert!(
                 off <= 0.10,
-                "{venue}: constant {constant} is {:.0}% off the executed {used}",
+                "{venue}: the swap model {} is {:.0}% off the executed {swap}",
+                model.swap,
                 off * 100.0
             );
+            // From a zero allowance (the whale) the approve costs the constant; over an
+            // existing one (the approver's) less, never more.
+            assert!(approve <= APPROVE_GAS_UNITS, "{venue}: approve {approve}");
+            if role == Role::Whale {
+                let off = approve.abs_diff(APPROVE_GAS_UNITS) as f64 / approve as f64;
+                assert!(
+                    off <= 0.10,
+                    "{venue}: approve {approve} vs {APPROVE_GAS_UNITS}"
+                );
+            }
         }
     }
+    assert!(ticks_crossed > 0, "the V3 sizes cross initialized ticks");
+}
+
+#[tokio::test]
+#[ignore = "needs anvil: run the README test command"]
+async fn an_allowance_that_covers_the_sale_saves_the_approve() {
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let whale = d.wallet(Role::Whale).address;
+    let approver = d.wallet(Role::Approver);
+    // The whale approves every venue's spender for good; the approver's 5M allowance to the
+    // V2 router (from the devnet's history) is short of its balance.
+    let c = d.contracts;
+    let mut spenders = vec![
+        c.uniswap_v2_router,
+        c.sushiswap_v2_router,
+        c.uniswap_v3_router,
+    ];
+    spenders.extend(d.pools.uniswap_v1);
+    for spender in spenders {
+        d.exec(
+            whale,
+            c.pop,
+            IERC20::approveCall {
+                spender,
+                value: U256::MAX,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let reading = read(&d).await;
+    let approver_v2: U256 = d
+        .view(
+            c.pop,
+            IERC20::allowanceCall {
+                owner: approver.address,
+                spender: c.uniswap_v2_router,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(!approver_v2.is_zero() && approver_v2 < approver.pop_raw);
+    let exits = exits::compute(&reading, 18);
+    for wallet in [whale, approver.address] {
+        let exit = exits
+            .wallets
+            .iter()
+            .find(|w| w.address == wallet)
+            .and_then(|w| w.exit.clone())
+            .unwrap();
+        // Oracle: each leg executed from the wallet on a snapshot, with its approve where the
+        // allowance (read from the token through eth_call) is short of the leg.
+        let mut executed = 0u64;
+        for leg in &exit.legs {
+            let allowance: U256 = d
+                .view(
+                    c.pop,
+                    IERC20::allowanceCall {
+                        owner: wallet,
+                        spender: match leg.venue {
+                            Venue::UniswapV1 => leg.pool,
+                            Venue::UniswapV2 => c.uniswap_v2_router,
+                            Venue::Sushiswap => c.sushiswap_v2_router,
+                            Venue::UniswapV3 => c.uniswap_v3_router,
+                        },
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(
+                leg.needs_approve,
+                allowance < leg.pop_raw,
+                "{wallet}: a {} leg with allowance {allowance}",
+                leg.venue
+            );
+            let (approve, swap) =
+                executed_sell_gas(&d, leg.venue, leg.pool, wallet, leg.pop_raw).await;
+            executed += swap + if leg.needs_approve { approve } else { 0 };
+        }
+        let off = executed.abs_diff(exit.gas_units) as f64 / executed as f64;
+        assert!(
+            off <= 0.10,
+            "{wallet}: exit gas {} vs executed {executed}",
+            exit.gas_units
+        );
+        let gas_price = reading.gas_price_wei.unwrap();
+        assert_eq!(
+            exit.gas_cost_wei,
+            Some(U256::from(exit.gas_units) * gas_price)
+        );
+    }
+    let whale_exit = exits
+        .wallets
+        .iter()
+        .find(|w| w.address == whale)
+        .and_then(|w| w.exit.clone())
+        .unwrap();
+    assert!(whale_exit.legs.iter().all(|l| !l.needs_approve));
+    let swaps_only: u64 = whale_exit
+        .legs
+        .iter()
+        .map(|l| {
+            let pool = reading.pools.iter().find(|p| p.address == l.pool).unwrap();
+            PoolModel(pool).leg_gas(l.pop_raw).units(false)
+        })
+        .sum();
+    assert_eq!(whale_exit.gas_units, swaps_only);
 }
 
 #[tokio::test]

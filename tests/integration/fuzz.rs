@@ -17,6 +17,9 @@ use popwatch::sources::chain::decode_text;
 use popwatch::state::chain::{ChainReading, EthUsd, PoolReading, TokenFacts, WalletBalance};
 use popwatch::state::exits::Venue;
 use popwatch::state::{AppState, Update};
+
+/// The spender of every fuzzed pool, to which each fuzzed wallet has a fuzzed allowance.
+const SPENDER: Address = Address::repeat_byte(0x98);
 use popwatch::tui::{Action, App};
 use popwatch_devnet::reading::ReadingBuilder;
 use proptest::prelude::*;
@@ -268,6 +271,7 @@ fn chain_reading() -> impl Strategy<Value = (ChainReading, u8)> {
         .prop_map(|(venue, pop, weth, v3)| PoolReading {
             venue,
             address: Address::repeat_byte(0x99),
+            spender: SPENDER,
             fee_ppm: 3000,
             pop_reserve_raw: pop,
             weth_reserve_wei: weth,
@@ -277,6 +281,7 @@ fn chain_reading() -> impl Strategy<Value = (ChainReading, u8)> {
         prop::collection::vec(pool, 0..4),
         prop::collection::vec(
             (
+                prop::option::of(u256.clone()),
                 prop::option::of(u256.clone()),
                 prop::option::of(u256.clone()),
             ),
@@ -310,11 +315,12 @@ fn chain_reading() -> impl Strategy<Value = (ChainReading, u8)> {
                         }))
                         .pools(pools)
                         .gas_price(gas),
-                    |reading, (i, (pop, eth))| {
+                    |reading, (i, (pop, eth, allowance))| {
                         reading.balance(WalletBalance {
                             address: Address::repeat_byte(i as u8 + 1),
                             pop_raw: pop,
                             eth_wei: eth,
+                            allowances: vec![(SPENDER, allowance)],
                         })
                     },
                 )

@@ -83,10 +83,10 @@ async fn snapshot_json_shows_true_figures_from_the_devnet() {
         "dust: exit below gas"
     );
     assert!(json["portfolio_exit"]["eth_out_wei"].is_string());
-    assert_eq!(
-        json["gas"]["sell_gas_units"]["uniswap_v1"],
-        popwatch::exit::compute::sell_gas_units(popwatch::state::exits::Venue::UniswapV1)
-    );
+    let v1 = popwatch::exit::compute::leg_gas(popwatch::state::exits::Venue::UniswapV1);
+    assert_eq!(json["gas"]["sell_gas_units"]["uniswap_v1"], v1.units(true));
+    assert_eq!(json["gas"]["swap_gas_units"]["uniswap_v1"], v1.units(false));
+    assert_eq!(json["gas"]["approve_gas_units"], v1.approve);
     let sources = json["sources"].as_array().unwrap();
     let chain = sources.iter().find(|s| s["name"] == "chain").unwrap();
     assert_eq!(chain["ok"], true);

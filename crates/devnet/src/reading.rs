@@ -101,6 +101,7 @@ impl ReadingBuilder {
             address,
             pop_raw: Some(pop_raw),
             eth_wei: Some(eth_wei),
+            allowances: Vec::new(),
         })
     }
 
@@ -121,6 +122,7 @@ impl ReadingBuilder {
         self.pool(PoolReading {
             venue: Venue::UniswapV2,
             address,
+            spender: popwatch::config::Contracts::MAINNET.uniswap_v2_router,
             fee_ppm: 3000,
             pop_reserve_raw,
             weth_reserve_wei,

@@ -6,7 +6,7 @@ use alloy::primitives::U256;
 mod split;
 mod v3;
 mod v3_math;
-pub use split::{Candidates, Quoting, Split, best_split};
+pub use split::{Candidates, LegGas, Quoting, Split, best_split};
 pub use v3::{V3QuoteError, V3State, words_to_read};
 
 /// Fee denominator: fees are in millionths (3000 = 0.3%).

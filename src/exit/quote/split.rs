@@ -2,18 +2,39 @@
 //! greedy marginal quotes, each leg charged its gas; the subset and split with the most ETH
 //! net of gas wins. Pure: pools are given as quote functions.
 //!
-//! The allocations do not depend on the gas price, only the choice among them does: a holder
-//! whose balance and pools did not move keeps its [`Candidates`], and each refresh only
-//! chooses again at the new gas price (see `exits::ExitCache`).
+//! The allocations do not depend on the gas price nor on the seller's allowances, only the
+//! choice among them does: a holder whose balance and pools did not move keeps its
+//! [`Candidates`], and each refresh only chooses again at the new gas price, charging an
+//! `approve` only on the legs whose allowance is short (see `exits::ExitCache`).
 
 use alloy::primitives::{I256, U256};
+
+/// The gas of one sell leg: the swap's transaction, and the `approve` sent before it when the
+/// seller's allowance to the venue's spender is short (21,000 base of each included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LegGas {
+    pub swap: u64,
+    pub approve: u64,
+}
+
+impl LegGas {
+    /// The leg's gas units, with or without its `approve`.
+    pub fn units(self, needs_approve: bool) -> u64 {
+        if needs_approve {
+            self.swap + self.approve
+        } else {
+            self.swap
+        }
+    }
+}
 
 /// A pool as the split sees it: its quote for any amount, and the gas of one sell leg in it.
 pub trait Quoting {
     /// Gross ETH out for selling `amount` alone in this pool; `None` if it cannot absorb it.
     fn quote(&self, amount: U256) -> Option<U256>;
-    /// Gas units of one sell leg (approve + swap, 21,000 base included).
-    fn leg_gas(&self) -> u64;
+    /// Gas units of one sell leg of `amount` in this pool (a V3 swap costs more for every
+    /// tick it crosses).
+    fn leg_gas(&self, amount: U256) -> LegGas;
     /// [`Quoting::quote`] as a function that may keep work between calls: a split asks a
     /// pool for ever larger amounts, and a V3 pool then walks the ticks they share once.
     fn quoter(&self) -> Box<dyn FnMut(U256) -> Option<U256> + '_> {
@@ -21,11 +42,16 @@ pub trait Quoting {
     }
 }
 
+/// One leg of a split: the pool's index, the POP sold there and the ETH it fetches.
+pub type SplitLeg = (usize, U256, U256);
+
 /// A split: per pool index, the amount sold there and what it fetches.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Split {
     pub legs: Vec<(usize, U256, U256)>,
     pub gross: U256,
+    /// Gas units of every leg, approves included where the allowance is short.
+    pub gas_units: u64,
     pub gas_cost: U256,
 }
 
@@ -40,12 +66,41 @@ const STEPS: u64 = 64;
 /// Beyond this many pools, only single pools and the all-pools split are tried.
 const MAX_SUBSET_POOLS: usize = 8;
 
-/// One subset's allocation, gas aside.
+/// One subset's allocation, with each leg's gas; which legs pay an approve is the seller's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Allocation {
     legs: Vec<(usize, U256, U256)>,
+    gas: Vec<LegGas>,
     gross: U256,
-    gas_units: u64,
+}
+
+impl Allocation {
+    fn has(&self, pool: usize) -> bool {
+        self.legs.iter().any(|&(i, _, _)| i == pool)
+    }
+
+    fn gas_units(&self, needs_approve: &dyn Fn(usize) -> bool) -> u64 {
+        self.legs
+            .iter()
+            .zip(&self.gas)
+            .map(|(&(i, _, _), gas)| gas.units(needs_approve(i)))
+            .sum()
+    }
+
+    /// True when `self` costs no more gas than `other` whatever the seller's allowances: its
+    /// legs with their approves (except in pools `other` uses too, where the seller pays the
+    /// same approve either way) against `other`'s legs without theirs. Strictly less when
+    /// `strictly`.
+    fn cheaper_for_any_seller(&self, other: &Allocation) -> (bool, bool) {
+        let worst: u64 = self
+            .legs
+            .iter()
+            .zip(&self.gas)
+            .map(|(&(i, _, _), gas)| gas.units(!other.has(i)))
+            .sum();
+        let best: u64 = other.gas.iter().map(|gas| gas.units(false)).sum();
+        (worst <= best, worst < best)
+    }
 }
 
 /// Every subset's greedy allocation of one amount over one set of pool states.
@@ -76,15 +131,23 @@ impl Candidates {
         let all: Vec<Allocation> = subsets
             .iter()
             .filter_map(|subset| table.allocate(subset))
+            .map(|(legs, gross)| Allocation {
+                gas: legs
+                    .iter()
+                    .map(|&(i, pop, _)| pools[i].leg_gas(pop))
+                    .collect(),
+                legs,
+                gross,
+            })
             .collect();
         // A split that costs at least as much gas as another and fetches no more (one of the
-        // two strictly) is never the best at any gas price: only the others are kept, so a
-        // cache of thousands of holders' candidates stays small.
+        // two strictly), whatever the seller's allowances, is never the best at any gas
+        // price: only the others are kept, so a cache of thousands of holders' candidates
+        // stays small.
         let dominated = |a: &Allocation| {
             all.iter().any(|b| {
-                b.gas_units <= a.gas_units
-                    && b.gross >= a.gross
-                    && (b.gas_units < a.gas_units || b.gross > a.gross)
+                let (cheaper, strictly) = b.cheaper_for_any_seller(a);
+                cheaper && b.gross >= a.gross && (strictly || b.gross > a.gross)
             })
         };
         let keep: Vec<bool> = all.iter().map(|a| !dominated(a)).collect();
@@ -97,31 +160,34 @@ impl Candidates {
         }
     }
 
-    /// The split with the most ETH net of gas at `gas_price`; `None` when no pool can take
-    /// the amount.
-    pub fn best(&self, gas_price: U256) -> Option<Split> {
+    /// The split with the most ETH net of gas at `gas_price`, a leg in pool `i` paying its
+    /// approve where `needs_approve(i)`; `None` when no pool can take the amount.
+    pub fn best(&self, gas_price: U256, needs_approve: &dyn Fn(usize) -> bool) -> Option<Split> {
         self.allocations
             .iter()
-            .map(|a| Split {
-                legs: a.legs.clone(),
-                gross: a.gross,
-                gas_cost: U256::from(a.gas_units) * gas_price,
+            .map(|a| {
+                let gas_units = a.gas_units(needs_approve);
+                Split {
+                    legs: a.legs.clone(),
+                    gross: a.gross,
+                    gas_units,
+                    gas_cost: U256::from(gas_units) * gas_price,
+                }
             })
             .max_by(|a, b| a.net().cmp(&b.net()))
     }
 }
 
-/// The split of `amount` over `pools` with the most ETH net of gas at `gas_price`. `None` when
-/// the amount is zero or no pool can take it.
+/// The split of `amount` over `pools` with the most ETH net of gas at `gas_price`, every leg
+/// paying its approve. `None` when the amount is zero or no pool can take it.
 pub fn best_split<P: Quoting>(amount: U256, pools: &[P], gas_price: U256) -> Option<Split> {
-    Candidates::new(amount, pools).best(gas_price)
+    Candidates::new(amount, pools).best(gas_price, &|_| true)
 }
 
 /// The quotes every subset's allocation asks for, each asked of its pool once. The greedy
 /// hands out `full` slices of `slice`, then one final step of `last` (the rest, between one
 /// and two slices), so a pool is only ever asked for `k × slice` or `k × slice + last`.
-struct QuoteTable<'a, P> {
-    pools: &'a [P],
+struct QuoteTable<'a> {
     /// Each pool's [`Quoting::quoter`].
     quoters: Vec<Box<dyn FnMut(U256) -> Option<U256> + 'a>>,
     slice: U256,
@@ -133,8 +199,8 @@ struct QuoteTable<'a, P> {
     at_last: Vec<Vec<Option<Option<U256>>>>,
 }
 
-impl<'a, P: Quoting> QuoteTable<'a, P> {
-    fn new(amount: U256, pools: &'a [P]) -> Self {
+impl<'a> QuoteTable<'a> {
+    fn new<P: Quoting>(amount: U256, pools: &'a [P]) -> Self {
         let slice = amount / U256::from(STEPS);
         // Slices while at least two remain, then the rest in one step (all of it at once when
         // the amount is smaller than the number of steps).
@@ -145,7 +211,6 @@ impl<'a, P: Quoting> QuoteTable<'a, P> {
             (slices - 1, amount - slice * U256::from(slices - 1))
         };
         Self {
-            pools,
             quoters: pools.iter().map(|p| p.quoter()).collect(),
             slice,
             last,
@@ -166,9 +231,9 @@ impl<'a, P: Quoting> QuoteTable<'a, P> {
     }
 
     /// Greedy marginal allocation over one subset: each slice goes where it adds the most
-    /// ETH. `None` when a pool of the subset gets nothing (the smaller subset is tried on its
+    /// ETH; its legs (pool, POP, ETH) and what they fetch together. `None` when a pool of the subset gets nothing (the smaller subset is tried on its
     /// own) or cannot take what it is given.
-    fn allocate(&mut self, subset: &[usize]) -> Option<Allocation> {
+    fn allocate(&mut self, subset: &[usize]) -> Option<(Vec<SplitLeg>, U256)> {
         // Slices given to each pool, whether it took the last step, and what its share
         // fetches so far.
         let mut slices = vec![0usize; subset.len()];
@@ -221,7 +286,6 @@ impl<'a, P: Quoting> QuoteTable<'a, P> {
         }
         let mut legs = Vec::with_capacity(subset.len());
         let mut gross = U256::ZERO;
-        let mut gas_units = 0u64;
         for k in 0..subset.len() {
             if slices[k] == 0 && !took_last[k] {
                 return None;
@@ -235,14 +299,9 @@ impl<'a, P: Quoting> QuoteTable<'a, P> {
             let pop = self.slice * U256::from(slices[k])
                 + if took_last[k] { self.last } else { U256::ZERO };
             gross += out;
-            gas_units += self.pools[pool].leg_gas();
             legs.push((pool, pop, out));
         }
-        Some(Allocation {
-            legs,
-            gross,
-            gas_units,
-        })
+        Some((legs, gross))
     }
 }
 
@@ -261,8 +320,11 @@ mod tests {
         fn quote(&self, amount: U256) -> Option<U256> {
             constant_product_out(amount, self.pop, self.eth, 3000)
         }
-        fn leg_gas(&self) -> u64 {
-            self.gas
+        fn leg_gas(&self, _amount: U256) -> LegGas {
+            LegGas {
+                swap: self.gas,
+                approve: 46_000,
+            }
         }
     }
 
@@ -306,5 +368,34 @@ mod tests {
         let split = best_split(e18(1), &pools, U256::from(20_000_000_000u64)).unwrap();
         assert_eq!(split.legs.len(), 1);
         assert!(split.net().is_negative(), "dust is worth less than gas");
+    }
+
+    #[test]
+    fn a_leg_whose_allowance_covers_the_sale_skips_the_approve_and_can_win() {
+        // Pool 0 pays a little more, pool 1 is where the seller already approved: at a gas
+        // price where the approve costs more than the difference, pool 1 is the way out.
+        let pools = [
+            Cp {
+                pop: e18(300_000_000),
+                eth: e18(1),
+                gas: 150_000,
+            },
+            Cp {
+                pop: e18(301_000_000),
+                eth: e18(1),
+                gas: 150_000,
+            },
+        ];
+        let candidates = Candidates::new(e18(1_000_000), &pools);
+        let price = U256::from(20_000_000_000u64);
+        let everywhere = candidates.best(price, &|_| true).unwrap();
+        assert_eq!(everywhere.legs.len(), 1);
+        assert_eq!(everywhere.legs[0].0, 0, "{everywhere:?}");
+        assert_eq!(everywhere.gas_units, 196_000);
+        let approved_in_1 = candidates.best(price, &|i| i != 1).unwrap();
+        assert_eq!(approved_in_1.legs.len(), 1);
+        assert_eq!(approved_in_1.legs[0].0, 1, "{approved_in_1:?}");
+        assert_eq!(approved_in_1.gas_units, 150_000);
+        assert_eq!(approved_in_1.gas_cost, U256::from(150_000u64) * price);
     }
 }

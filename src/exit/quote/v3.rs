@@ -22,6 +22,10 @@ struct Walk {
     out: U256,
     /// The next step's target from here (tick, initialized, its price), once looked up.
     next: Option<(i32, bool, U256)>,
+    /// Initialized ticks crossed so far, and bitmap word boundaries passed without one: what
+    /// makes a large V3 swap cost more gas.
+    crossed: u32,
+    words_passed: u32,
 }
 
 /// Why a V3 quote has no answer.
@@ -72,6 +76,14 @@ impl V3State {
     /// ETH (WETH) out for selling `amount` POP, or why not.
     pub fn quote(&self, amount: U256) -> Result<U256, V3QuoteError> {
         self.sell_from(self.start(), amount, None)
+            .map(|walk| walk.out)
+    }
+
+    /// How many initialized ticks selling `amount` crosses, and how many bitmap word
+    /// boundaries it passes without one (each costs swap gas), or why it cannot be sold.
+    pub fn ticks_crossed(&self, amount: U256) -> Result<(u32, u32), V3QuoteError> {
+        self.sell_from(self.start(), amount, None)
+            .map(|walk| (walk.crossed, walk.words_passed))
     }
 
     /// [`V3State::quote`] of each of `amounts`, to the wei; fastest in ascending order (what
@@ -91,6 +103,7 @@ impl V3State {
                 self.quote(amount)
             } else {
                 self.sell_from(shared.clone(), amount, Some(&mut shared))
+                    .map(|walk| walk.out)
             }
         }
     }
@@ -103,6 +116,8 @@ impl V3State {
             spent: U256::ZERO,
             out: U256::ZERO,
             next: None,
+            crossed: 0,
+            words_passed: 0,
         }
     }
 
@@ -121,7 +136,7 @@ impl V3State {
         mut walk: Walk,
         amount: U256,
         mut shared: Option<&mut Walk>,
-    ) -> Result<U256, V3QuoteError> {
+    ) -> Result<Walk, V3QuoteError> {
         if amount.is_zero() {
             return Err(V3QuoteError::Math("zero amount".into()));
         }
@@ -140,7 +155,7 @@ impl V3State {
         if walk.spent < amount {
             return Err(V3QuoteError::CannotAbsorb);
         }
-        Ok(walk.out)
+        Ok(walk)
     }
 
     /// One step of `UniswapV3Pool.swap` with `remaining` left to sell: to the next initialized
@@ -213,6 +228,9 @@ impl V3State {
                     .ok_or(V3QuoteError::BeyondTicksRead)?;
                 let delta = if zero_for_one { -net } else { net };
                 walk.liquidity = liquidity_math::add_delta(walk.liquidity, delta).map_err(math)?;
+                walk.crossed += 1;
+            } else {
+                walk.words_passed += 1;
             }
             walk.tick = if zero_for_one {
                 tick_next - 1

@@ -1,6 +1,7 @@
 //! The chain: a robust JSON-RPC client over several endpoints, Multicall3 batching, and the
 //! chain source that reads token facts, balances and the ETH/USD feed into `Update`s.
 
+mod allowances;
 pub mod ens;
 pub mod head;
 pub mod logs;

@@ -152,14 +152,25 @@ fn u256(result: &ReadResult) -> Option<U256> {
     (bytes.len() >= 32).then(|| U256::from_be_slice(&bytes[..32]))
 }
 
+/// The address a seller approves (and calls) to sell in `pool`: V1's exchange itself, else
+/// the venue's router.
+pub fn spender(venue: Venue, pool: Address, c: &Contracts) -> Address {
+    match venue {
+        Venue::UniswapV1 => pool,
+        Venue::UniswapV2 => c.uniswap_v2_router,
+        Venue::Sushiswap => c.sushiswap_v2_router,
+        Venue::UniswapV3 => c.uniswap_v3_router,
+    }
+}
+
 /// A pool's reading from its state reads; V3 tick data is added by [`add_ticks`].
 pub fn decode_state(
     pool: &FoundPool,
     results: &[ReadResult],
     token: Address,
-    weth: Address,
+    c: &Contracts,
 ) -> Option<PoolReading> {
-    let pop_is_token0 = token < weth;
+    let pop_is_token0 = token < c.weth;
     let (pop, eth, v3) = match pool.venue {
         Venue::UniswapV1 => (u256(&results[0])?, u256(&results[1])?, None),
         Venue::UniswapV2 | Venue::Sushiswap => {
@@ -203,6 +214,7 @@ pub fn decode_state(
     Some(PoolReading {
         venue: pool.venue,
         address: pool.address,
+        spender: spender(pool.venue, pool.address, c),
         fee_ppm: pool.fee_ppm,
         pop_reserve_raw: pop,
         weth_reserve_wei: eth,
@@ -376,9 +388,13 @@ mod tests {
                 Some(1u128.abi_encode().into()),
             ]
         };
-        let (token, weth) = (Address::repeat_byte(1), Address::repeat_byte(2));
+        let token = Address::repeat_byte(1);
+        let c = Contracts {
+            weth: Address::repeat_byte(2),
+            ..Contracts::MAINNET
+        };
         let good = results(slot0(U256::from(1u128 << 96), 0));
-        assert!(decode_state(&pool, &good, token, weth).is_some());
+        assert!(decode_state(&pool, &good, token, &c).is_some());
         for (price, tick) in [
             (U256::from(1u128 << 96), MAX_TICK + 1),
             (U256::from(1u128 << 96), -8_388_608),
@@ -387,7 +403,7 @@ mod tests {
         ] {
             let hostile = results(slot0(price, tick));
             assert!(
-                decode_state(&pool, &hostile, token, weth).is_none(),
+                decode_state(&pool, &hostile, token, &c).is_none(),
                 "{price} {tick}"
             );
         }

@@ -1,7 +1,7 @@
 //! One refresh of the chain: token facts, every wallet's POP and ETH, the ETH/USD feed and the
 //! block, in Multicall3 chunks sent as JSON-RPC batches, all pinned to one block.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -9,6 +9,7 @@ use alloy::primitives::{Address, Bytes, U256};
 use alloy::sol_types::SolCall;
 use time::OffsetDateTime;
 
+use super::allowances::AllowanceCache;
 use super::head::{HeadGuard, Verdict};
 use super::multicall::{At, Read, ReadResult, aggregate3_call, decode_aggregate3};
 use super::pools::{self, FoundPool};
@@ -89,6 +90,8 @@ pub struct ChainReader {
     /// Per V3 pool, the bitmap words and initialized ticks the last refresh needed: read again
     /// in the main round, so a steady refresh takes one request.
     v3_cache: Mutex<std::collections::HashMap<Address, V3Reads>>,
+    /// The wallets' allowances to the pools' spenders, read now and then.
+    allowances: Mutex<AllowanceCache>,
     /// Which heights can be shown: not behind the last, not implausibly ahead of it.
     head: Mutex<HeadGuard>,
     /// Pools found by discovery, and refreshes since it ran (it runs again now and then, so
@@ -116,6 +119,7 @@ impl ChainReader {
             head: Mutex::new(HeadGuard::default()),
             pools: Mutex::new((None, 0)),
             v3_cache: Mutex::new(std::collections::HashMap::new()),
+            allowances: Mutex::new(AllowanceCache::default()),
         }
     }
 
@@ -140,8 +144,22 @@ impl ChainReader {
         &self.rpc
     }
 
-    /// The plan of reads: fixed ones, then each wallet's POP and ETH, then each pool's state.
-    fn plan(&self, found: &[FoundPool]) -> Vec<Read> {
+    /// Where a sale in each found pool needs an allowance, each once.
+    fn spenders(&self, found: &[FoundPool]) -> Vec<Address> {
+        let mut spenders: Vec<Address> = Vec::new();
+        for pool in found {
+            let spender = pools::spender(pool.venue, pool.address, &self.settings.contracts);
+            if !spenders.contains(&spender) {
+                spenders.push(spender);
+            }
+        }
+        spenders
+    }
+
+    /// The plan of reads: fixed ones, then each wallet's POP and ETH, then each pool's state,
+    /// then the `due` wallets' allowances to each of `spenders` (whether a sale needs an
+    /// approve; see [`AllowanceCache`]).
+    fn plan(&self, found: &[FoundPool], spenders: &[Address], due: &[usize]) -> Vec<Read> {
         let s = &self.settings;
         let c = &s.contracts;
         let mut reads = vec![
@@ -163,6 +181,12 @@ impl ChainReader {
         }
         for pool in found {
             reads.extend(pools::state_reads(pool, c, s.token));
+        }
+        for &i in due {
+            for &spender in spenders {
+                let owner = s.wallets[i];
+                reads.push(Read::new(s.token, IERC20::allowanceCall { owner, spender }));
+            }
         }
         reads
     }
@@ -198,7 +222,13 @@ impl ChainReader {
         let cache = self.pools.lock().expect("not poisoned");
         let found = cache.0.clone().unwrap_or_default();
         drop(cache);
-        self.plan(&found).len() + self.cached_v3_reads(&found).0.len()
+        let spenders = self.spenders(&found);
+        let due = self
+            .allowances
+            .lock()
+            .expect("not poisoned")
+            .due(&self.settings.wallets, &spenders);
+        self.plan(&found, &spenders, &due).len() + self.cached_v3_reads(&found).0.len()
     }
 
     /// The fee tier of a discovered V3 pool.
@@ -357,7 +387,13 @@ impl ChainReader {
     async fn read_pinned(&self) -> Result<ChainReading, ChainError> {
         let mut excluded = HashSet::new();
         let found = self.found_pools(&mut excluded).await?;
-        let mut reads = self.plan(&found);
+        let spenders = self.spenders(&found);
+        let due = self
+            .allowances
+            .lock()
+            .expect("not poisoned")
+            .due(&self.settings.wallets, &spenders);
+        let mut reads = self.plan(&found, &spenders, &due);
         let main_reads = reads.len();
         let (v3_reads, v3_layout) = self.cached_v3_reads(&found);
         reads.extend(v3_reads);
@@ -428,18 +464,31 @@ impl ChainReader {
             for pool in &found {
                 let n = pools::state_read_count(pool);
                 match results.get(offset..offset + n).and_then(|slice| {
-                    pools::decode_state(
-                        pool,
-                        slice,
-                        self.settings.token,
-                        self.settings.contracts.weth,
-                    )
+                    pools::decode_state(pool, slice, self.settings.token, &self.settings.contracts)
                 }) {
                     Some(r) => reading.pools.push(r),
                     None => reading.unread_pools.push(pool.address),
                 }
                 offset += n;
             }
+            let mut allowances = HashMap::new();
+            for &i in &due {
+                let read = (offset..offset + spenders.len())
+                    .map(|k| {
+                        results
+                            .get(k)
+                            .and_then(|r| r.as_ref())
+                            .and_then(decode_u256)
+                    })
+                    .collect();
+                allowances.insert(i, read);
+                offset += spenders.len();
+            }
+            self.allowances.lock().expect("not poisoned").fill(
+                &mut reading.balances,
+                &spenders,
+                allowances,
+            );
             // The V3 words and ticks read from the cache's plan, if still the ones needed.
             let mut offset = main_reads;
             for (address, (words, ticks)) in &v3_layout {
@@ -564,6 +613,7 @@ impl ChainReader {
                 pop_raw: get(FIXED + 2 * k).and_then(decode_u256),
                 eth_wei: get(FIXED + 2 * k + 1)
                     .and_then(|b| IMulticall3::getEthBalanceCall::abi_decode_returns(b).ok()),
+                allowances: Vec::new(),
             })
             .collect();
         ChainReading {

@@ -148,54 +148,40 @@ impl SellChecker {
         let c = &reader.settings.contracts;
         let token = reader.settings.token;
         let deadline = U256::from(u64::MAX);
-        match leg.venue {
-            Venue::UniswapV1 => (
-                leg.pool,
-                IUniswapV1Exchange::tokenToEthSwapInputCall {
-                    tokens_sold: leg.pop_raw,
-                    min_eth: U256::from(1),
-                    deadline,
-                }
-                .abi_encode(),
-            ),
-            Venue::UniswapV2 | Venue::Sushiswap => {
-                let router = if leg.venue == Venue::Sushiswap {
-                    c.sushiswap_v2_router
-                } else {
-                    c.uniswap_v2_router
-                };
-                (
-                    router,
-                    IUniswapV2Router02::swapExactTokensForETHCall {
-                        amountIn: leg.pop_raw,
-                        amountOutMin: U256::ZERO,
-                        path: vec![token, c.weth],
-                        to: wallet,
-                        deadline,
-                    }
-                    .abi_encode(),
-                )
+        let spender = super::pools::spender(leg.venue, leg.pool, c);
+        let call = match leg.venue {
+            Venue::UniswapV1 => IUniswapV1Exchange::tokenToEthSwapInputCall {
+                tokens_sold: leg.pop_raw,
+                min_eth: U256::from(1),
+                deadline,
             }
+            .abi_encode(),
+            Venue::UniswapV2 | Venue::Sushiswap => IUniswapV2Router02::swapExactTokensForETHCall {
+                amountIn: leg.pop_raw,
+                amountOutMin: U256::ZERO,
+                path: vec![token, c.weth],
+                to: wallet,
+                deadline,
+            }
+            .abi_encode(),
             Venue::UniswapV3 => {
                 let fee = reader.v3_fee(leg.pool).unwrap_or(3000);
-                (
-                    c.uniswap_v3_router,
-                    ISwapRouter::exactInputSingleCall {
-                        params: ISwapRouter::ExactInputSingleParams {
-                            tokenIn: token,
-                            tokenOut: c.weth,
-                            fee: U24::from(fee),
-                            recipient: wallet,
-                            deadline,
-                            amountIn: leg.pop_raw,
-                            amountOutMinimum: U256::ZERO,
-                            sqrtPriceLimitX96: Default::default(),
-                        },
-                    }
-                    .abi_encode(),
-                )
+                ISwapRouter::exactInputSingleCall {
+                    params: ISwapRouter::ExactInputSingleParams {
+                        tokenIn: token,
+                        tokenOut: c.weth,
+                        fee: U24::from(fee),
+                        recipient: wallet,
+                        deadline,
+                        amountIn: leg.pop_raw,
+                        amountOutMinimum: U256::ZERO,
+                        sqrtPriceLimitX96: Default::default(),
+                    },
+                }
+                .abi_encode()
             }
-        }
+        };
+        (spender, call)
     }
 
     fn received(venue: Venue, bytes: &Bytes) -> Option<U256> {
