@@ -162,10 +162,13 @@ fn no_pool(c: &mut Ctx) {
     }
 }
 
-/// The deepest pool's liquidity in USD (both sides at spot: twice its ETH).
+/// The largest liquidity in USD of any pool (its balances at its own spot price), and that pool.
 fn deepest_liquidity_usd(state: &AppState) -> Option<(f64, &crate::state::exits::PoolState)> {
-    let (pool, liquidity) = figures::deepest_pool(state)?;
-    Some((liquidity?, pool))
+    state
+        .pools
+        .iter()
+        .filter_map(|p| Some((figures::pool_liquidity_usd(state, p)?, p)))
+        .max_by(|(a, _), (b, _)| a.total_cmp(b))
 }
 
 fn thin_liquidity(c: &mut Ctx) {
@@ -192,7 +195,7 @@ fn thin_liquidity(c: &mut Ctx) {
             Severity::Warning,
             "Thin liquidity",
             format!(
-                "The deepest pool ({}) holds {} of liquidity, below the {} threshold.",
+                "The most liquid pool ({}) holds {} of POP and WETH at its own price, below the {} threshold.",
                 pool.venue.label(),
                 usd(liquidity),
                 usd(min)

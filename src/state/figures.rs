@@ -38,11 +38,14 @@ pub fn checked_total(amounts: impl IntoIterator<Item = U256>) -> Option<U256> {
         .try_fold(U256::ZERO, |total, amount| total.checked_add(amount))
 }
 
-/// A pool's liquidity in USD: both sides valued at the pool's own spot price, so twice its
-/// ETH side at the ETH/USD feed's price. `None` without the feed.
+/// A pool's liquidity in USD: the POP and WETH it holds, each valued at the pool's own spot
+/// price and the ETH/USD feed (for V1 and V2, twice the ETH side; a V3 pool's balances can be
+/// lopsided). What the pool holds, not what a sale can take from it: that is its depth.
+/// `None` without the feed.
 pub fn pool_liquidity_usd(state: &AppState, pool: &PoolState) -> Option<f64> {
     let eth_usd = state.eth_usd.as_ref()?.price();
-    Some(2.0 * f64::from(pool.weth_reserve_wei) / 1e18 * eth_usd)
+    let pop_in_eth = f64::from(pool.pop_reserve_raw) * pool.spot_weth_per_pop;
+    Some((pop_in_eth + f64::from(pool.weth_reserve_wei)) / 1e18 * eth_usd)
 }
 
 /// A pool's spot price of one whole POP in USD (its own state's price, at the ETH/USD feed's
@@ -52,10 +55,23 @@ pub fn pool_price_usd(state: &AppState, pool: &PoolState) -> Option<f64> {
     Some(pool.spot_weth_per_pop * 10f64.powi(i32::from(decimals(state))) / 1e18 * eth_usd)
 }
 
-/// The pool holding the most ETH, with its liquidity in USD (`None` without the feed).
-pub fn deepest_pool(state: &AppState) -> Option<(&PoolState, Option<f64>)> {
-    let pool = state.pools.iter().max_by_key(|p| p.weth_reserve_wei)?;
-    Some((pool, pool_liquidity_usd(state, pool)))
+/// The deepest pool, whose spot price is the on-chain price: the one that can absorb the most
+/// POP within 1% price impact (then 3, 5, 10, 15% if none can take one whole POP within
+/// less). Depth, not balances: a V3 pool's balances may sit far from its price, and a pool
+/// with much ETH but a narrow range absorbs little. `None` when no pool can absorb one POP
+/// within 15%: no price is set there.
+pub fn deepest_pool(state: &AppState) -> Option<&PoolState> {
+    crate::exit::compute::DEPTH_PCTS.iter().find_map(|&pct| {
+        state
+            .pools
+            .iter()
+            .filter_map(|p| {
+                let (_, amount) = p.sellable_within.iter().find(|(at, _)| *at == pct)?;
+                Some((p, (*amount)?))
+            })
+            .max_by(|(a, x), (b, y)| x.cmp(y).then(a.weth_reserve_wei.cmp(&b.weth_reserve_wei)))
+            .map(|(p, _)| p)
+    })
 }
 
 /// How often `source` refreshes, in seconds.

@@ -469,17 +469,9 @@ impl AppState {
         Some((self.onchain_price_usd()?, "onchain"))
     }
 
-    /// The deepest pool's spot price of one whole POP in USD.
+    /// The deepest pool's spot price of one whole POP in USD (see [`figures::deepest_pool`]).
     pub fn onchain_price_usd(&self) -> Option<f64> {
-        let eth_usd = self.eth_usd.as_ref()?.price();
-        let pool = self.pools.iter().max_by_key(|p| p.weth_reserve_wei)?;
-        if pool.pop_reserve_raw.is_zero() {
-            return None;
-        }
-        let decimals = figures::decimals(self);
-        let pop = f64::from(pool.pop_reserve_raw) / 10f64.powi(i32::from(decimals));
-        let eth = f64::from(pool.weth_reserve_wei) / 1e18;
-        Some(eth / pop * eth_usd)
+        figures::pool_price_usd(self, figures::deepest_pool(self)?)
     }
 
     /// A wallet's paper value in USD and the source of the price used.

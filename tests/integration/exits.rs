@@ -717,3 +717,84 @@ async fn sell_check_passes_for_a_plain_token_and_fails_when_paused_or_taxed() {
     assert_eq!(check.outcome, SellOutcome::Fails, "{}", check.detail);
     assert!(check.detail.contains("reverts"), "{}", check.detail);
 }
+
+#[tokio::test]
+#[ignore = "needs anvil: run the README test command"]
+async fn spot_is_each_pools_marginal_price_and_the_deepest_pool_sets_the_onchain_price() {
+    for pop_is_token0 in [true, false] {
+        // A V3 pool whose one position spans [p/4, 1.21p]: its balances say a price far from
+        // its slot0's. Beside it, a thinner V1 and V2 pool.
+        let scenario = Scenario {
+            pop_is_token0,
+            pools: PoolPlan {
+                uniswap_v1_eth: U256::from(10u64).pow(U256::from(17)),
+                uniswap_v2_eth: U256::from(10u64).pow(U256::from(17)),
+                sushiswap_eth: U256::ZERO,
+                uniswap_v3: vec![(3000, U256::from(10u64).pow(U256::from(18)))],
+                v3_lopsided: true,
+            },
+            ..Scenario::default()
+        };
+        let d = Devnet::start(scenario).await.unwrap();
+        let config = d.config().unwrap();
+        let mut source = popwatch::sources::chain::ChainSource::new(&config);
+        let mut state = popwatch::state::AppState::new(&config);
+        for update in crate::support::refresh_once(&mut source).await.0 {
+            state.apply(update);
+        }
+        assert_eq!(state.pools.len(), 3, "token0 {pop_is_token0}");
+        // Oracle: the venue's own quote of a tiny sale (1 POP), the fee taken back out.
+        let reading = read(&d).await;
+        for pool in &state.pools {
+            let read_pool = reading
+                .pools
+                .iter()
+                .find(|p| p.address == pool.address)
+                .unwrap();
+            let amount = d.scenario.unit();
+            let (out, _) = contract_quote(&d, read_pool, amount).await.unwrap();
+            let marginal =
+                f64::from(out) / f64::from(amount) / (1.0 - f64::from(pool.fee_ppm) / 1e6);
+            let off = (pool.spot_weth_per_pop / marginal - 1.0).abs();
+            assert!(
+                off < 1e-4,
+                "token0 {pop_is_token0}: {} spot {} vs the quoted marginal price {marginal}",
+                pool.venue,
+                pool.spot_weth_per_pop
+            );
+        }
+        let v3 = state
+            .pools
+            .iter()
+            .find(|p| p.venue == Venue::UniswapV3)
+            .unwrap();
+        let by_balances = f64::from(v3.weth_reserve_wei) / f64::from(v3.pop_reserve_raw);
+        assert!(
+            by_balances / v3.spot_weth_per_pop > 2.0 || v3.spot_weth_per_pop / by_balances > 2.0,
+            "the lopsided position's balances ({by_balances}) are far from its price ({})",
+            v3.spot_weth_per_pop
+        );
+        // The V3 pool absorbs the most within 1% (checked on its own quotes: a 1% sale there is
+        // larger than the others'); the on-chain price is its spot, not its balances' ratio.
+        let within_1pct = |venue: Venue| {
+            let p = state.pools.iter().find(|p| p.venue == venue).unwrap();
+            p.sellable_within[0].1.unwrap()
+        };
+        assert!(within_1pct(Venue::UniswapV3) > within_1pct(Venue::UniswapV1));
+        assert!(within_1pct(Venue::UniswapV3) > within_1pct(Venue::UniswapV2));
+        let eth_usd = state.eth_usd.as_ref().unwrap().price();
+        let expected = v3.spot_weth_per_pop * eth_usd;
+        let onchain = state.onchain_price_usd().unwrap();
+        assert!(
+            (onchain / expected - 1.0).abs() < 1e-9,
+            "on-chain {onchain} vs the V3 spot {expected}"
+        );
+        // Liquidity is what the pool holds at its own price, not twice its ETH.
+        let liquidity = popwatch::state::figures::pool_liquidity_usd(&state, v3).unwrap();
+        let held = (f64::from(v3.pop_reserve_raw) * v3.spot_weth_per_pop
+            + f64::from(v3.weth_reserve_wei))
+            / 1e18
+            * eth_usd;
+        assert!((liquidity / held - 1.0).abs() < 1e-9);
+    }
+}

@@ -685,7 +685,8 @@ async fn create_pools(
 }
 
 /// A V3 pool at the scenario's price with two positions: a wide one (70% of the ETH) and a
-/// narrow one around the price (30%), so that larger sells cross initialized ticks.
+/// narrow one around the price (30%), so that larger sells cross initialized ticks. Or, for
+/// a lopsided plan, one position over [p/4, 1.21·p] of POP's price.
 async fn create_v3_pool(
     client: &DevClient,
     s: &Scenario,
@@ -727,9 +728,24 @@ async fn create_v3_pool(
         .await?;
     let spacing = v3_setup::tick_spacing(fee);
     let tick = v3_setup::price_to_tick(price);
-    for (half_width, share_pct) in [(40 * spacing * 10, 70u64), (10 * spacing, 30)] {
-        let lower = v3_setup::align_down(tick - half_width, spacing);
-        let upper = v3_setup::align_down(tick + half_width, spacing) + spacing;
+    // Ticks below and above the current one, in the pool's raw price (WETH per POP when POP
+    // is token0, POP per WETH otherwise).
+    let ranges: Vec<(i32, i32, u64)> = if s.pools.v3_lopsided {
+        let (quarter, up_21pct) = (v3_setup::price_to_tick(4.0), v3_setup::price_to_tick(1.21));
+        if pop_is_token0 {
+            vec![(quarter, up_21pct, 100)]
+        } else {
+            vec![(up_21pct, quarter, 100)]
+        }
+    } else {
+        vec![
+            (40 * spacing * 10, 40 * spacing * 10, 70),
+            (10 * spacing, 10 * spacing, 30),
+        ]
+    };
+    for (below, above, share_pct) in ranges {
+        let lower = v3_setup::align_down(tick - below, spacing);
+        let upper = v3_setup::align_down(tick + above, spacing) + spacing;
         let part = eth * U256::from(share_pct) / U256::from(100);
         let liquidity = v3_setup::liquidity_for_eth(price, lower, upper, part, pop_is_token0);
         client

@@ -35,6 +35,9 @@ pub struct PoolPlan {
     pub sushiswap_eth: U256,
     /// (fee in hundredths of a bip, ETH) per Uniswap V3 pool.
     pub uniswap_v3: Vec<(u32, U256)>,
+    /// Each V3 pool holds one position over [p/4, 1.21·p] of POP's price p instead of two
+    /// centred on it: its token balances then say a price about 5× off its `slot0` one.
+    pub v3_lopsided: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -93,6 +96,7 @@ impl Scenario {
                 uniswap_v2_eth: milli_eth(1000),
                 sushiswap_eth: milli_eth(250),
                 uniswap_v3: vec![(3000, milli_eth(500)), (10000, milli_eth(250))],
+                v3_lopsided: false,
             },
             whale_pop: 200_000_000,
             start_block: 21_000_000,
@@ -108,6 +112,7 @@ impl Scenario {
                     uniswap_v2_eth: U256::ZERO,
                     sushiswap_eth: U256::ZERO,
                     uniswap_v3: Vec::new(),
+                    v3_lopsided: false,
                 },
                 ..base
             },
@@ -119,6 +124,7 @@ impl Scenario {
                     uniswap_v2_eth: milli_eth(200_000),
                     sushiswap_eth: milli_eth(50_000),
                     uniswap_v3: vec![(3000, milli_eth(100_000)), (10000, milli_eth(50_000))],
+                    v3_lopsided: false,
                 },
                 whale_pop: 2_000_000,
                 ..base
