@@ -281,9 +281,26 @@ pub struct MarketSourceJson {
     pub ath_usd: Option<f64>,
     pub ath_change_pct: Option<f64>,
     pub rank: Option<u32>,
+    /// The contract the provider lists for the coin (`null`: none listed, or not known).
     pub contract_address: Option<String>,
+    /// The coin the provider resolved, as it names it.
+    pub identity: Option<IdentityJson>,
     pub fetched_at: Option<String>,
+    /// When the provider last updated its figures (`null` where it does not say).
+    pub as_of: Option<String>,
     pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct IdentityJson {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub symbol: Option<String>,
+    /// `listed`, `not_listed` (the provider lists no Ethereum contract) or `unknown`.
+    pub contract_status: &'static str,
+    /// The listed contract is not `token.address`: the coin is another, and its price is left
+    /// out of the paper value.
+    pub mismatch: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -336,8 +353,16 @@ fn market_json(state: &AppState) -> MarketJson {
                     ath_usd: q.ath_usd,
                     ath_change_pct: q.ath_change_pct,
                     rank: q.rank,
-                    contract_address: q.contract_address.clone(),
+                    contract_address: q.contract.address().map(sanitize),
+                    identity: Some(IdentityJson {
+                        id: q.provider_id.as_deref().map(sanitize),
+                        name: q.coin_name.as_deref().map(sanitize),
+                        symbol: q.coin_symbol.as_deref().map(sanitize),
+                        contract_status: q.contract.status(),
+                        mismatch: q.lists_another_contract(state.token.address),
+                    }),
                     fetched_at: q.fetched_at.map(rfc3339),
+                    as_of: q.as_of.map(rfc3339),
                     error: None,
                 },
                 (error, _) => MarketSourceJson {
@@ -397,7 +422,12 @@ fn market_json(state: &AppState) -> MarketJson {
 pub struct SourceJson {
     pub name: &'static str,
     pub ok: bool,
+    /// The age of its figures: since the older of `fetched_at` and `as_of`.
     pub age_secs: Option<i64>,
+    /// When it last answered.
+    pub fetched_at: Option<String>,
+    /// When the source itself last updated what it answered (`null` where it does not say).
+    pub as_of: Option<String>,
     pub error: Option<String>,
 }
 
@@ -503,7 +533,9 @@ pub fn to_json(state: &AppState, flags: &Flags, now: OffsetDateTime) -> Snapshot
             .map(|(name, s)| SourceJson {
                 name: name.as_str(),
                 ok: s.status == SourceStatus::Ok,
-                age_secs: s.last_ok_at.map(|at| (now - at).whole_seconds()),
+                age_secs: s.observed_at().map(|at| (now - at).whole_seconds()),
+                fetched_at: s.last_ok_at.map(rfc3339),
+                as_of: s.as_of.map(rfc3339),
                 error: crate::state::figures::source_problem(&s.status),
             })
             .collect(),

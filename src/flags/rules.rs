@@ -819,22 +819,28 @@ fn contract_mismatch(c: &mut Ctx) {
             }
         }
     }
-    let mine = format!("{:#x}", t.address);
     let mut listed = 0;
     for source in super::MARKET {
-        if let Some(q) = c.state.market.get(&source)
-            && let Some(address) = &q.contract_address
-        {
-            listed += 1;
-            if !address.eq_ignore_ascii_case(&mine) {
-                problems.push(format!("{} lists {}", source.as_str(), sanitize(address)));
-                evidence.push(ev(
-                    source.as_str(),
-                    "contract address",
-                    sanitize(address),
-                    q.fetched_at,
-                ));
-            }
+        let Some(q) = c.state.market.get(&source) else {
+            continue;
+        };
+        let Some(address) = q.contract.address() else {
+            continue;
+        };
+        listed += 1;
+        if q.lists_another_contract(t.address) {
+            problems.push(format!(
+                "{}'s coin {} lists {} (its figures are left out of the paper value)",
+                source.as_str(),
+                coin_identity(q),
+                sanitize(address)
+            ));
+            evidence.push(ev(
+                source.as_str(),
+                "contract address",
+                sanitize(address),
+                q.fetched_at,
+            ));
         }
     }
     if !c.chain_read() && listed == 0 {
@@ -852,6 +858,24 @@ fn contract_mismatch(c: &mut Ctx) {
             }),
             evidence,
         );
+    }
+}
+
+/// A provider's coin as it names it: `"theta-token" (Theta Network, THETA)`.
+fn coin_identity(q: &crate::state::market::MarketQuote) -> String {
+    let id = q
+        .provider_id
+        .as_deref()
+        .map_or("(no id)".to_owned(), |id| format!("\"{}\"", sanitize(id)));
+    let names: Vec<String> = [&q.coin_name, &q.coin_symbol]
+        .into_iter()
+        .flatten()
+        .map(|n| sanitize(n))
+        .collect();
+    if names.is_empty() {
+        id
+    } else {
+        format!("{id} ({})", names.join(", "))
     }
 }
 

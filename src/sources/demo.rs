@@ -14,7 +14,10 @@ use crate::exit::quote::constant_product_out;
 use crate::sources::{Source, UpdateSender};
 use crate::state::chain::{ChainReading, EthUsd, PoolReading, TokenFacts, WalletBalance};
 use crate::state::exits::Venue;
-use crate::state::market::MarketQuote;
+use crate::state::market::{ListedContract, MarketQuote};
+
+/// POP's contract, as the providers list it.
+const POP_CONTRACT: &str = "0x5d858bcd53e085920620549214a8b27ce2f04670";
 use crate::state::transfers::{LogReading, TransferSeen, WalletHistory};
 use crate::state::{SourceName, Update};
 
@@ -282,11 +285,14 @@ impl DemoSource {
                     ath_usd: Some(0.0289),
                     ath_change_pct: Some((cg / 0.0289 - 1.0) * 100.0),
                     rank: None,
-                    contract_address: Some("0x5d858bcd53e085920620549214a8b27ce2f04670".to_owned()),
+                    contract: ListedContract::Listed(POP_CONTRACT.to_owned()),
                     provider_id: Some("pop-chest-token".to_owned()),
+                    coin_name: Some("POP Network Token".to_owned()),
+                    coin_symbol: Some("pop".to_owned()),
                     dev_commits_4_weeks: Some(0.0),
                     has_repository: Some(false),
                     fetched_at: Some(at),
+                    as_of: Some(at - time::Duration::seconds(1)),
                     ..MarketQuote::default()
                 },
             ),
@@ -303,8 +309,12 @@ impl DemoSource {
                     ath_usd: Some(0.0312),
                     ath_change_pct: Some((cp / 0.0312 - 1.0) * 100.0),
                     rank: Some(7_412),
+                    contract: ListedContract::Listed(POP_CONTRACT.to_owned()),
                     provider_id: Some("pop-pop-chest-token".to_owned()),
+                    coin_name: Some("POP Network Token".to_owned()),
+                    coin_symbol: Some("POP".to_owned()),
                     fetched_at: Some(at),
+                    as_of: Some(at - time::Duration::seconds(2)),
                     ..MarketQuote::default()
                 },
             ),
@@ -315,7 +325,9 @@ impl DemoSource {
                     fdv_usd: Some(price * supply),
                     volume_24h_usd: Some(volume * 0.7),
                     change_24h_pct: Some(self.noise() * 8.0),
-                    contract_address: Some("0x5d858bcd53e085920620549214a8b27ce2f04670".to_owned()),
+                    contract: ListedContract::Listed(POP_CONTRACT.to_owned()),
+                    coin_name: Some("POP Network Token".to_owned()),
+                    coin_symbol: Some("POP".to_owned()),
                     fetched_at: Some(at),
                     ..MarketQuote::default()
                 },

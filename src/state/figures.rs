@@ -61,7 +61,15 @@ pub fn pool_price_usd(state: &AppState, pool: &PoolState) -> Option<f64> {
 /// with much ETH but a narrow range absorbs little. `None` when no pool can absorb one POP
 /// within 15%: no price is set there.
 pub fn deepest_pool(state: &AppState) -> Option<&PoolState> {
-    crate::exit::compute::DEPTH_PCTS.iter().find_map(|&pct| {
+    // The impact thresholds every pool's depth is computed at, smallest first.
+    let mut thresholds: Vec<f64> = state
+        .pools
+        .iter()
+        .flat_map(|p| p.sellable_within.iter().map(|(pct, _)| *pct))
+        .collect();
+    thresholds.sort_by(f64::total_cmp);
+    thresholds.dedup();
+    thresholds.iter().find_map(|&pct| {
         state
             .pools
             .iter()

@@ -70,8 +70,11 @@ pub enum SourceStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceState {
     pub status: SourceStatus,
-    /// When the source last answered successfully: the age of its figures.
+    /// When the source last answered successfully.
     pub last_ok_at: Option<OffsetDateTime>,
+    /// When the source itself last updated what it answered (a provider's `last_updated`,
+    /// Chainlink's `updatedAt`), where it says.
+    pub as_of: Option<OffsetDateTime>,
 }
 
 impl SourceState {
@@ -79,6 +82,16 @@ impl SourceState {
         Self {
             status: SourceStatus::Loading,
             last_ok_at: None,
+            as_of: None,
+        }
+    }
+
+    /// The age of its figures: the older of when they were fetched and when their source
+    /// last updated them.
+    pub fn observed_at(&self) -> Option<OffsetDateTime> {
+        match (self.last_ok_at, self.as_of) {
+            (Some(fetched), Some(as_of)) => Some(fetched.min(as_of)),
+            (fetched, as_of) => fetched.or(as_of),
         }
     }
 }
@@ -385,6 +398,7 @@ impl AppState {
                 let state = self.source_mut(source);
                 state.status = SourceStatus::Ok;
                 state.last_ok_at = quote.fetched_at.or(state.last_ok_at);
+                state.as_of = quote.as_of;
                 self.market.insert(source, *quote);
             }
             Update::EndpointRefused {
@@ -456,13 +470,20 @@ impl AppState {
 
     /// The POP price in USD by PRODUCT.md's `value_usd` rule: the first market source with a
     /// price (coingecko, coinpaprika, dexscreener), else the deepest pool's spot price × ETH/USD.
+    /// A source whose coin lists another contract is another coin's price: skipped
+    /// (`contract_mismatch` says so).
     pub fn paper_price(&self) -> Option<(f64, &'static str)> {
         for source in [
             SourceName::Coingecko,
             SourceName::Coinpaprika,
             SourceName::Dexscreener,
         ] {
-            if let Some(price) = self.market.get(&source).and_then(|q| q.price_usd) {
+            if let Some(price) = self
+                .market
+                .get(&source)
+                .filter(|q| !q.lists_another_contract(self.token.address))
+                .and_then(|q| q.price_usd)
+            {
                 return Some((price, source.as_str()));
             }
         }
@@ -526,6 +547,7 @@ impl AppState {
         match r.eth_usd {
             Ok(feed) => {
                 let chainlink = self.source_mut(SourceName::Chainlink);
+                chainlink.as_of = Some(feed.updated_at.min(r.observed_at));
                 if feed.stale {
                     chainlink.status = SourceStatus::Failed {
                         error: format!(

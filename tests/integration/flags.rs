@@ -6,7 +6,7 @@ use popwatch::config::{Config, RpcUrl, WalletConfig};
 use popwatch::exit::compute as exits;
 use popwatch::flags::{self, Flags, Severity};
 use popwatch::state::exits::{SellCheck, SellOutcome};
-use popwatch::state::market::{MarketQuote, MarketVenue};
+use popwatch::state::market::{ListedContract, MarketQuote, MarketVenue};
 use popwatch::state::transfers::{LogReading, TransferSeen, WalletHistory};
 use popwatch::state::{AppState, SourceName, Update};
 use popwatch_devnet::reading::{ReadingBuilder, e18, eth_usd};
@@ -396,7 +396,7 @@ fn contract_mismatch_on_chain_facts_and_listed_addresses() {
         &mut state,
         SourceName::Coingecko,
         MarketQuote {
-            contract_address: Some(format!("{:#x}", Address::repeat_byte(0x66))),
+            contract: ListedContract::Listed(format!("{:#x}", Address::repeat_byte(0x66))),
             ..MarketQuote::default()
         },
     );

@@ -17,8 +17,8 @@ use time::OffsetDateTime;
 
 const TOKEN: Address = Address::repeat_byte(0x5d);
 
-fn server() -> MarketServer {
-    MarketServer::start(MarketFixture {
+fn fixture() -> MarketFixture {
+    MarketFixture {
         token: TOKEN,
         price_usd: 0.00001,
         total_supply: 1.6e9,
@@ -26,8 +26,13 @@ fn server() -> MarketServer {
         coingecko_id: "pop-chest-token".into(),
         coinpaprika_id: "pop-pop-chest-token".into(),
         name_suffix: String::new(),
-    })
-    .unwrap()
+        listed_contract: Some(TOKEN),
+        updated_ago: Duration::from_secs(240),
+    }
+}
+
+fn server() -> MarketServer {
+    MarketServer::start(fixture()).unwrap()
 }
 
 fn config(s: &MarketServer) -> Config {
@@ -76,10 +81,7 @@ async fn each_provider_parses_to_the_expected_quote() {
     assert_eq!(cg.rank, None, "a null rank stays unknown");
     assert_eq!(cg.dev_commits_4_weeks, Some(0.0));
     assert_eq!(cg.has_repository, Some(false));
-    assert_eq!(
-        cg.contract_address.as_deref(),
-        Some(format!("{TOKEN:#x}").as_str())
-    );
+    assert_eq!(cg.contract.address(), Some(format!("{TOKEN:#x}").as_str()));
     assert_eq!(cg.provider_id.as_deref(), Some("pop-chest-token"));
 
     let cp = &state.market[&SourceName::Coinpaprika];
@@ -97,7 +99,27 @@ async fn each_provider_parses_to_the_expected_quote() {
         "resolved through the 301"
     );
 
+    // Each provider's coin as it names it, and the contract it lists: CoinPaprika's from its
+    // own /coins/{id}, not the address popwatch looked up with.
+    assert_eq!(cg.coin_name.as_deref(), Some("POP Network Token"));
+    assert_eq!(cg.coin_symbol.as_deref(), Some("pop"));
+    assert_eq!(cp.coin_symbol.as_deref(), Some("POP"));
+    assert_eq!(cp.contract.address(), Some(format!("{TOKEN:#x}").as_str()));
+    assert!(
+        s.requests()
+            .iter()
+            .any(|r| r.1 == "/v1/coins/pop-pop-chest-token")
+    );
+    // Their own update times (4 minutes before the answer), beside the fetch times.
+    for q in [cg, cp] {
+        let behind = q.fetched_at.unwrap() - q.as_of.unwrap();
+        assert!((240..250).contains(&behind.whole_seconds()), "{behind}");
+        assert_eq!(q.observed_at(), q.as_of);
+    }
+
     let dx = &state.market[&SourceName::Dexscreener];
+    assert_eq!(dx.as_of, None, "DexScreener does not say");
+    assert_eq!(dx.coin_symbol.as_deref(), Some("POP"));
     assert_eq!(dx.price_usd, Some(0.00001), "priceUsd is a string there");
     assert_eq!(dx.liquidity_usd, Some(6000.0));
     assert_eq!(dx.volume_24h_usd, Some(31.42));
@@ -201,8 +223,147 @@ fn dexscreener_reads_pop_on_either_side_of_a_pair() {
     assert_eq!(q.change_24h_pct, None);
     assert_eq!(q.volume_24h_usd, Some(50.0));
     assert_eq!(q.liquidity_usd, Some(6000.0));
-    assert!(q.contract_address.unwrap().eq_ignore_ascii_case(POP));
+    assert!(q.contract.address().unwrap().eq_ignore_ascii_case(POP));
     assert_eq!(venues.len(), 1);
+}
+
+/// Every source read once from `fixture`'s server, with `pinned` CoinGecko id, into a state.
+async fn state_from(fixture: MarketFixture, pinned: Option<&str>) -> AppState {
+    let s = MarketServer::start(fixture).unwrap();
+    let mut config = config(&s);
+    config.token.coingecko_id = pinned.map(str::to_owned);
+    let sources = market::sources(&config, Arc::new(SystemClock));
+    let mut state = AppState::new(&config);
+    for src in &sources {
+        apply(&mut state, src.read().await);
+    }
+    state
+}
+
+#[tokio::test]
+async fn a_coin_listing_another_contract_is_flagged_and_left_out_of_paper_value() {
+    let other = Address::repeat_byte(0x66);
+    let state = state_from(
+        MarketFixture {
+            listed_contract: Some(other),
+            ..fixture()
+        },
+        None,
+    )
+    .await;
+    let now = OffsetDateTime::now_utc();
+    // CoinGecko and CoinPaprika list another contract: their prices are another coin's. The
+    // paper value takes DexScreener's, which holds POP's address.
+    assert_eq!(state.paper_price(), Some((0.00001, "dexscreener")));
+    let flags = popwatch::flags::evaluate(&state, now, None);
+    let mismatch = flags
+        .raised
+        .iter()
+        .find(|w| w.id == "contract_mismatch")
+        .expect("contract_mismatch raised");
+    assert!(
+        mismatch
+            .detail
+            .contains("coingecko's coin \"pop-chest-token\" (POP Network Token, pop) lists 0x6666")
+            && mismatch.detail.contains("coinpaprika"),
+        "{}",
+        mismatch.detail
+    );
+    let sources: Vec<&str> = mismatch
+        .evidence
+        .iter()
+        .map(|e| e.source.as_str())
+        .collect();
+    assert_eq!(sources, ["coingecko", "coinpaprika"]);
+    let json = serde_json::to_value(popwatch::snapshot::to_json(&state, &flags, now)).unwrap();
+    let cg = &json["market"]["sources"][0];
+    assert_eq!(cg["identity"]["mismatch"], true);
+    assert_eq!(cg["identity"]["contract_status"], "listed");
+    assert_eq!(cg["contract_address"], format!("{other:#x}"));
+
+    // A coin that lists no Ethereum contract says so, and accuses nothing.
+    let state = state_from(
+        MarketFixture {
+            listed_contract: None,
+            ..fixture()
+        },
+        None,
+    )
+    .await;
+    let flags = popwatch::flags::evaluate(&state, now, None);
+    assert!(!flags.raised.iter().any(|w| w.id == "contract_mismatch"));
+    let json = serde_json::to_value(popwatch::snapshot::to_json(&state, &flags, now)).unwrap();
+    for i in [0, 1] {
+        let source = &json["market"]["sources"][i];
+        assert_eq!(
+            source["identity"]["contract_status"], "not_listed",
+            "{source}"
+        );
+        assert_eq!(source["contract_address"], serde_json::Value::Null);
+    }
+    assert_eq!(state.paper_price().unwrap().1, "coingecko");
+}
+
+#[tokio::test]
+async fn a_pinned_id_of_another_coin_is_checked_against_the_contract() {
+    let state = state_from(fixture(), Some("theta-token")).await;
+    let cg = &state.market[&SourceName::Coingecko];
+    assert_eq!(cg.provider_id.as_deref(), Some("theta-token"));
+    assert_eq!(
+        cg.contract.address(),
+        Some(popwatch_devnet::market_server::THETA_CONTRACT)
+    );
+    assert_eq!(state.paper_price().unwrap().1, "coinpaprika");
+    let flags = popwatch::flags::evaluate(&state, OffsetDateTime::now_utc(), None);
+    let mismatch = flags
+        .raised
+        .iter()
+        .find(|w| w.id == "contract_mismatch")
+        .unwrap();
+    assert!(
+        mismatch.detail.contains("\"theta-token\""),
+        "{}",
+        mismatch.detail
+    );
+}
+
+#[tokio::test]
+async fn figures_a_provider_last_updated_two_days_ago_are_two_days_old() {
+    let state = state_from(
+        MarketFixture {
+            updated_ago: Duration::from_secs(2 * 86_400),
+            ..fixture()
+        },
+        None,
+    )
+    .await;
+    let now = OffsetDateTime::now_utc();
+    for name in [SourceName::Coingecko, SourceName::Coinpaprika] {
+        let source = &state.sources[&name];
+        // Fetched just now, but as of two days ago: the age is the older.
+        assert!((now - source.last_ok_at.unwrap()).whole_seconds() < 60);
+        let age = (now - source.observed_at().unwrap()).whole_seconds();
+        assert!(
+            (2 * 86_400..2 * 86_400 + 60).contains(&age),
+            "{name:?}: {age}"
+        );
+    }
+    let flags = popwatch::flags::evaluate(&state, now, None);
+    let json = serde_json::to_value(popwatch::snapshot::to_json(&state, &flags, now)).unwrap();
+    let cg = json["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "coingecko")
+        .unwrap();
+    assert!(cg["age_secs"].as_i64().unwrap() >= 2 * 86_400, "{cg}");
+    assert!(cg["fetched_at"].is_string() && cg["as_of"].is_string());
+    // The status bar shows the older age, as stale.
+    let app = popwatch::tui::App::new(state, now);
+    let mut buf = ratatui::buffer::Buffer::empty(ratatui::layout::Rect::new(0, 0, 250, 1));
+    ratatui::widgets::Widget::render(popwatch::tui::widgets::StatusBar(&app), buf.area, &mut buf);
+    let line: String = buf.content().iter().map(|c| c.symbol()).collect();
+    assert!(line.contains("coingecko stale 2d"), "{line}");
 }
 
 /// Reads every source; the clock moves past every lifetime first so nothing is cached.

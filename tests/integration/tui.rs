@@ -192,6 +192,54 @@ fn every_view_renders() {
 }
 
 #[test]
+fn the_contract_view_names_each_providers_coin_and_what_it_lists() {
+    use popwatch::state::market::ListedContract;
+    let mut app = fixture("POP Network Token");
+    let quote = |id: &str, contract: ListedContract| {
+        Box::new(MarketQuote {
+            price_usd: Some(0.93),
+            provider_id: Some(id.to_owned()),
+            coin_name: Some("Theta Network".to_owned()),
+            coin_symbol: Some("THETA".to_owned()),
+            contract,
+            fetched_at: Some(NOW),
+            ..MarketQuote::default()
+        })
+    };
+    app.apply(Update::Market {
+        source: SourceName::Coingecko,
+        quote: quote(
+            "theta-token",
+            ListedContract::Listed("0x3883f5e181fccaf8410fa61e12b59bad963fb645".to_owned()),
+        ),
+    });
+    app.apply(Update::Market {
+        source: SourceName::Coinpaprika,
+        quote: quote("theta-theta-token", ListedContract::NotListed),
+    });
+    app.handle(Action::View(View::Contract));
+    let screen = text(&render(&app, 150, 30));
+    let line = |start: &str| {
+        screen
+            .lines()
+            .find(|l| l.trim_start_matches('│').starts_with(start))
+            .unwrap_or_else(|| panic!("no {start} line: {screen}"))
+            .to_owned()
+    };
+    assert!(
+        line("coingecko coin").contains("theta-token · Theta Network · THETA"),
+        "{screen}"
+    );
+    assert!(line("coingecko lists").contains("0x3883f5e181fccaf8410fa61e12b59bad963fb645"));
+    assert!(
+        screen.contains("another coin: out of the paper value"),
+        "{screen}"
+    );
+    assert!(line("coinpaprika lists").contains("lists no Ethereum contract"));
+    assert!(line("dexscreener coin").contains("no answer"));
+}
+
+#[test]
 fn the_table_shows_the_portfolio_exit_and_unknowns() {
     let app = fixture("POP Network Token");
     let mut buf = Buffer::empty(Rect::new(0, 0, 100, 8));
@@ -226,7 +274,9 @@ fn status_bar_in_every_state() {
     let (line, _) = bar(&app);
     assert_eq!(
         line,
-        "block 21000043 · 7s ago │ https://rpc.example.org/v3/*** │ chain ✓4s │ chainlink ✓4s │ coingecko ✓0s │ coinpaprika ✗ HTTP 429: rate-limited │ dexscreener – not built yet │ next 26s │ ? help"
+        // Chainlink's age is its answer's (`updatedAt`, 20 minutes before the fixture's
+        // clock), not the fetch's.
+        "block 21000043 · 7s ago │ https://rpc.example.org/v3/*** │ chain ✓4s │ chainlink ✓20m │ coingecko ✓0s │ coinpaprika ✗ HTTP 429: rate-limited │ dexscreener – not built yet │ next 26s │ ? help"
     );
     // Stale: the chain's figures are older than twice its refresh interval.
     app.now = NOW + Duration::seconds(120);

@@ -254,6 +254,8 @@ pub(super) async fn start(scenario: Scenario) -> Result<Devnet, DevnetError> {
         coingecko_id: "pop-chest-token".to_owned(),
         coinpaprika_id: "pop-pop-chest-token".to_owned(),
         name_suffix: String::new(),
+        listed_contract: Some(contracts.pop),
+        updated_ago: std::time::Duration::from_secs(240),
     })
     .map_err(|e| DevnetError::Scenario(format!("market server: {e}")))?;
     Ok(Devnet {

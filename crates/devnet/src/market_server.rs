@@ -33,7 +33,16 @@ pub struct MarketFixture {
     pub coinpaprika_id: String,
     /// Appended to every name the providers send (coin, venue, DEX): hostile text for tests.
     pub name_suffix: String,
+    /// The contract CoinGecko and CoinPaprika list for the coin (`None`: no Ethereum contract);
+    /// normally `token`.
+    pub listed_contract: Option<Address>,
+    /// How long before each answer the providers last updated the coin's figures
+    /// (`last_updated`).
+    pub updated_ago: Duration,
 }
+
+/// THETA's ERC-20 contract (mainnet), listed by the Theta coin a pinned id can point at.
+pub const THETA_CONTRACT: &str = "0x3883f5e181fccaf8410fa61e12b59bad963fb645";
 
 /// A failure to serve instead of the documented answer.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,6 +71,9 @@ pub enum Fault {
 
 struct State {
     fixture: MarketFixture,
+    /// When the server started: the providers' `last_updated` is `updated_ago` before it, the
+    /// same in every answer (as a provider's is until it updates).
+    started: time::OffsetDateTime,
     /// (path prefix, fault), consumed by the first matching request.
     faults: Vec<(String, Fault)>,
     /// Every request's path, with the time it arrived.
@@ -77,6 +89,7 @@ impl MarketServer {
     pub fn start(fixture: MarketFixture) -> std::io::Result<Self> {
         let state = Arc::new(Mutex::new(State {
             fixture,
+            started: time::OffsetDateTime::now_utc(),
             faults: Vec::new(),
             log: VecDeque::new(),
         }));
@@ -129,7 +142,7 @@ impl MarketServer {
 }
 
 fn handle(state: &Mutex<State>, request: &Request) -> Response {
-    let (fixture, fault) = {
+    let (fixture, fault, started) = {
         let mut s = state.lock().expect("not poisoned");
         let key = request
             .header("x-cg-demo-api-key")
@@ -142,7 +155,7 @@ fn handle(state: &Mutex<State>, request: &Request) -> Response {
             .iter()
             .position(|(prefix, _)| request.target.starts_with(prefix.as_str()))
             .map(|i| s.faults.remove(i).1);
-        (s.fixture.clone(), fault)
+        (s.fixture.clone(), fault, s.started)
     };
     let path = request.target.split('?').next().unwrap_or("");
     let mut response = match fault {
@@ -160,7 +173,7 @@ fn handle(state: &Mutex<State>, request: &Request) -> Response {
             return Response::raw(403, "text/html", b"<!DOCTYPE html><html lang=\"en-US\"><head><title>Just a moment...</title></head><body>Checking if the site connection is secure. Enable JavaScript and cookies to continue. Cloudflare Ray ID: 8a1b2c3d4e5f</body></html>".to_vec());
         }
         other => {
-            let mut r = route(&fixture, path, &request.target);
+            let mut r = route(&fixture, started, path, &request.target);
             match other {
                 Some(Fault::Truncated) => r.truncate = true,
                 Some(Fault::Nulls) => {
@@ -201,7 +214,7 @@ fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-fn route(f: &MarketFixture, path: &str, target: &str) -> Response {
+fn route(f: &MarketFixture, started: time::OffsetDateTime, path: &str, target: &str) -> Response {
     let token = format!("{:#x}", f.token);
     let not_found = || Response::json(404, &json!({"error": "coin not found"}));
     match path
@@ -213,15 +226,29 @@ fn route(f: &MarketFixture, path: &str, target: &str) -> Response {
         // CoinGecko
         ["api", "v3", "coins", "ethereum", "contract", address] => {
             if address.eq_ignore_ascii_case(&token) {
-                Response::json(200, &coingecko_coin(f))
+                Response::json(200, &coingecko_coin(f, started))
             } else {
                 not_found()
             }
         }
         ["api", "v3", "coins", "markets"] => Response::json(200, &coingecko_peers(target)),
         ["api", "v3", "coins", id] if *id == f.coingecko_id => {
-            Response::json(200, &coingecko_coin(f))
+            Response::json(200, &coingecko_coin(f, started))
         }
+        // Another coin a pinned id may name: its own contract.
+        ["api", "v3", "coins", "theta-token"] => Response::json(
+            200,
+            &coingecko_coin(
+                &MarketFixture {
+                    coingecko_id: "theta-token".to_owned(),
+                    listed_contract: THETA_CONTRACT.parse().ok(),
+                    name_suffix: String::new(),
+                    price_usd: 0.93,
+                    ..f.clone()
+                },
+                started,
+            ),
+        ),
         ["api", "v3", "coins", id, "tickers"] if *id == f.coingecko_id => {
             Response::json(200, &coingecko_tickers(f))
         }
@@ -238,8 +265,15 @@ fn route(f: &MarketFixture, path: &str, target: &str) -> Response {
             }
         }
         ["v1", "tickers", id] if *id == f.coinpaprika_id => {
-            Response::json(200, &coinpaprika_ticker(f))
+            Response::json(200, &coinpaprika_ticker(f, started))
         }
+        ["v1", "coins", id] if *id == f.coinpaprika_id => {
+            Response::json(200, &coinpaprika_coin(f, id, f.listed_contract))
+        }
+        ["v1", "coins", "theta-theta-token"] => Response::json(
+            200,
+            &coinpaprika_coin(f, "theta-theta-token", THETA_CONTRACT.parse().ok()),
+        ),
         ["v1", "tickers", "theta-theta-token"] => Response::json(
             200,
             &coinpaprika_peer(
@@ -286,15 +320,21 @@ fn route(f: &MarketFixture, path: &str, target: &str) -> Response {
     }
 }
 
-fn coingecko_coin(f: &MarketFixture) -> Value {
+fn coingecko_coin(f: &MarketFixture, started: time::OffsetDateTime) -> Value {
     // Numbers as CoinGecko writes them: exponent notation, `.0` floats, omitted fields.
     json!({
         "id": f.coingecko_id,
         "symbol": "pop",
         "name": format!("POP Network Token{}", f.name_suffix),
         "asset_platform_id": "ethereum",
-        "platforms": {"ethereum": format!("{:#x}", f.token)},
-        "detail_platforms": {"ethereum": {"decimal_place": 18, "contract_address": format!("{:#x}", f.token)}},
+        "platforms": match f.listed_contract {
+            Some(listed) => json!({"ethereum": format!("{listed:#x}")}),
+            None => json!({"": ""}),
+        },
+        "detail_platforms": match f.listed_contract {
+            Some(listed) => json!({"ethereum": {"decimal_place": 18, "contract_address": format!("{listed:#x}")}}),
+            None => json!({"": {"decimal_place": null, "contract_address": ""}}),
+        },
         "market_cap_rank": null,
         "links": {"homepage": ["https://popchest.io", "", ""], "repos_url": {"github": [], "bitbucket": []}},
         "developer_data": {
@@ -316,9 +356,9 @@ fn coingecko_coin(f: &MarketFixture) -> Value {
             "total_supply": f.total_supply,
             "max_supply": f.total_supply,
             "circulating_supply": 0.0,
-            "last_updated": "2026-11-25T09:40:11.912Z"
+            "last_updated": updated_at(f, started, true)
         },
-        "last_updated": "2026-11-25T09:40:11.912Z"
+        "last_updated": updated_at(f, started, true)
     })
 }
 
@@ -380,14 +420,14 @@ fn coingecko_peers(target: &str) -> Value {
     Value::Array(peers)
 }
 
-fn coinpaprika_ticker(f: &MarketFixture) -> Value {
+fn coinpaprika_ticker(f: &MarketFixture, started: time::OffsetDateTime) -> Value {
     let price = f.price_usd * 0.96;
     // Unlike CoinGecko (0 circulating, market cap 0), CoinPaprika counts the full supply.
     json!({
         "id": f.coinpaprika_id, "name": format!("POP Network Token{}", f.name_suffix), "symbol": "POP", "rank": 0,
         "circulating_supply": f.total_supply as u64,
         "total_supply": f.total_supply as u64, "max_supply": f.total_supply as u64, "beta_value": 0,
-        "first_data_at": "2018-07-19T00:00:00Z", "last_updated": "2026-11-25T09:45:04Z",
+        "first_data_at": "2018-07-19T00:00:00Z", "last_updated": updated_at(f, started, false),
         "quotes": {"USD": {
             "price": price, "volume_24h": 61.2, "volume_24h_change_24h": -12.5,
             "market_cap": price * f.total_supply, "market_cap_change_24h": -2.9,
@@ -398,6 +438,36 @@ fn coinpaprika_ticker(f: &MarketFixture) -> Value {
             "percent_from_price_ath": (price / 0.0312 - 1.0) * 100.0
         }}
     })
+}
+
+/// CoinPaprika's `/coins/{id}`: the coin and the contracts it lists.
+fn coinpaprika_coin(f: &MarketFixture, id: &str, listed: Option<Address>) -> Value {
+    let contracts: Vec<Value> = listed
+        .map(
+            |a| json!({"contract": format!("{a:#x}"), "platform": "eth-ethereum", "type": "ERC20"}),
+        )
+        .into_iter()
+        .collect();
+    json!({
+        "id": id, "name": format!("POP Network Token{}", f.name_suffix), "symbol": "POP", "rank": 0,
+        "is_new": false, "is_active": true, "type": "token",
+        "contract": listed.map(|a| format!("{a:#x}")), "platform": listed.map(|_| "eth-ethereum"),
+        "contracts": contracts, "first_data_at": "2018-07-19T00:00:00Z"
+    })
+}
+
+/// The providers' `last_updated`: `updated_ago` before the server started, in CoinGecko's
+/// (milliseconds) or CoinPaprika's (seconds) RFC 3339 spelling.
+fn updated_at(f: &MarketFixture, started: time::OffsetDateTime, millis: bool) -> String {
+    let at = started - f.updated_ago;
+    let format = if millis {
+        time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+        )
+    } else {
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z")
+    };
+    at.format(&format).unwrap_or_default()
 }
 
 fn coinpaprika_peer(

@@ -7,8 +7,8 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::http::{Fetched, MarketError, MarketHttp};
-use super::numbers::{at, dig, number, positive, text};
-use crate::state::market::{MarketQuote, MarketVenue, Peer};
+use super::numbers::{at, dig, number, positive, text, time_at};
+use crate::state::market::{ListedContract, MarketQuote, MarketVenue, Peer};
 
 /// Lifetimes per endpoint: with the default 10-minute market refresh this stays within the
 /// Demo plan's 10,000 calls a month running 24/7 (see the README).
@@ -33,12 +33,30 @@ pub fn parse_coin(coin: &Value, fetched_at: OffsetDateTime) -> MarketQuote {
         rank: at(coin, &["market_cap_rank"])
             .or_else(|| at(md, &["market_cap_rank"]))
             .map(|r| r as u32),
-        contract_address: text(coin, &["platforms", "ethereum"]).filter(|a| !a.is_empty()),
+        contract: listed_contract(coin),
         provider_id: text(coin, &["id"]),
+        coin_name: text(coin, &["name"]),
+        coin_symbol: text(coin, &["symbol"]),
         dev_commits_4_weeks: at(coin, &["developer_data", "commit_count_4_weeks"]),
         has_repository: repos.map(|r| r.iter().any(|u| u.as_str().is_some_and(|s| !s.is_empty()))),
         liquidity_usd: None,
         fetched_at: Some(fetched_at),
+        as_of: time_at(md, &["last_updated"], fetched_at)
+            .or_else(|| time_at(coin, &["last_updated"], fetched_at)),
+    }
+}
+
+/// The coin's Ethereum contract from its `platforms`: an object without `ethereum` (or with an
+/// empty one) lists none; no `platforms` at all says nothing.
+fn listed_contract(coin: &Value) -> ListedContract {
+    match coin.get("platforms") {
+        Some(Value::Object(platforms)) => match platforms.get("ethereum").and_then(Value::as_str) {
+            Some(address) if !address.trim().is_empty() => {
+                ListedContract::Listed(crate::format::sanitize(address.trim()))
+            }
+            _ => ListedContract::NotListed,
+        },
+        _ => ListedContract::Unknown,
     }
 }
 

@@ -6,8 +6,8 @@ use time::OffsetDateTime;
 
 use super::coingecko::{COIN_LIFETIME, HOURLY, ID_LIFETIME};
 use super::http::{MarketError, MarketHttp};
-use super::numbers::{at, positive, text};
-use crate::state::market::{MarketQuote, Peer};
+use super::numbers::{at, positive, text, time_at};
+use crate::state::market::{ListedContract, MarketQuote, Peer};
 
 pub fn parse_ticker(t: &Value, fetched_at: OffsetDateTime) -> MarketQuote {
     let usd = |field: &str| at(t, &["quotes", "USD", field]);
@@ -23,13 +23,31 @@ pub fn parse_ticker(t: &Value, fetched_at: OffsetDateTime) -> MarketQuote {
         ath_usd: usd("ath_price"),
         ath_change_pct: usd("percent_from_price_ath"),
         rank: at(t, &["rank"]).filter(|r| *r > 0.0).map(|r| r as u32),
-        contract_address: None,
+        // The ticker does not say: read from `/coins/{id}` (see `listed_contract`).
+        contract: ListedContract::Unknown,
         provider_id: text(t, &["id"]),
+        coin_name: text(t, &["name"]),
+        coin_symbol: text(t, &["symbol"]),
         dev_commits_4_weeks: None,
         has_repository: None,
         liquidity_usd: None,
         fetched_at: Some(fetched_at),
+        as_of: time_at(t, &["last_updated"], fetched_at),
     }
+}
+
+/// The Ethereum contract `/coins/{id}` lists (`contracts`, each with its `platform`): none
+/// when the list holds no `eth-ethereum` entry.
+pub fn listed_contract(coin: &Value) -> ListedContract {
+    let Some(contracts) = coin.get("contracts").and_then(Value::as_array) else {
+        return ListedContract::Unknown;
+    };
+    contracts
+        .iter()
+        .find(|c| text(c, &["platform"]).as_deref() == Some("eth-ethereum"))
+        .and_then(|c| text(c, &["contract"]))
+        .filter(|a| !a.trim().is_empty())
+        .map_or(ListedContract::NotListed, ListedContract::Listed)
 }
 
 pub fn parse_peer(t: &Value) -> Peer {
@@ -73,7 +91,15 @@ impl CoinPaprika {
             .get(&format!("/tickers/{id}?quotes=USD"), COIN_LIFETIME)
             .await?;
         let mut quote = parse_ticker(&ticker.value, ticker.at);
-        quote.contract_address = (self.pinned_id.is_none()).then(|| self.contract.clone());
+        // What the coin lists, asked of the provider (not the address popwatch looked up
+        // with): a failed lookup leaves it unknown, the figures still count.
+        quote.contract = match self.http.get(&format!("/coins/{id}"), ID_LIFETIME).await {
+            Ok(coin) => listed_contract(&coin.value),
+            Err(e) => {
+                tracing::debug!(%e, "coinpaprika: the coin's contracts could not be read");
+                ListedContract::Unknown
+            }
+        };
         let mut peers = Ok(Vec::new());
         for peer in &self.peers {
             match self

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use super::coingecko::COIN_LIFETIME;
 use super::http::{MarketError, MarketHttp};
 use super::numbers::{at, positive, text};
-use crate::state::market::{MarketQuote, MarketVenue};
+use crate::state::market::{ListedContract, MarketQuote, MarketVenue};
 
 /// The pairs of either response shape.
 pub fn pairs(value: &Value) -> Vec<Value> {
@@ -77,7 +77,11 @@ pub fn parse_pairs(
         fdv_usd: as_base(&["fdv"]),
         volume_24h_usd: sum(&["volume", "h24"]),
         change_24h_pct: as_base(&["priceChange", "h24"]),
-        contract_address: deepest.and_then(|p| text(p, &[token_side, "address"])),
+        contract: deepest
+            .and_then(|p| text(p, &[token_side, "address"]))
+            .map_or(ListedContract::Unknown, ListedContract::Listed),
+        coin_name: deepest.and_then(|p| text(p, &[token_side, "name"])),
+        coin_symbol: deepest.and_then(|p| text(p, &[token_side, "symbol"])),
         liquidity_usd: sum(&["liquidity", "usd"]),
         fetched_at: Some(fetched_at),
         ..MarketQuote::default()

@@ -33,6 +33,19 @@ pub fn text(value: &Value, path: &[&str]) -> Option<String> {
     dig(value, path)?.as_str().map(crate::format::sanitize)
 }
 
+/// A provider's RFC 3339 time at `path`, as a time no later than `fetched_at` (a clock ahead
+/// of ours, or a hostile date, cannot make figures look fresher than their fetch).
+pub fn time_at(
+    value: &Value,
+    path: &[&str],
+    fetched_at: time::OffsetDateTime,
+) -> Option<time::OffsetDateTime> {
+    let text = dig(value, path)?.as_str()?;
+    let at =
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
+    Some(at.min(fetched_at))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,5 +64,18 @@ mod tests {
         assert_eq!(positive(Some(0.0)), None, "0 is a provider's unknown");
         assert_eq!(positive(Some(-1.0)), None);
         assert_eq!(positive(Some(16_000.0)), Some(16_000.0));
+    }
+
+    #[test]
+    fn a_providers_time_is_never_after_the_fetch() {
+        let fetched = time::macros::datetime!(2026-12-01 12:00 UTC);
+        let value = json!({"past": "2026-11-29T12:00:00.000Z", "future": "2030-01-01T00:00:00Z", "bad": "yesterday"});
+        assert_eq!(
+            time_at(&value, &["past"], fetched),
+            Some(time::macros::datetime!(2026-11-29 12:00 UTC))
+        );
+        assert_eq!(time_at(&value, &["future"], fetched), Some(fetched));
+        assert_eq!(time_at(&value, &["bad"], fetched), None);
+        assert_eq!(time_at(&value, &["missing"], fetched), None);
     }
 }

@@ -20,12 +20,24 @@ impl StatusBar<'_> {
         let Some(state) = app.state().sources.get(&name) else {
             return Span::raw("");
         };
-        let since = state.last_ok_at.map(|t| (app.now - t).whole_seconds());
+        // The age shown is the figures' (the older of fetched and the source's own update);
+        // Chainlink's staleness is its heartbeat's business (a stale feed fails the source),
+        // the others' is their age against their refresh interval.
+        let since = state.observed_at().map(|t| (app.now - t).whole_seconds());
+        let stale_age = if name == SourceName::Chainlink {
+            state.last_ok_at.map(|t| (app.now - t).whole_seconds())
+        } else {
+            since
+        };
         let label = name.as_str();
         match &state.status {
             SourceStatus::Loading => Span::styled(format!("{label} loading…"), theme::dim()),
             SourceStatus::Ok => match since {
-                Some(s) if s > crate::state::figures::stale_after_secs(app.state(), name) => {
+                Some(s)
+                    if stale_age.is_some_and(|a| {
+                        a > crate::state::figures::stale_after_secs(app.state(), name)
+                    }) =>
+                {
                     Span::styled(format!("{label} stale {}", age(s)), theme::warn())
                 }
                 Some(s) => Span::styled(format!("{label} ✓{}", age(s)), theme::ok()),

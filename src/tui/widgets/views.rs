@@ -9,6 +9,7 @@ use super::text::{fit, or_unknown, safe};
 use super::theme;
 use crate::format::{pct, token_amount, usd};
 use crate::state::SourceName;
+use crate::state::market::ListedContract;
 use crate::tui::App;
 
 use crate::state::figures::MARKET_SOURCES;
@@ -292,24 +293,51 @@ impl Widget for ContractView<'_> {
             ),
         ];
         let mut rows = rows.to_vec();
-        let mine = format!("{:#x}", t.address);
         for source in MARKET_SOURCES {
-            let listed = self
-                .0
-                .state()
-                .market
-                .get(&source)
-                .and_then(|q| q.contract_address.clone());
-            let style = match &listed {
-                Some(a) if !a.eq_ignore_ascii_case(&mine) => theme::bad(),
-                Some(_) => theme::ok(),
-                None => theme::dim(),
+            let Some(q) = self.0.state().market.get(&source) else {
+                rows.push(Row::new([
+                    Cell::from(format!("{} coin", source.as_str())),
+                    Cell::from("— (no answer)").style(theme::dim()),
+                    Cell::from(""),
+                ]));
+                continue;
+            };
+            // The coin the provider resolved, as it names it, then the contract it lists.
+            let coin: Vec<String> = [&q.provider_id, &q.coin_name, &q.coin_symbol]
+                .into_iter()
+                .flatten()
+                .map(|s| safe(s))
+                .collect();
+            rows.push(Row::new([
+                Cell::from(format!("{} coin", source.as_str())),
+                Cell::from(if coin.is_empty() {
+                    "—".to_owned()
+                } else {
+                    coin.join(" · ")
+                }),
+                Cell::from(""),
+            ]));
+            let mismatch = q.lists_another_contract(t.address);
+            let (listed, style) = match &q.contract {
+                ListedContract::Listed(a) if mismatch => (safe(a), theme::bad()),
+                ListedContract::Listed(a) => (safe(a), theme::ok()),
+                ListedContract::NotListed => {
+                    ("lists no Ethereum contract".to_owned(), theme::warn())
+                }
+                ListedContract::Unknown => ("— (not said)".to_owned(), theme::dim()),
             };
             rows.push(Row::new([
                 Cell::from(format!("{} lists", source.as_str())),
-                Cell::from(or_unknown(listed.map(|a| safe(&a)))).style(style),
-                Cell::from(mine.clone()),
+                Cell::from(listed).style(style),
+                Cell::from(format!("{:#x}", t.address)),
             ]));
+            if mismatch {
+                rows.push(Row::new([
+                    Cell::from(""),
+                    Cell::from("another coin: out of the paper value").style(theme::bad()),
+                    Cell::from(""),
+                ]));
+            }
         }
         let last = self.0.state().latest_transfer.as_ref();
         rows.push(Row::new([
