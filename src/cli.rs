@@ -44,6 +44,10 @@ pub enum Command {
         /// Print JSON (versioned: schemas/snapshot.schema.json) instead of a table.
         #[arg(long)]
         json: bool,
+        /// Do not record this observation in the history (by default a snapshot's values are
+        /// recorded, so `popwatch history` and the charts know popwatch was watching then).
+        #[arg(long)]
+        no_history: bool,
     },
     /// Run the refresh loop without the terminal app; print one JSON object per event.
     #[command(

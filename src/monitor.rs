@@ -84,6 +84,8 @@ impl Monitor {
             // ran are not raised (nor alerted) again, only what changed meanwhile.
             Some(store) => {
                 let standing = store.standing_flags().unwrap_or_default();
+                // Records come at every refresh: three missed ones make a gap.
+                let store = store.with_span_gap(config.refresh_secs.saturating_mul(3));
                 monitor
                     .standing(&standing)
                     .recording(Recorder::spawn_alerting(store, config.history_days, alerts))

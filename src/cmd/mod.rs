@@ -63,7 +63,7 @@ pub fn run(cli: Cli) -> CommandResult {
         Some(Command::Config(ConfigCommand::Init { force })) => config_init(flag, force),
         Some(Command::Config(ConfigCommand::Check)) => config_check(flag),
         Some(Command::Config(ConfigCommand::Path)) => config_path(flag),
-        Some(Command::Snapshot { json }) => snapshot(flag, &wallets, json),
+        Some(Command::Snapshot { json, no_history }) => snapshot(flag, &wallets, json, !no_history),
         Some(Command::Events) => events(flag, &wallets),
         Some(Command::History { days, csv }) => history(flag, days, csv),
         Some(Command::Wallet(WalletCommand::Add { address, label })) => {
@@ -133,6 +133,28 @@ fn events(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Records a snapshot's values (not its events: alerts and standing flags belong to the
+/// watchers) in the history, so a snapshot run from cron leaves a trace of watching. A history
+/// that cannot be written is said on stderr; the snapshot itself still counts.
+fn record_snapshot(state: &crate::state::AppState, now: time::OffsetDateTime) {
+    let recorded = data_dir()
+        .map_err(|e| e.to_string())
+        .and_then(|dir| crate::history::Store::open_in(&dir).map_err(|e| e.to_string()))
+        .and_then(|mut store| {
+            let recording = crate::history::Recording {
+                logs_block: None,
+                ..crate::history::Recording::of(state)
+            };
+            store
+                .record_values(recording, &[], now)
+                .map_err(|e| e.to_string())
+        });
+    if let Err(e) = recorded {
+        tracing::warn!(error = %e, "snapshot: not recorded in the history");
+        eprintln!("the history could not be written ({e}); use --no-history to skip it");
+    }
+}
+
 /// `popwatch history`: the recorded portfolio and prices as a table or CSV.
 fn history(flag: Option<&Path>, days: u32, csv: bool) -> CommandResult {
     config::load(flag)?;
@@ -141,13 +163,18 @@ fn history(flag: Option<&Path>, days: u32, csv: bool) -> CommandResult {
     let store = crate::history::Store::open_read_only(&dir)
         .map_err(|e| CommandError::Runtime(e.to_string()))?;
     let since = time::OffsetDateTime::now_utc() - time::Duration::days(i64::from(days));
-    let rows = match &store {
-        Some(store) => store
-            .observations(since)
-            .map_err(|e| CommandError::Runtime(e.to_string()))?,
-        None => Vec::new(),
+    let (rows, spans) = match &store {
+        Some(store) => (
+            store
+                .observations(since)
+                .map_err(|e| CommandError::Runtime(e.to_string()))?,
+            store
+                .spans(since)
+                .map_err(|e| CommandError::Runtime(e.to_string()))?,
+        ),
+        None => (Vec::new(), Vec::new()),
     };
-    let text = crate::history::history_table(&rows, csv);
+    let text = crate::history::history_table(&rows, &spans, csv);
     let mut stdout = std::io::stdout().lock();
     match write!(stdout, "{}", crate::format::sanitize_lines(&text)) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::from(1)),
@@ -266,6 +293,7 @@ fn snapshot(
     flag: Option<&Path>,
     wallets: &[(alloy::primitives::Address, Option<String>)],
     json: bool,
+    record: bool,
 ) -> CommandResult {
     let loaded = load(flag, wallets)?;
     if !loaded.file_found && loaded.origin == PathOrigin::Default {
@@ -282,6 +310,9 @@ fn snapshot(
     let monitor = runtime.block_on(crate::snapshot::observe(&loaded.config));
     let (state, flags) = (monitor.state(), monitor.flags());
     let now = time::OffsetDateTime::now_utc();
+    if record {
+        record_snapshot(state, now);
+    }
     let mut stdout = std::io::stdout().lock();
     let written = if json {
         serde_json::to_string_pretty(&crate::snapshot::to_json(state, flags, now))

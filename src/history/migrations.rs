@@ -27,6 +27,15 @@ pub const MIGRATIONS: &[Migration] = &[
               on ts instead of a scan of every event ever stored",
         sql: "CREATE INDEX IF NOT EXISTS events_ts ON events (ts);",
     },
+    // 2 -> 3
+    Migration {
+        why: "spans: when popwatch watched. Observations are written only when a value moves, so \
+              without spans a week in which nothing moved and a week nobody watched look alike; \
+              with them, values carry forward inside a span and a gap between spans is shown \
+              as a gap",
+        sql: "CREATE TABLE IF NOT EXISTS spans (start INTEGER NOT NULL, end INTEGER NOT NULL);
+              CREATE INDEX IF NOT EXISTS spans_end ON spans (end);",
+    },
 ];
 
 /// The schema version this build writes.

@@ -64,6 +64,54 @@ pub struct Store {
     path: PathBuf,
     /// The last recorded value of each series, so only moves are written.
     last: HashMap<Series, f64>,
+    /// Two records further apart than this are two spans of watching with a gap between.
+    span_gap_secs: i64,
+}
+
+/// How far apart two records may be and still be one span of watching, unless the watcher
+/// says otherwise ([`Store::with_span_gap`]): three of the default 30-second refreshes.
+pub const DEFAULT_SPAN_GAP_SECS: u64 = 90;
+
+/// A time popwatch was watching, from the first record to the last (Unix seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub start: i64,
+    pub end: i64,
+}
+
+impl Span {
+    pub fn holds(&self, ts: i64) -> bool {
+        self.start <= ts && ts <= self.end
+    }
+}
+
+/// Counts `ts` as watched: the latest span goes on to it when it ended at most `gap` seconds
+/// before (or later: another process sharing the file, a clock set back), else a new span
+/// starts. True when one started.
+fn extend_spans(conn: &Connection, ts: i64, gap: i64) -> rusqlite::Result<bool> {
+    let latest: Option<(i64, i64)> = conn
+        .query_row(
+            "SELECT rowid, end FROM spans ORDER BY end DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    match latest {
+        Some((rowid, end)) if end >= ts.saturating_sub(gap) => {
+            conn.execute(
+                "UPDATE spans SET end = MAX(end, ?1) WHERE rowid = ?2",
+                params![ts, rowid],
+            )?;
+            Ok(false)
+        }
+        _ => {
+            conn.execute(
+                "INSERT INTO spans (start, end) VALUES (?1, ?1)",
+                params![ts],
+            )?;
+            Ok(true)
+        }
+    }
 }
 
 /// A row of `SELECT ts, series, value, raw`; `None` for a series this build does not know.
@@ -190,6 +238,7 @@ impl Store {
             conn,
             path,
             last: HashMap::new(),
+            span_gap_secs: DEFAULT_SPAN_GAP_SECS as i64,
         }))
     }
 
@@ -280,7 +329,15 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             last,
+            span_gap_secs: DEFAULT_SPAN_GAP_SECS as i64,
         })
+    }
+
+    /// Records further apart than `secs` are two spans of watching (a watcher refreshing
+    /// every N seconds passes about 3 N).
+    pub fn with_span_gap(mut self, secs: u64) -> Self {
+        self.span_gap_secs = i64::try_from(secs).unwrap_or(i64::MAX);
+        self
     }
 
     pub fn path(&self) -> &Path {
@@ -381,15 +438,6 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<(usize, Vec<Event>), HistoryError> {
         let ts = now.unix_timestamp();
-        let moved: Vec<Sample> = recording
-            .values
-            .into_iter()
-            .filter(|s| {
-                self.last.get(&s.series).is_none_or(|last| {
-                    (last - s.value).abs() > f64::EPSILON * s.value.abs().max(1.0)
-                })
-            })
-            .collect();
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -397,6 +445,22 @@ impl Store {
                 path: self.path.clone(),
                 source: e,
             })?;
+        let opened =
+            extend_spans(&tx, ts, self.span_gap_secs).map_err(|e| HistoryError::Sqlite {
+                path: self.path.clone(),
+                source: e,
+            })?;
+        // A new span starts with every value, so nothing is carried across a gap.
+        let moved: Vec<Sample> = recording
+            .values
+            .into_iter()
+            .filter(|s| {
+                opened
+                    || self.last.get(&s.series).is_none_or(|last| {
+                        (last - s.value).abs() > f64::EPSILON * s.value.abs().max(1.0)
+                    })
+            })
+            .collect();
         let mut written = 0;
         let mut new_events = Vec::new();
         {
@@ -503,6 +567,9 @@ impl Store {
             .conn
             .execute("DELETE FROM events WHERE ts < ?1", params![cutoff])
             .map_err(|e| self.err(e))?;
+        self.conn
+            .execute("DELETE FROM spans WHERE end < ?1", params![cutoff])
+            .map_err(|e| self.err(e))?;
         Ok(a + b)
     }
 
@@ -534,6 +601,23 @@ impl Store {
             .query_map(params![since.unix_timestamp()], observation)
             .map_err(|e| self.err(e))?;
         Ok(rows.flatten().flatten().collect())
+    }
+
+    /// The spans of watching that reach past `since`, oldest first.
+    pub fn spans(&self, since: OffsetDateTime) -> Result<Vec<Span>, HistoryError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT start, end FROM spans WHERE end >= ?1 ORDER BY start")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![since.unix_timestamp()], |r| {
+                Ok(Span {
+                    start: r.get(0)?,
+                    end: r.get(1)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        Ok(rows.flatten().collect())
     }
 
     /// Stored events since `since`, oldest first, as their JSON.

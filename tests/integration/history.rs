@@ -781,3 +781,131 @@ fn standing_flags_are_not_raised_again_and_two_writers_record_a_flag_once() {
     let settled = restarted.judge(NOW + time::Duration::minutes(5));
     assert_eq!(raised(&settled.events, "flag_cleared"), 1);
 }
+
+/// The CSV of `popwatch history` over `store`, as (time, price_coingecko_usd) per row.
+fn csv_prices(store: &Store) -> Vec<(String, String)> {
+    let since = NOW - time::Duration::days(1);
+    let csv = history::history_table(
+        &store.observations(since).unwrap(),
+        &store.spans(since).unwrap(),
+        true,
+    );
+    csv.lines()
+        .skip(1)
+        .map(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            (cells[0].to_owned(), cells[3].to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn two_snapshots_an_hour_apart_are_two_observations_with_a_gap_between() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut state = AppState::new(&Config::default());
+    state.apply(priced(0.00001, NOW));
+    // Two separate runs (as `popwatch snapshot` from cron), an hour apart, nothing moving.
+    for at in [NOW, NOW + time::Duration::hours(1)] {
+        let mut store = Store::open_in(dir.path()).unwrap();
+        assert!(store.record(&state, &[], at).unwrap() >= 1, "{at}");
+    }
+    let store = Store::open_in(dir.path()).unwrap();
+    let spans = store.spans(NOW - time::Duration::days(1)).unwrap();
+    assert_eq!(spans.len(), 2, "{spans:?}");
+    let prices = store
+        .observations(NOW - time::Duration::days(1))
+        .unwrap()
+        .into_iter()
+        .filter(|o| o.series.to_string() == "price:coingecko")
+        .count();
+    assert_eq!(prices, 2, "each span starts with every value");
+    assert_eq!(
+        csv_prices(&store),
+        [
+            ("2026-11-25T12:00:00Z".to_owned(), "0.00001".to_owned()),
+            // Nothing was watched from here: empty, not carried.
+            ("2026-11-25T12:00:01Z".to_owned(), String::new()),
+            ("2026-11-25T13:00:00Z".to_owned(), "0.00001".to_owned()),
+        ]
+    );
+    let table = history::history_table(
+        &store.observations(NOW - time::Duration::days(1)).unwrap(),
+        &spans,
+        false,
+    );
+    assert!(
+        table.contains("(not watched until 2026-11-25T13:00:00Z)"),
+        "{table}"
+    );
+}
+
+#[test]
+fn a_value_that_does_not_move_carries_forward_while_watched() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut state = AppState::new(&Config::default());
+    state.apply(priced(0.00001, NOW));
+    let mut store = Store::open_in(dir.path()).unwrap();
+    for secs in [0, 30, 60] {
+        store
+            .record(&state, &[], NOW + time::Duration::seconds(secs))
+            .unwrap();
+    }
+    assert_eq!(store.spans(NOW).unwrap().len(), 1);
+    // Written once, shown at the span's start and its end: watched, unchanged.
+    assert_eq!(
+        csv_prices(&store),
+        [
+            ("2026-11-25T12:00:00Z".to_owned(), "0.00001".to_owned()),
+            ("2026-11-25T12:01:00Z".to_owned(), "0.00001".to_owned()),
+        ]
+    );
+    // The chart restored from it draws one line, then a gap before this session.
+    let updates = history::recorded_updates(&store, NOW + time::Duration::hours(1));
+    let mut state = AppState::new(&Config::default());
+    for u in updates {
+        state.apply(u);
+    }
+    let points: Vec<_> = state.portfolio_history.iter().collect();
+    assert!(
+        points
+            .last()
+            .is_some_and(|(at, p, e)| p.is_none() && e.is_none() && *at > NOW),
+        "a gap marker after the last span: {points:?}"
+    );
+}
+
+#[test]
+fn snapshot_records_its_observation_unless_told_not_to() {
+    let home = tempfile::TempDir::new().unwrap();
+    let config = home.path().join("config.toml");
+    // No chain to read: the snapshot still records what it observed (the market is unknown
+    // too), so the history knows popwatch watched then.
+    std::fs::write(
+        &config,
+        "[chain]\nrpc_urls = [\"http://127.0.0.1:9\"]\ntimeout_secs = 1\n[market]\ncoingecko_url = \"http://127.0.0.1:9\"\ncoinpaprika_url = \"http://127.0.0.1:9\"\ndexscreener_url = \"http://127.0.0.1:9\"\n",
+    )
+    .unwrap();
+    let data = home.path().join("data");
+    let run = |args: &[&str]| {
+        crate::support::popwatch(&data)
+            .args(args)
+            .arg("--config")
+            .arg(&config)
+            .output()
+            .unwrap()
+    };
+    run(&["snapshot", "--no-history"]);
+    assert!(
+        !data.join(popwatch::history::store::FILE_NAME).exists(),
+        "--no-history leaves no history"
+    );
+    run(&["snapshot"]);
+    let store = Store::open_in(&data).unwrap();
+    assert_eq!(
+        store
+            .spans(OffsetDateTime::now_utc() - time::Duration::hours(1))
+            .unwrap()
+            .len(),
+        1
+    );
+}

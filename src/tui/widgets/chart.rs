@@ -112,43 +112,51 @@ impl Widget for ChartView<'_> {
                 .render(top, buf),
         }
 
-        let paper: Vec<(f64, f64)> = app
-            .state()
-            .portfolio_history
-            .iter()
-            .filter_map(|(at, p, _)| Some((hours(app, *at), (*p)?)))
-            .collect();
-        let exit: Vec<(f64, f64)> = app
-            .state()
-            .portfolio_history
-            .iter()
-            .filter_map(|(at, _, e)| Some((hours(app, *at), (*e)?)))
-            .collect();
-        let start = paper
-            .iter()
-            .chain(&exit)
-            .map(|(h, _)| *h)
-            .fold(0.0, f64::min)
-            .min(-1.0 / 60.0);
-        match bounds(paper.iter().chain(&exit).map(|(_, v)| *v)) {
+        // One line per span of watching: a point with neither value marks a time nothing was
+        // watched, and no line is drawn across it.
+        let mut paper: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+        let mut exit: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+        for (at, p, e) in &app.state().portfolio_history {
+            if p.is_none() && e.is_none() {
+                paper.push(Vec::new());
+                exit.push(Vec::new());
+                continue;
+            }
+            let h = hours(app, *at);
+            if let (Some(p), Some(line)) = (p, paper.last_mut()) {
+                line.push((h, *p));
+            }
+            if let (Some(e), Some(line)) = (e, exit.last_mut()) {
+                line.push((h, *e));
+            }
+        }
+        paper.retain(|line| !line.is_empty());
+        exit.retain(|line| !line.is_empty());
+        let all = || paper.iter().chain(&exit).flatten();
+        let start = all().map(|(h, _)| *h).fold(0.0, f64::min).min(-1.0 / 60.0);
+        match bounds(all().map(|(_, v)| *v)) {
             Some(y) if !app.view.privacy => {
-                let datasets = vec![
+                fn line(points: &[(f64, f64)], color: Color) -> Dataset<'_> {
                     Dataset::default()
-                        .name("paper")
                         .marker(Marker::Braille)
                         .graph_type(GraphType::Line)
-                        .style(Style::new().fg(Color::Yellow))
-                        .data(&paper),
-                    Dataset::default()
-                        .name("exit (net)")
-                        .marker(Marker::Braille)
-                        .graph_type(GraphType::Line)
-                        .style(Style::new().fg(Color::Red))
-                        .data(&exit),
-                ];
+                        .style(Style::new().fg(color))
+                        .data(points)
+                }
+                let mut datasets = Vec::new();
+                for (name, lines, color) in [
+                    ("paper", &paper, Color::Yellow),
+                    ("exit (net)", &exit, Color::Red),
+                ] {
+                    for (i, points) in lines.iter().enumerate() {
+                        let dataset = line(points, color);
+                        // Named once, so the legend lists each series once.
+                        datasets.push(if i == 0 { dataset.name(name) } else { dataset });
+                    }
+                }
                 Chart::new(datasets)
                     .block(Block::new().borders(Borders::ALL).title(
-                        " Portfolio: paper value vs what a sale would fetch (this session) ",
+                        " Portfolio: paper value vs what a sale would fetch (gaps: not watched) ",
                     ))
                     .x_axis(
                         Axis::default()
