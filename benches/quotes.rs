@@ -65,6 +65,11 @@ fn quotes(c: &mut Criterion) {
     group.bench_function("all_exits_1000_wallets_cold", |b| {
         b.iter(|| exits::compute(&reading, 18))
     });
+    // The portfolio plan alone: each wallet's sale searched in the pools the sales before it
+    // left, so nothing of it is cached between refreshes.
+    group.bench_function("portfolio_plan_1000_wallets", |b| {
+        b.iter(|| popwatch::exit::plan::plan(&reading))
+    });
     group.finish();
 }
 

@@ -154,6 +154,78 @@ pub fn usd(value: f64) -> String {
     format!("{sign}${body}")
 }
 
+/// [`usd`] in at most `width` characters, for a table cell: never cut mid-figure, never a
+/// non-zero shown as 0, never shown larger than it is. A tiny value that does not fit becomes
+/// the bound it is below (`<$0.0001`), or its leading digits rounded down; a large one loses
+/// its cents, then takes a unit.
+pub fn usd_within(value: f64, width: usize) -> String {
+    let full = usd(value);
+    if full.chars().count() <= width || !value.is_finite() {
+        return full;
+    }
+    let sign = if value < 0.0 { "-" } else { "" };
+    let v = value.abs();
+    let candidates: Vec<String> = if v < 1.0 {
+        let mut out = Vec::new();
+        // The digits that fit, rounded down, while they are not all zero.
+        let places = width.saturating_sub(3 + sign.len());
+        let scale = 10f64.powi(i32::try_from(places).unwrap_or(i32::MAX));
+        let down = (v * scale).floor();
+        if down >= 1.0 {
+            out.push(format!("{sign}${:.places$}", down / scale));
+        }
+        // Else the bound it is below.
+        let places = width.saturating_sub(4 + sign.len()).max(1);
+        out.push(format!("{sign}<$0.{}1", "0".repeat(places - 1)));
+        out
+    } else {
+        let unit = |scale: f64, suffix: &str| {
+            let whole = (v / scale).floor();
+            format!("{sign}${whole:.0}{suffix}")
+        };
+        vec![
+            format!("{sign}${:.0}", v.floor()),
+            unit(1e3, "k"),
+            unit(1e6, "M"),
+            unit(1e9, "B"),
+        ]
+    };
+    candidates
+        .into_iter()
+        .find(|c| c.chars().count() <= width)
+        .unwrap_or(full)
+}
+
+/// [`compact_amount`] in at most `width` characters: fewer decimals (rounded down) where the
+/// full figure does not fit; a non-zero amount never becomes 0.
+pub fn compact_amount_within(raw: U256, decimals: u8, width: usize) -> String {
+    let full = compact_amount(raw, decimals);
+    if full.chars().count() <= width {
+        return full;
+    }
+    let whole = f64::from(raw) / 10f64.powi(i32::from(decimals));
+    let unit = |scale: f64, suffix: &str| format!("{:.0}{suffix}", (whole / scale).floor());
+    (0..4)
+        .rev()
+        .map(|places| token_amount(raw, decimals, places))
+        .chain([
+            unit(1e3, "k"),
+            unit(1e6, "M"),
+            unit(1e9, "B"),
+            unit(1e12, "T"),
+        ])
+        .chain(std::iter::once_with(|| {
+            // Past trillions (only a hostile token answers such balances): 9e17, rounded down.
+            let exponent = whole.log10().floor();
+            format!(
+                "{:.0}e{exponent:.0}",
+                (whole / 10f64.powf(exponent)).floor()
+            )
+        }))
+        .find(|c| c.chars().count() <= width)
+        .unwrap_or(full)
+}
+
 /// A whole-token amount in a few characters: `400.0M`, `12.3k`, `0.5`, `<0.0001`.
 pub fn compact_amount(raw: U256, decimals: u8) -> String {
     let whole = f64::from(raw) / 10f64.powi(i32::from(decimals));
@@ -326,6 +398,79 @@ mod tests {
         assert_eq!(pct(57.07), "57.1%");
         assert_eq!(pct(0.33), "0.33%");
         assert_eq!(pct(f64::NAN), "—");
+    }
+
+    proptest::proptest! {
+        /// A figure made to fit a cell fits it, says the value it is (or a true bound), and
+        /// never shows a non-zero as 0.
+        #[test]
+        fn a_fitted_dollar_figure_fits_and_tells_the_truth(
+            mantissa in 1.0f64..10.0,
+            exponent in -14i32..12,
+            negative: bool,
+            width in 8usize..14,
+        ) {
+            let value = mantissa * 10f64.powi(exponent) * if negative { -1.0 } else { 1.0 };
+            let shown = usd_within(value, width);
+            proptest::prop_assert!(shown.chars().count() <= width, "{value}: {shown}");
+            let magnitude = shown.trim_start_matches('-');
+            if let Some(bound) = magnitude.strip_prefix("<$") {
+                let bound: f64 = bound.parse().unwrap();
+                proptest::prop_assert!(value.abs() < bound, "{value}: {shown}");
+            } else {
+                let body = magnitude.trim_start_matches('$');
+                let (number, scale) = match body.chars().last() {
+                    Some('k') => (&body[..body.len() - 1], 1e3),
+                    Some('M') => (&body[..body.len() - 1], 1e6),
+                    Some('B') => (&body[..body.len() - 1], 1e9),
+                    _ => (body, 1.0),
+                };
+                let number: f64 = number.parse().unwrap();
+                proptest::prop_assert!(number > 0.0, "a non-zero shown as 0: {value}: {shown}");
+                let decimals = number_decimals(body);
+                // Rounded to its last digit shown at most (usd rounds; the fitting rounds down).
+                let step = 10f64.powi(-(decimals as i32)) * scale;
+                proptest::prop_assert!(
+                    (number * scale - value.abs()).abs() <= step * 1.0000001,
+                    "{value}: {shown}"
+                );
+            }
+        }
+
+        #[test]
+        fn a_fitted_amount_fits_and_is_never_zero(
+            raw in proptest::num::u128::ANY,
+            width in 7usize..12,
+        ) {
+            let raw = U256::from(raw);
+            let shown = compact_amount_within(raw, 18, width);
+            proptest::prop_assert!(shown.chars().count() <= width, "{raw}: {shown}");
+            if !raw.is_zero() {
+                proptest::prop_assert_ne!(shown.as_str(), "0");
+            }
+        }
+    }
+
+    /// Digits after the decimal point of a shown figure (units aside).
+    fn number_decimals(body: &str) -> usize {
+        body.trim_end_matches(['k', 'M', 'B'])
+            .split('.')
+            .nth(1)
+            .map_or(0, str::len)
+    }
+
+    #[test]
+    fn figures_fitted_to_a_cell() {
+        // Cut to 9 characters, 0.000000166 would read "$0.000000": a false zero.
+        assert_eq!(usd_within(0.000_000_166, 9), "<$0.00001");
+        assert_eq!(usd_within(0.000_016_6, 9), "$0.000016");
+        assert_eq!(usd_within(-0.000_000_166, 9), "-<$0.0001");
+        assert_eq!(usd_within(4407.25, 9), "$4407.25");
+        assert_eq!(usd_within(-12_345.0, 6), "-$12k");
+        // 1,234.5678 POP in 9 characters: decimals dropped, rounded down.
+        let pop = U256::from(12_345_678u64) * U256::from(10u64).pow(U256::from(14));
+        assert_eq!(compact_amount(pop, 18), "1,234.5678");
+        assert_eq!(compact_amount_within(pop, 18, 9), "1,234.567");
     }
 
     #[test]

@@ -52,6 +52,8 @@ pub struct SnapshotJson {
     pub gas: Option<GasJson>,
     pub wallets: Vec<WalletJson>,
     pub portfolio_exit: Option<ExitJson>,
+    /// How `portfolio_exit` would be executed, step by step.
+    pub portfolio_plan: Option<PlanJson>,
     pub pools: Vec<PoolJson>,
     pub market: MarketJson,
     pub warnings: Vec<crate::flags::Warning>,
@@ -205,6 +207,95 @@ pub struct PoolJson {
     pub price_usd: Option<f64>,
     pub ladder: Vec<LadderJson>,
     pub sellable_within: Vec<SellableJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PlanJson {
+    /// `each_wallet_sells` or `consolidate_then_sell`.
+    pub plan: &'static str,
+    /// The consolidating wallet (consolidation only).
+    pub into: Option<String>,
+    /// In order: transfers first, then sales.
+    pub steps: Vec<PlanStepJson>,
+    pub excluded: Vec<ExcludedJson>,
+    pub exit: ExitJson,
+    /// Consolidating first, where it nets more than each wallet selling its own.
+    pub alternative: Option<Box<PlanJson>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PlanStepJson {
+    /// `transfer` (POP to the consolidating wallet) or `sell`.
+    pub action: &'static str,
+    pub wallet: String,
+    pub label: Option<String>,
+    pub pop_raw: String,
+    pub gas_units: u64,
+    /// A sale's exit (its legs, gross, gas, net); `null` for a transfer.
+    pub exit: Option<ExitJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExcludedJson {
+    pub wallet: String,
+    pub label: Option<String>,
+    pub reason: String,
+}
+
+fn plan_json(state: &AppState, plan: &crate::state::exits::PortfolioPlan) -> PlanJson {
+    use crate::state::exits::PlanKind;
+    let label = |address: alloy::primitives::Address| {
+        state
+            .wallets
+            .iter()
+            .find(|w| w.address == address)
+            .map(|w| sanitize(&w.label))
+    };
+    let transfers = plan.transfers.iter().map(|t| PlanStepJson {
+        action: "transfer",
+        wallet: t.from.to_checksum(None),
+        label: label(t.from),
+        pop_raw: t.pop_raw.to_string(),
+        gas_units: t.gas_units,
+        exit: None,
+    });
+    let sales = plan.sales.iter().map(|s| PlanStepJson {
+        action: "sell",
+        wallet: s.wallet.to_checksum(None),
+        label: label(s.wallet),
+        pop_raw: s
+            .exit
+            .legs
+            .iter()
+            .fold(alloy::primitives::U256::ZERO, |sum, l| {
+                sum.saturating_add(l.pop_raw)
+            })
+            .to_string(),
+        gas_units: s.exit.gas_units,
+        exit: Some(exit_json(state, &s.exit)),
+    });
+    PlanJson {
+        plan: plan.kind.as_str(),
+        into: match plan.kind {
+            PlanKind::ConsolidateThenSell { into } => Some(into.to_checksum(None)),
+            PlanKind::EachWalletSells => None,
+        },
+        steps: transfers.chain(sales).collect(),
+        excluded: plan
+            .excluded
+            .iter()
+            .map(|e| ExcludedJson {
+                wallet: e.wallet.to_checksum(None),
+                label: label(e.wallet),
+                reason: sanitize(&e.reason),
+            })
+            .collect(),
+        exit: exit_json(state, &plan.exit),
+        alternative: plan
+            .alternative
+            .as_ref()
+            .map(|a| Box::new(plan_json(state, a))),
+    }
 }
 
 fn exit_json(state: &AppState, exit: &crate::state::exits::Exit) -> ExitJson {
@@ -523,6 +614,7 @@ pub fn to_json(state: &AppState, flags: &Flags, now: OffsetDateTime) -> Snapshot
             })
             .collect(),
         portfolio_exit: state.portfolio_exit.as_ref().map(|e| exit_json(state, e)),
+        portfolio_plan: state.portfolio_plan.as_ref().map(|p| plan_json(state, p)),
         pools: state.pools.iter().map(|p| pool_json(state, p)).collect(),
         market: market_json(state),
         warnings: flags.raised,

@@ -131,6 +131,61 @@ impl Exit {
     }
 }
 
+/// One wallet's part of a plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sale {
+    pub wallet: Address,
+    pub exit: Exit,
+}
+
+/// A move of POP into the consolidating wallet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transfer {
+    pub from: Address,
+    pub pop_raw: U256,
+    pub gas_units: u64,
+}
+
+/// A wallet the plan does not sell from, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Excluded {
+    pub wallet: Address,
+    pub reason: String,
+}
+
+/// How the POP leaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanKind {
+    /// Each wallet sells its own POP, in the order listed.
+    EachWalletSells,
+    /// Every wallet first transfers its POP to one, which then sells it all.
+    ConsolidateThenSell { into: Address },
+}
+
+impl PlanKind {
+    /// The stable name in `snapshot --json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanKind::EachWalletSells => "each_wallet_sells",
+            PlanKind::ConsolidateThenSell { .. } => "consolidate_then_sell",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PortfolioPlan {
+    pub kind: PlanKind,
+    /// Transfers first (consolidation only), then the sales, in order.
+    pub transfers: Vec<Transfer>,
+    pub sales: Vec<Sale>,
+    pub excluded: Vec<Excluded>,
+    /// The whole plan as one exit: every leg, the gross, the gas of every transaction (the
+    /// transfers' included), the impact against the pools' prices before the first sale.
+    pub exit: Exit,
+    /// Consolidating first, where that nets more than each wallet selling its own.
+    pub alternative: Option<Box<PortfolioPlan>>,
+}
+
 /// Exits of every wallet and of the portfolio, with the pools they were computed from.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExitReading {
@@ -139,7 +194,9 @@ pub struct ExitReading {
     pub gas_price_wei: Option<U256>,
     pub pools: Vec<PoolState>,
     pub wallets: Vec<WalletExit>,
+    /// The portfolio plan's whole exit (`portfolio_plan.exit`), where there is a plan.
     pub portfolio_exit: Option<Exit>,
+    pub portfolio_plan: Option<PortfolioPlan>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -179,6 +179,8 @@ pub struct AppState {
     pub unread_pools: Vec<Address>,
     /// Every wallet's POP sold together: what the portfolio would really fetch.
     pub portfolio_exit: Option<Exit>,
+    /// How the portfolio's exit would be executed: its steps, who is left out, the alternative.
+    pub portfolio_plan: Option<exits::PortfolioPlan>,
     /// The latest figures of each market source.
     pub market: BTreeMap<SourceName, MarketQuote>,
     /// The token's latest Transfer of all (for dormancy), once the logs are scanned.
@@ -258,6 +260,7 @@ impl AppState {
             unread_pools: Vec::new(),
             pools: Vec::new(),
             portfolio_exit: None,
+            portfolio_plan: None,
             market: BTreeMap::new(),
             latest_transfer: None,
             logs_block: None,
@@ -427,6 +430,7 @@ impl AppState {
         self.exits_computed = true;
         self.pools = r.pools;
         self.portfolio_exit = r.portfolio_exit;
+        self.portfolio_plan = r.portfolio_plan;
         // Moved, not copied: a thousand wallets' quotes and legs are megabytes.
         let mut by_address: HashMap<Address, exits::WalletExit> =
             r.wallets.into_iter().map(|x| (x.address, x)).collect();

@@ -383,66 +383,77 @@ async fn executed_sell_gas(
     seller: Address,
     amount: U256,
 ) -> (u64, u64) {
-    let c = d.contracts;
     let snapshot = d.snapshot().await.unwrap();
-    let receipts = match venue {
-        Venue::UniswapV1 => {
-            let exchange = pool;
-            vec![
-                d.exec(
-                    seller,
-                    c.pop,
-                    IERC20::approveCall {
-                        spender: exchange,
-                        value: amount,
-                    },
-                )
-                .await
-                .unwrap(),
-                d.exec(
-                    seller,
-                    exchange,
-                    IUniswapV1Exchange::tokenToEthSwapInputCall {
-                        tokens_sold: amount,
-                        min_eth: U256::from(1),
-                        deadline: far(),
-                    },
-                )
-                .await
-                .unwrap(),
-            ]
-        }
+    let (approve, swap) = execute_leg(d, venue, pool, seller, amount, true).await;
+    d.revert(snapshot).await.unwrap();
+    (approve.unwrap().gas_used, swap.gas_used)
+}
+
+/// Sells `amount` from `seller` in `pool` of `venue` for real, with an `approve` of the
+/// amount first when `approve`: the receipts of (the approve, the swap).
+async fn execute_leg(
+    d: &Devnet,
+    venue: Venue,
+    pool: Address,
+    seller: Address,
+    amount: U256,
+    approve: bool,
+) -> (Option<TransactionReceipt>, TransactionReceipt) {
+    let c = d.contracts;
+    let spender = match venue {
+        Venue::UniswapV1 => pool,
+        Venue::UniswapV2 => c.uniswap_v2_router,
+        Venue::Sushiswap => c.sushiswap_v2_router,
+        Venue::UniswapV3 => c.uniswap_v3_router,
+    };
+    let approved = if approve {
+        Some(
+            d.exec(
+                seller,
+                c.pop,
+                IERC20::approveCall {
+                    spender,
+                    value: amount,
+                },
+            )
+            .await
+            .unwrap(),
+        )
+    } else {
+        None
+    };
+    let swap = match venue {
+        Venue::UniswapV1 => d
+            .exec(
+                seller,
+                pool,
+                IUniswapV1Exchange::tokenToEthSwapInputCall {
+                    tokens_sold: amount,
+                    min_eth: U256::from(1),
+                    deadline: far(),
+                },
+            )
+            .await
+            .unwrap(),
         Venue::UniswapV2 | Venue::Sushiswap => {
             let router = if venue == Venue::Sushiswap {
                 c.sushiswap_v2_router
             } else {
                 c.uniswap_v2_router
             };
-            vec![
-                d.exec(
-                    seller,
-                    c.pop,
-                    IERC20::approveCall {
-                        spender: router,
-                        value: amount,
-                    },
-                )
-                .await
-                .unwrap(),
-                d.exec(
-                    seller,
-                    router,
-                    IUniswapV2Router02::swapExactTokensForETHCall {
-                        amountIn: amount,
-                        amountOutMin: U256::ZERO,
-                        path: vec![c.pop, c.weth],
-                        to: seller,
-                        deadline: far(),
-                    },
-                )
-                .await
-                .unwrap(),
-            ]
+            d.exec(
+                seller,
+                router,
+                IUniswapV2Router02::swapExactTokensForETHCall {
+                    amountIn: amount,
+                    amountOutMin: U256::ZERO,
+                    path: vec![c.pop, c.weth],
+                    to: seller,
+                    deadline: far(),
+                },
+            )
+            .await
+            .unwrap()
         }
         Venue::UniswapV3 => {
             let fee = d
@@ -452,41 +463,27 @@ async fn executed_sell_gas(
                 .find(|&&(_, p)| p == pool)
                 .expect("a devnet V3 pool")
                 .0;
-            vec![
-                d.exec(
-                    seller,
-                    c.pop,
-                    IERC20::approveCall {
-                        spender: c.uniswap_v3_router,
-                        value: amount,
+            d.exec(
+                seller,
+                c.uniswap_v3_router,
+                ISwapRouter::exactInputSingleCall {
+                    params: ISwapRouter::ExactInputSingleParams {
+                        tokenIn: c.pop,
+                        tokenOut: c.weth,
+                        fee: U24::from(fee),
+                        recipient: seller,
+                        deadline: far(),
+                        amountIn: amount,
+                        amountOutMinimum: U256::ZERO,
+                        sqrtPriceLimitX96: U160::ZERO,
                     },
-                )
-                .await
-                .unwrap(),
-                d.exec(
-                    seller,
-                    c.uniswap_v3_router,
-                    ISwapRouter::exactInputSingleCall {
-                        params: ISwapRouter::ExactInputSingleParams {
-                            tokenIn: c.pop,
-                            tokenOut: c.weth,
-                            fee: U24::from(fee),
-                            recipient: seller,
-                            deadline: far(),
-                            amountIn: amount,
-                            amountOutMinimum: U256::ZERO,
-                            sqrtPriceLimitX96: U160::ZERO,
-                        },
-                    },
-                )
-                .await
-                .unwrap(),
-            ]
+                },
+            )
+            .await
+            .unwrap()
         }
     };
-    d.revert(snapshot).await.unwrap();
-    let [approve, swap]: [TransactionReceipt; 2] = receipts.try_into().expect("two transactions");
-    (approve.gas_used, swap.gas_used)
+    (approved, swap)
 }
 
 #[tokio::test]
@@ -796,5 +793,173 @@ async fn spot_is_each_pools_marginal_price_and_the_deepest_pool_sets_the_onchain
             / 1e18
             * eth_usd;
         assert!((liquidity / held - 1.0).abs() < 1e-9);
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs anvil: run the README test command"]
+async fn the_portfolio_plan_executes_as_planned() {
+    use alloy::providers::Provider;
+    use popwatch::exit::plan::{FIRST_TRANSFER_EXTRA_GAS_UNITS, TRANSFER_GAS_UNITS};
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let reading = read(&d).await;
+    let exits = exits::compute(&reading, 18);
+    let plan = exits.portfolio_plan.clone().unwrap();
+    assert_eq!(plan.kind, popwatch::state::exits::PlanKind::EachWalletSells);
+    assert_eq!(exits.portfolio_exit.as_ref(), Some(&plan.exit));
+    // The wallet without ETH cannot pay its gas, the dust wallet's sale fetches less than its
+    // gas: both left out, named with the reason.
+    let excluded = |role: Role| {
+        plan.excluded
+            .iter()
+            .find(|e| e.wallet == d.wallet(role).address)
+            .map(|e| e.reason.clone())
+    };
+    assert!(
+        excluded(Role::NoEth).unwrap().contains("holds 0 ETH"),
+        "{plan:?}"
+    );
+    assert!(excluded(Role::Dust).unwrap().contains("less than its gas"));
+    let sellers: Vec<Address> = plan.sales.iter().map(|s| s.wallet).collect();
+    assert_eq!(
+        sellers,
+        [
+            d.wallet(Role::Whale).address,
+            d.wallet(Role::Approver).address
+        ],
+        "the largest first"
+    );
+
+    // Oracle: the plan's transactions executed in order, each wallet from its own address.
+    let gas_price = reading.gas_price_wei.unwrap();
+    let snapshot = d.snapshot().await.unwrap();
+    let mut gross = U256::ZERO;
+    let mut gas_used = 0u64;
+    // ETH and WETH (V3's router pays WETH), with the gas paid put back.
+    let holdings = |wallet: Address| {
+        let d = &d;
+        async move {
+            let eth = d.provider().get_balance(wallet).await.unwrap();
+            let weth: U256 = d
+                .view(d.contracts.weth, IERC20::balanceOfCall { owner: wallet })
+                .await
+                .unwrap();
+            eth + weth
+        }
+    };
+    for sale in &plan.sales {
+        let before = holdings(sale.wallet).await;
+        let mut paid = U256::ZERO;
+        for leg in &sale.exit.legs {
+            let (approve, swap) = execute_leg(
+                &d,
+                leg.venue,
+                leg.pool,
+                sale.wallet,
+                leg.pop_raw,
+                leg.needs_approve,
+            )
+            .await;
+            for receipt in approve.iter().chain([&swap]) {
+                assert!(receipt.status(), "{:?} leg of {}", leg.venue, sale.wallet);
+                gas_used += receipt.gas_used;
+                paid += U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
+            }
+        }
+        let after = holdings(sale.wallet).await;
+        gross += after + paid - before;
+    }
+    assert_eq!(gross, plan.exit.eth_out_wei, "the plan's gross, to the wei");
+    let off = gas_used.abs_diff(plan.exit.gas_units) as f64 / gas_used as f64;
+    assert!(
+        off <= 0.10,
+        "plan gas {} vs executed {gas_used}",
+        plan.exit.gas_units
+    );
+    assert_eq!(
+        plan.exit.gas_cost_wei,
+        Some(U256::from(plan.exit.gas_units) * gas_price)
+    );
+
+    // Consolidating into the whale (the most ETH) first saves the approver's approve and
+    // legs for one transfer: offered, with figures that execute as planned.
+    d.revert(snapshot).await.unwrap();
+    let snapshot = d.snapshot().await.unwrap();
+    let whale = d.wallet(Role::Whale).address;
+    let alternative = plan
+        .alternative
+        .as_deref()
+        .expect("consolidating nets more");
+    assert_eq!(
+        alternative.kind,
+        popwatch::state::exits::PlanKind::ConsolidateThenSell { into: whale }
+    );
+    assert!(alternative.exit.net_eth_wei() > plan.exit.net_eth_wei());
+    let moved: Vec<Address> = alternative.transfers.iter().map(|t| t.from).collect();
+    assert_eq!(moved, [d.wallet(Role::Approver).address], "{alternative:?}");
+    let before = holdings(whale).await;
+    let mut gas_used = 0u64;
+    for t in &alternative.transfers {
+        let receipt = d
+            .exec(
+                t.from,
+                d.contracts.pop,
+                IERC20::transferCall {
+                    to: whale,
+                    value: t.pop_raw,
+                },
+            )
+            .await
+            .unwrap();
+        gas_used += receipt.gas_used;
+    }
+    let mut paid = U256::ZERO;
+    for leg in &alternative.sales[0].exit.legs {
+        let (approve, swap) = execute_leg(
+            &d,
+            leg.venue,
+            leg.pool,
+            whale,
+            leg.pop_raw,
+            leg.needs_approve,
+        )
+        .await;
+        for receipt in approve.iter().chain([&swap]) {
+            gas_used += receipt.gas_used;
+            paid += U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
+        }
+    }
+    assert_eq!(
+        holdings(whale).await + paid - before,
+        alternative.exit.eth_out_wei
+    );
+    let off = gas_used.abs_diff(alternative.exit.gas_units) as f64 / gas_used as f64;
+    assert!(off <= 0.10, "{} vs {gas_used}", alternative.exit.gas_units);
+
+    // The transfer a consolidation sends, measured: to a wallet holding POP, and to one
+    // holding none.
+    d.revert(snapshot).await.unwrap();
+    let approver = d.wallet(Role::Approver).address;
+    for (to, expected) in [
+        (d.wallet(Role::Whale).address, TRANSFER_GAS_UNITS),
+        (
+            Address::repeat_byte(0x42),
+            TRANSFER_GAS_UNITS + FIRST_TRANSFER_EXTRA_GAS_UNITS,
+        ),
+    ] {
+        let receipt = d
+            .exec(
+                approver,
+                d.contracts.pop,
+                IERC20::transferCall {
+                    to,
+                    value: U256::from(1u8),
+                },
+            )
+            .await
+            .unwrap();
+        eprintln!("transfer to {to}: {} gas", receipt.gas_used);
+        let off = receipt.gas_used.abs_diff(expected) as f64 / receipt.gas_used as f64;
+        assert!(off <= 0.10, "transfer {} vs {expected}", receipt.gas_used);
     }
 }

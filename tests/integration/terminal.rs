@@ -98,7 +98,7 @@ fn the_demo_navigates_helps_masks_and_quits_cleanly() {
         ("4", "with their evidence"),
         ("5", "expected (config)"),
         ("6", "beside Theta and Audius"),
-        ("1", "portfolio exit"),
+        ("1", "total exit"),
     ] {
         tmux.keys(&[key]);
         tmux.wait_text(title, WAIT);

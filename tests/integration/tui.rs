@@ -504,3 +504,97 @@ fn thousands_of_wallets_scroll_to_the_selection_with_totals_in_view() {
         );
     }
 }
+
+/// What a dollar cell says, as the interval its value must lie in: a figure rounded (or cut
+/// down) to its last digit, a `<$bound`, with `k`/`M`/`B` units and a sign. `None` for a cell
+/// that is not a dollar figure (unknown, masked).
+fn dollar_interval(cell: &str) -> Option<(f64, f64)> {
+    let (negative, magnitude) = match cell.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, cell),
+    };
+    let (lo, hi) = if let Some(bound) = magnitude.strip_prefix("<$") {
+        (0.0, bound.parse::<f64>().ok()?)
+    } else {
+        let body = magnitude.strip_prefix('$')?;
+        let (number, unit) = match body.chars().last()? {
+            'k' => (&body[..body.len() - 1], 1e3),
+            'M' => (&body[..body.len() - 1], 1e6),
+            'B' => (&body[..body.len() - 1], 1e9),
+            _ => (body, 1.0),
+        };
+        let value: f64 = number.parse().ok()?;
+        assert!(value != 0.0 || cell == "$0", "a figure shown as 0: {cell}");
+        let decimals = number.split('.').nth(1).map_or(0, str::len);
+        let step = 10f64.powi(-(decimals as i32)) * unit * 1.000_001;
+        (value * unit - step, value * unit + step)
+    };
+    Some(if negative { (-hi, -lo) } else { (lo, hi) })
+}
+
+/// At 80 and 200 columns, every dollar figure in the wallets table is whole: what it says
+/// holds the true value (from the state, not from the formatter), a tiny one is a true bound,
+/// and no non-zero is shown as 0. Checked with prices small enough that the plain figure
+/// would not fit its column.
+#[test]
+fn every_figure_cell_holds_its_whole_figure_at_80_and_200_columns() {
+    let mut app = fixture("POP Network Token");
+    app.apply(Update::Market {
+        source: SourceName::Coingecko,
+        quote: Box::new(MarketQuote {
+            price_usd: Some(3.3e-12),
+            fetched_at: Some(NOW),
+            ..MarketQuote::default()
+        }),
+    });
+    for (width, height) in [(80u16, 24u16), (200, 60)] {
+        let screen = text(&render(&app, width, height));
+        insta::assert_snapshot!(format!("main_view_{width}x{height}"), screen);
+        let lines: Vec<&str> = screen.lines().collect();
+        let header = lines
+            .iter()
+            .find(|l| l.contains("Label") && l.contains("Paper"))
+            .unwrap_or_else(|| panic!("no header at {width}: {screen}"));
+        let column = |name: &str, span: usize| {
+            let at = header.find(name).unwrap();
+            let x = header[..at].chars().count();
+            move |line: &str| -> String {
+                line.chars()
+                    .skip(x)
+                    .take(span)
+                    .collect::<String>()
+                    .trim()
+                    .to_owned()
+            }
+        };
+        let paper = column("Paper", 9);
+        let exit = column("Exit (net)", 11);
+        let state = app.state();
+        for w in &state.wallets {
+            let line = lines
+                .iter()
+                .find(|l| l.trim_start_matches('│').starts_with(w.label.as_str()))
+                .unwrap_or_else(|| panic!("no {} row at {width}", w.label));
+            let checks = [
+                ("paper", paper(line), state.paper_value(w).map(|(v, _)| v)),
+                (
+                    "exit",
+                    exit(line),
+                    w.exit
+                        .as_ref()
+                        .and_then(|e| state.wei_usd(e.net_eth_wei()?)),
+                ),
+            ];
+            for (figure, cell, truth) in checks {
+                let Some(truth) = truth else { continue };
+                let (lo, hi) = dollar_interval(&cell)
+                    .unwrap_or_else(|| panic!("{} {figure} at {width}: {cell:?}", w.label));
+                assert!(
+                    lo <= truth && truth <= hi,
+                    "{} {figure} at {width} columns shows {cell:?} for {truth}",
+                    w.label
+                );
+            }
+        }
+    }
+}

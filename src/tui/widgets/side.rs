@@ -8,7 +8,11 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Sparkline, Table, W
 
 use super::text::{UNKNOWN, or_unknown};
 use super::theme;
-use crate::format::usd;
+use crate::format::{usd, usd_within};
+
+/// Widths of the market panel's figure columns, which their formatter fits.
+const PRICE_WIDTH: u16 = 11;
+const FIGURE_WIDTH: u16 = 8;
 use crate::state::SourceName;
 use crate::tui::App;
 
@@ -32,17 +36,26 @@ impl Widget for SidePanel<'_> {
         .into_iter()
         .map(|s| {
             let q = app.state().market.get(&s);
+            let cell = |figure: Option<f64>, width: u16| {
+                Cell::from(or_unknown(
+                    figure.map(|v| usd_within(v, usize::from(width))),
+                ))
+            };
             Row::new([
                 Cell::from(s.as_str()),
-                Cell::from(or_unknown(q.and_then(|q| q.price_usd).map(usd))),
-                Cell::from(or_unknown(q.and_then(|q| q.volume_24h_usd).map(usd))),
-                Cell::from(or_unknown(q.and_then(|q| q.market_cap_usd).map(usd))),
+                cell(q.and_then(|q| q.price_usd), PRICE_WIDTH),
+                cell(q.and_then(|q| q.volume_24h_usd), FIGURE_WIDTH),
+                cell(q.and_then(|q| q.market_cap_usd), FIGURE_WIDTH),
             ])
         })
         .collect();
         rows.push(Row::new([
             Cell::from("on-chain"),
-            Cell::from(or_unknown(app.state().onchain_price_usd().map(usd))),
+            Cell::from(or_unknown(
+                app.state()
+                    .onchain_price_usd()
+                    .map(|v| usd_within(v, usize::from(PRICE_WIDTH))),
+            )),
             Cell::from(UNKNOWN),
             Cell::from(UNKNOWN),
         ]));
@@ -50,9 +63,9 @@ impl Widget for SidePanel<'_> {
             rows,
             [
                 Constraint::Length(11),
-                Constraint::Length(11),
-                Constraint::Length(8),
-                Constraint::Length(8),
+                Constraint::Length(PRICE_WIDTH),
+                Constraint::Length(FIGURE_WIDTH),
+                Constraint::Length(FIGURE_WIDTH),
             ],
         )
         .header(Row::new(["source", "price", "vol 24h", "mcap"]).style(theme::header()))

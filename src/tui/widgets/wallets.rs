@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Cell, Row, StatefulWidget, Table, TableSt
 
 use super::text::{UNKNOWN, fit, or_unknown, private, safe};
 use super::theme;
-use crate::format::{compact_amount, pct, usd};
+use crate::format::{compact_amount_within, pct, usd, usd_within};
 use crate::state::WalletState;
 use crate::state::figures::{checked_total, upfront_gas_wei};
 use crate::tui::{App, SortColumn};
@@ -25,9 +25,55 @@ fn share_pct(app: &App, pop: U256) -> Option<f64> {
     (!supply.is_zero()).then(|| f64::from(pop) / f64::from(supply) * 100.0)
 }
 
+/// Widths of the figure columns: their formatters fit them, so no figure is ever cut.
+const POP_WIDTH: u16 = 9;
+const PAPER_WIDTH: u16 = 9;
+const EXIT_WIDTH: u16 = 11;
+const ETH_WIDTH: u16 = 8;
+
+/// Every column's width: label, address, POP, share, paper, exit, impact, ETH, gas, last.
+const WIDTHS: [u16; 10] = [
+    16,
+    13,
+    POP_WIDTH,
+    7,
+    PAPER_WIDTH,
+    EXIT_WIDTH,
+    7,
+    ETH_WIDTH,
+    3,
+    4,
+];
+/// The order in which columns give way when the table is narrower than all of them (first
+/// listed, first gone): the wallet, its POP and what it is worth and fetches stay.
+const GIVE_WAY: [usize; 6] = [9, 3, 6, 8, 1, 7];
+
+/// The columns (by index in [`WIDTHS`]) that fit `width` whole, one space apart.
+fn columns_that_fit(width: u16) -> Vec<usize> {
+    let need = |kept: &[usize]| {
+        kept.iter().map(|&i| WIDTHS[i]).sum::<u16>() + u16::try_from(kept.len()).unwrap_or(0) - 1
+    };
+    let mut kept: Vec<usize> = (0..WIDTHS.len()).collect();
+    for column in GIVE_WAY {
+        if need(&kept) <= width {
+            break;
+        }
+        kept.retain(|&i| i != column);
+    }
+    kept
+}
+
+/// The row of the kept columns' cells.
+fn pick<'a>(cells: [Cell<'a>; 10], kept: &[usize]) -> Row<'a> {
+    let mut cells = cells.map(Some);
+    Row::new(kept.iter().filter_map(|&i| cells[i].take()))
+}
+
 /// Net ETH in USD and the impact, for a wallet's exit.
 fn exit_cells(app: &App, net: Option<I256>, impact: Option<f64>, masked: bool) -> (String, String) {
-    let value = net.and_then(|n| app.state().wei_usd(n)).map(usd);
+    let value = net
+        .and_then(|n| app.state().wei_usd(n))
+        .map(|v| usd_within(v, usize::from(EXIT_WIDTH)));
     (private(masked, value), or_unknown(impact.map(pct)))
 }
 
@@ -71,56 +117,70 @@ impl Widget for WalletsTable<'_> {
                 Cell::from(name)
             }
         };
-        let header = Row::new([
-            head("Label", Some(SortColumn::Label)),
-            head("Address", None),
-            head("POP", Some(SortColumn::Balance)),
-            head("Share", None),
-            head("Paper", Some(SortColumn::PaperValue)),
-            head("Exit (net)", Some(SortColumn::Exit)),
-            head("Impact", None),
-            head("ETH", Some(SortColumn::Eth)),
-            head("Gas", None),
-            head("Last", None),
-        ])
+        let kept = columns_that_fit(area.width.saturating_sub(2));
+        let header = pick(
+            [
+                head("Label", Some(SortColumn::Label)),
+                head("Address", None),
+                head("POP", Some(SortColumn::Balance)),
+                head("Share", None),
+                head("Paper", Some(SortColumn::PaperValue)),
+                head("Exit (net)", Some(SortColumn::Exit)),
+                head("Impact", None),
+                head("ETH", Some(SortColumn::Eth)),
+                head("Gas", None),
+                head("Last", None),
+            ],
+            &kept,
+        )
         .style(theme::header());
 
         let mut rows: Vec<Row> = window
             .iter()
             .map(|w| {
-                let pop = w.pop_raw.map(|p| compact_amount(p, decimals));
+                let pop = w
+                    .pop_raw
+                    .map(|p| compact_amount_within(p, decimals, usize::from(POP_WIDTH)));
                 let share = w.pop_raw.and_then(|p| share_pct(app, p)).map(pct);
-                let paper = app.state().paper_value(w).map(|(v, _)| usd(v));
+                let paper = app
+                    .state()
+                    .paper_value(w)
+                    .map(|(v, _)| usd_within(v, usize::from(PAPER_WIDTH)));
                 let (exit, impact) = exit_cells(
                     app,
                     w.exit.as_ref().and_then(|e| e.net_eth_wei()),
                     w.exit.as_ref().map(|e| e.price_impact_pct),
                     masked,
                 );
-                let eth = w.eth_wei.map(|e| compact_amount(e, 18));
+                let eth = w
+                    .eth_wei
+                    .map(|e| compact_amount_within(e, 18, usize::from(ETH_WIDTH)));
                 let (gas, gas_style) = gas_cell(w, app.state().gas_price_wei);
                 let exit_style = match w.exit.as_ref().and_then(|e| e.net_eth_wei()) {
                     Some(net) if net.is_negative() => theme::bad(),
                     _ => Style::new(),
                 };
-                Row::new([
-                    Cell::from(fit(&safe(&w.label), 16)),
-                    Cell::from(app.short_address(w.address)),
-                    Cell::from(private(masked, pop)),
-                    Cell::from(private(masked, share)),
-                    Cell::from(private(masked, paper)),
-                    Cell::from(exit).style(exit_style),
-                    Cell::from(impact),
-                    Cell::from(private(masked, eth)),
-                    Cell::from(gas).style(gas_style),
-                    Cell::from(
-                        w.history
-                            .as_ref()
-                            .and_then(|h| h.last_transfer_at())
-                            .map(|at| crate::format::age((app.now - at).whole_seconds()))
-                            .unwrap_or_else(|| UNKNOWN.to_owned()),
-                    ),
-                ])
+                pick(
+                    [
+                        Cell::from(fit(&safe(&w.label), 16)),
+                        Cell::from(app.short_address(w.address)),
+                        Cell::from(private(masked, pop)),
+                        Cell::from(private(masked, share)),
+                        Cell::from(private(masked, paper)),
+                        Cell::from(exit).style(exit_style),
+                        Cell::from(impact),
+                        Cell::from(private(masked, eth)),
+                        Cell::from(gas).style(gas_style),
+                        Cell::from(
+                            w.history
+                                .as_ref()
+                                .and_then(|h| h.last_transfer_at())
+                                .map(|at| crate::format::age((app.now - at).whole_seconds()))
+                                .unwrap_or_else(|| UNKNOWN.to_owned()),
+                        ),
+                    ],
+                    &kept,
+                )
             })
             .collect();
 
@@ -149,32 +209,59 @@ impl Widget for WalletsTable<'_> {
         );
         if !wallets.is_empty() {
             rows.push(
-                Row::new([
-                    Cell::from("Total"),
-                    Cell::from(format!("{} wallets", wallets.len())),
-                    Cell::from(private(
-                        masked,
-                        total_pop.map(|p| compact_amount(p, decimals)),
-                    )),
-                    Cell::from(private(
-                        masked,
-                        total_pop.and_then(|p| share_pct(app, p)).map(pct),
-                    )),
-                    Cell::from(private(masked, total_paper.map(usd))),
-                    Cell::from(exit),
-                    Cell::from(impact),
-                    Cell::from(private(masked, total_eth.map(|e| compact_amount(e, 18)))),
-                    Cell::from(""),
-                    Cell::from(""),
-                ])
+                pick(
+                    [
+                        Cell::from("Total"),
+                        Cell::from(format!("{} wallets", wallets.len())),
+                        Cell::from(private(
+                            masked,
+                            total_pop.map(|p| {
+                                compact_amount_within(p, decimals, usize::from(POP_WIDTH))
+                            }),
+                        )),
+                        Cell::from(private(
+                            masked,
+                            total_pop.and_then(|p| share_pct(app, p)).map(pct),
+                        )),
+                        Cell::from(private(
+                            masked,
+                            total_paper.map(|v| usd_within(v, usize::from(PAPER_WIDTH))),
+                        )),
+                        Cell::from(exit),
+                        Cell::from(impact),
+                        Cell::from(private(
+                            masked,
+                            total_eth.map(|e| compact_amount_within(e, 18, usize::from(ETH_WIDTH))),
+                        )),
+                        Cell::from(""),
+                        Cell::from(""),
+                    ],
+                    &kept,
+                )
                 .style(theme::title()),
             );
         }
 
-        let title = Line::from(format!(
-            " Wallets · sorted by {} {arrow} · portfolio exit = all sold together ",
-            app.view.sort.name()
-        ));
+        // The longest title that fits the border, never a cut one: the plan's details go
+        // first, then the sort.
+        let sort = format!("sorted by {} {arrow}", app.view.sort.name());
+        let plan = plan_summary(app.state());
+        let room = usize::from(area.width.saturating_sub(2));
+        let title = [
+            plan.iter().map(String::as_str).collect::<Vec<_>>().join(""),
+            plan.first().cloned().unwrap_or_default(),
+        ]
+        .into_iter()
+        .flat_map(|p| {
+            [
+                format!(" Wallets · {sort} · {p} "),
+                format!(" Wallets · {p} "),
+            ]
+        })
+        .chain([format!(" Wallets · {sort} "), " Wallets ".to_owned()])
+        .find(|t| t.chars().count() <= room)
+        .unwrap_or_default();
+        let title = Line::from(title);
         let block = Block::new().borders(Borders::ALL).title(title);
         if wallets.is_empty() {
             let text = ratatui::widgets::Paragraph::new(
@@ -184,18 +271,10 @@ impl Widget for WalletsTable<'_> {
             text.render(area, buf);
             return;
         }
-        let widths = [
-            Constraint::Length(16),
-            Constraint::Length(13),
-            Constraint::Length(9),
-            Constraint::Length(7),
-            Constraint::Length(9),
-            Constraint::Length(11),
-            Constraint::Length(7),
-            Constraint::Length(8),
-            Constraint::Length(3),
-            Constraint::Length(4),
-        ];
+        let widths: Vec<Constraint> = kept
+            .iter()
+            .map(|&i| Constraint::Length(WIDTHS[i]))
+            .collect();
         let table = Table::new(rows, widths)
             .header(header)
             .block(block)
@@ -204,4 +283,24 @@ impl Widget for WalletsTable<'_> {
         let mut state = TableState::default().with_selected(selected.map(|i| i - start));
         StatefulWidget::render(table, area, buf, &mut state);
     }
+}
+
+/// What the Total row's exit is, in parts a narrow title may drop from the end: each wallet
+/// selling its own and who is left out; whether consolidating first would net more.
+fn plan_summary(state: &crate::state::AppState) -> Vec<String> {
+    let Some(plan) = &state.portfolio_plan else {
+        return vec!["total exit: —".to_owned()];
+    };
+    let mut first = "total exit: each wallet sells its own".to_owned();
+    if !plan.excluded.is_empty() {
+        first.push_str(&format!(", {} left out", plan.excluded.len()));
+    }
+    let mut parts = vec![first];
+    if let Some(better) = plan.alternative.as_ref().and_then(|a| {
+        let gain = a.exit.net_eth_wei()? - plan.exit.net_eth_wei()?;
+        state.wei_usd(gain)
+    }) {
+        parts.push(format!(" · consolidating first nets {} more", usd(better)));
+    }
+    parts
 }
