@@ -226,6 +226,31 @@ pub fn compact_amount_within(raw: U256, decimals: u8, width: usize) -> String {
         .unwrap_or(full)
 }
 
+/// A provider's count (a supply, in whole tokens) in at most `width` characters: whole, or
+/// rounded down to a unit (`1600M`), never cut.
+pub fn count_within(value: f64, width: usize) -> String {
+    if !value.is_finite() {
+        return "—".to_owned();
+    }
+    let whole = format!("{:.0}", value.floor());
+    if whole.chars().count() <= width {
+        return whole;
+    }
+    // The first unit that leaves at most four digits (1600M, not 1600000k).
+    [(1e3, "k"), (1e6, "M"), (1e9, "B"), (1e12, "T")]
+        .into_iter()
+        .filter(|(scale, _)| (value / scale).abs() < 1e4)
+        .map(|(scale, suffix)| format!("{:.0}{suffix}", (value / scale).floor()))
+        .find(|c| c.chars().count() <= width)
+        .unwrap_or_else(|| {
+            let exponent = value.abs().log10().floor();
+            format!(
+                "{:.0}e{exponent:.0}",
+                (value / 10f64.powf(exponent)).floor()
+            )
+        })
+}
+
 /// A whole-token amount in a few characters: `400.0M`, `12.3k`, `0.5`, `<0.0001`.
 pub fn compact_amount(raw: U256, decimals: u8) -> String {
     let whole = f64::from(raw) / 10f64.powi(i32::from(decimals));
@@ -471,6 +496,15 @@ mod tests {
         let pop = U256::from(12_345_678u64) * U256::from(10u64).pow(U256::from(14));
         assert_eq!(compact_amount(pop, 18), "1,234.5678");
         assert_eq!(compact_amount_within(pop, 18, 9), "1,234.567");
+    }
+
+    #[test]
+    fn counts_fit_their_cell_rounded_down() {
+        assert_eq!(count_within(1.6e9, 12), "1600000000");
+        assert_eq!(count_within(1.6e9, 8), "1600M");
+        assert_eq!(count_within(123_456_789_999.0, 5), "123B");
+        assert_eq!(count_within(0.0, 8), "0");
+        assert_eq!(count_within(f64::NAN, 8), "—");
     }
 
     #[test]

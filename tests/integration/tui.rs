@@ -218,25 +218,34 @@ fn the_contract_view_names_each_providers_coin_and_what_it_lists() {
         quote: quote("theta-theta-token", ListedContract::NotListed),
     });
     app.handle(Action::View(View::Contract));
-    let screen = text(&render(&app, 150, 30));
-    let line = |start: &str| {
-        screen
-            .lines()
-            .find(|l| l.trim_start_matches('│').starts_with(start))
-            .unwrap_or_else(|| panic!("no {start} line: {screen}"))
-            .to_owned()
-    };
-    assert!(
-        line("coingecko coin").contains("theta-token · Theta Network · THETA"),
-        "{screen}"
-    );
-    assert!(line("coingecko lists").contains("0x3883f5e181fccaf8410fa61e12b59bad963fb645"));
-    assert!(
-        screen.contains("another coin: out of the paper value"),
-        "{screen}"
-    );
-    assert!(line("coinpaprika lists").contains("lists no Ethereum contract"));
-    assert!(line("dexscreener coin").contains("no answer"));
+    // Whole at 80 columns as at 150: the listed address is never cut.
+    for width in [80, 150] {
+        let screen = text(&render(&app, width, 30));
+        let lines: Vec<&str> = screen.lines().collect();
+        let at = |start: &str| {
+            lines
+                .iter()
+                .position(|l| l.trim_start_matches('│').starts_with(start))
+                .unwrap_or_else(|| panic!("no {start} line: {screen}"))
+        };
+        let cg = at("coingecko coin");
+        assert!(
+            lines[cg].contains("theta-token · Theta Network · THETA"),
+            "{screen}"
+        );
+        // The provider's coin, then what it lists.
+        assert!(
+            lines[cg + 1].contains("0x3883f5e181fccaf8410fa61e12b59bad963fb645")
+                && lines[cg + 1].contains("≠ config"),
+            "{screen}"
+        );
+        assert!(
+            screen.contains("another coin: out of the paper value"),
+            "{screen}"
+        );
+        assert!(lines[at("coinpaprika coin") + 1].contains("lists no Ethereum contract"));
+        assert!(lines[at("dexscreener coin")].contains("no answer"));
+    }
 }
 
 #[test]
@@ -595,6 +604,27 @@ fn every_figure_cell_holds_its_whole_figure_at_80_and_200_columns() {
                     w.label
                 );
             }
+        }
+    }
+}
+
+/// Every view at 80×24 and 200×60, recorded: what a reader sees at the smallest supported
+/// size and on a large screen (figures whole, columns given way rather than cut).
+#[test]
+fn every_view_at_80_and_200_columns() {
+    let mut app = fixture("POP Network Token");
+    for (view, name) in [
+        (View::Wallets, "wallets"),
+        (View::Market, "market"),
+        (View::Liquidity, "liquidity"),
+        (View::Warnings, "warnings"),
+        (View::Contract, "contract"),
+        (View::Peers, "peers"),
+    ] {
+        app.handle(Action::View(view));
+        for (width, height) in [(80u16, 24u16), (200, 60)] {
+            let screen = text(&render(&app, width, height));
+            insta::assert_snapshot!(format!("view_{name}_{width}x{height}"), screen);
         }
     }
 }

@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Widget, Wrap
 
 use super::text::{fit, or_unknown, safe};
 use super::theme;
-use crate::format::{pct, token_amount, usd};
+use crate::format::{count_within, pct, token_amount, usd, usd_within};
 use crate::state::SourceName;
 use crate::state::market::ListedContract;
 use crate::tui::App;
@@ -16,14 +16,14 @@ use crate::state::figures::MARKET_SOURCES;
 
 pub struct MarketView<'a>(pub &'a App);
 
-type Figure = fn(&crate::state::market::MarketQuote) -> Option<String>;
+type Figure<'a> = &'a dyn Fn(&crate::state::market::MarketQuote) -> Option<String>;
 
 impl Widget for MarketView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let app = self.0;
         let state = &app.state();
         let [table_area, venues_area] =
-            ratatui::layout::Layout::vertical([Constraint::Length(13), Constraint::Min(3)])
+            ratatui::layout::Layout::vertical([Constraint::Length(14), Constraint::Min(3)])
                 .areas(area);
         let disagreements = crate::flags::disagreements(state);
         let spread_of = |figure: &str| {
@@ -32,29 +32,27 @@ impl Widget for MarketView<'_> {
                 .find(|d| d.figure == figure)
                 .map(|d| (d.spread, d.outliers.clone()))
         };
-        let figures: [(&str, Option<&str>, Figure); 9] = [
-            ("price", Some("price_usd"), |q| q.price_usd.map(usd)),
-            ("24h change", None, |q| q.change_24h_pct.map(pct)),
-            ("market cap", Some("market_cap_usd"), |q| {
-                q.market_cap_usd.map(usd)
+        // Each figure column as wide as the area allows (up to 16), and every figure formatted
+        // to fit it: never cut.
+        let col = usize::from(area.width.saturating_sub(2 + 15 + 9 + 5) / 4).clamp(8, 16);
+        let fit_usd = move |v: f64| usd_within(v, col);
+        let fit_count = move |v: f64| count_within(v, col);
+        let figures: [(&str, Option<&str>, Figure); 10] = [
+            ("price", Some("price_usd"), &|q| q.price_usd.map(fit_usd)),
+            ("24h change", None, &|q| q.change_24h_pct.map(pct)),
+            ("market cap", Some("market_cap_usd"), &|q| {
+                q.market_cap_usd.map(fit_usd)
             }),
-            ("FDV", None, |q| q.fdv_usd.map(usd)),
-            ("volume 24h", None, |q| q.volume_24h_usd.map(usd)),
-            ("rank", None, |q| q.rank.map(|r| r.to_string())),
-            ("ATH / drawdown", None, |q| {
-                q.ath_usd.map(|a| {
-                    format!(
-                        "{} / {}",
-                        usd(a),
-                        q.ath_change_pct.map(pct).unwrap_or_default()
-                    )
-                })
+            ("FDV", None, &|q| q.fdv_usd.map(fit_usd)),
+            ("volume 24h", None, &|q| q.volume_24h_usd.map(fit_usd)),
+            ("rank", None, &|q| q.rank.map(|r| r.to_string())),
+            ("ATH", None, &|q| q.ath_usd.map(fit_usd)),
+            ("from ATH", None, &|q| q.ath_change_pct.map(pct)),
+            ("circulating", Some("circulating_supply"), &|q| {
+                q.circulating_supply.map(fit_count)
             }),
-            ("circulating", Some("circulating_supply"), |q| {
-                q.circulating_supply.map(|v| format!("{v:.0}"))
-            }),
-            ("total supply", Some("total_supply"), |q| {
-                q.total_supply.map(|v| format!("{v:.0}"))
+            ("total supply", Some("total_supply"), &|q| {
+                q.total_supply.map(fit_count)
             }),
         ];
         let rows = figures.iter().map(|(name, key, f)| {
@@ -75,13 +73,13 @@ impl Widget for MarketView<'_> {
             };
             cells.push(
                 Cell::from(match *name {
-                    "price" => or_unknown(state.onchain_price_usd().map(usd)),
+                    "price" => or_unknown(state.onchain_price_usd().map(fit_usd)),
                     "total supply" => or_unknown(
                         state
                             .token
                             .total_supply_raw
                             .zip(state.token.decimals)
-                            .map(|(s, d)| token_amount(s, d, 0)),
+                            .map(|(s, d)| crate::format::compact_amount_within(s, d, col)),
                     ),
                     _ => "—".to_owned(),
                 })
@@ -98,10 +96,10 @@ impl Widget for MarketView<'_> {
             rows,
             [
                 Constraint::Length(15),
-                Constraint::Length(16),
-                Constraint::Length(16),
-                Constraint::Length(16),
-                Constraint::Length(16),
+                Constraint::Length(col as u16),
+                Constraint::Length(col as u16),
+                Constraint::Length(col as u16),
+                Constraint::Length(col as u16),
                 Constraint::Length(9),
             ],
         )
@@ -313,7 +311,7 @@ impl Widget for ContractView<'_> {
                 Cell::from(if coin.is_empty() {
                     "—".to_owned()
                 } else {
-                    coin.join(" · ")
+                    fit(&coin.join(" · "), 42)
                 }),
                 Cell::from(""),
             ]));
@@ -326,10 +324,15 @@ impl Widget for ContractView<'_> {
                 }
                 ListedContract::Unknown => ("— (not said)".to_owned(), theme::dim()),
             };
+            // The config's address is the view's title: beside the listed one, whether it is it.
             rows.push(Row::new([
-                Cell::from(format!("{} lists", source.as_str())),
+                Cell::from("  lists"),
                 Cell::from(listed).style(style),
-                Cell::from(format!("{:#x}", t.address)),
+                Cell::from(match &q.contract {
+                    ListedContract::Listed(_) if mismatch => "≠ config",
+                    ListedContract::Listed(_) => "= config",
+                    _ => "",
+                }),
             ]));
             if mismatch {
                 rows.push(Row::new([
@@ -363,9 +366,9 @@ impl Widget for ContractView<'_> {
         Table::new(
             rows,
             [
-                Constraint::Length(18),
-                Constraint::Length(44),
-                Constraint::Length(44),
+                Constraint::Length(16),
+                Constraint::Length(42),
+                Constraint::Min(18),
             ],
         )
         .header(Row::new(["", "on-chain / listed", "expected (config)"]).style(theme::header()))
