@@ -181,6 +181,8 @@ pub struct AppState {
     pub portfolio_exit: Option<Exit>,
     /// How the portfolio's exit would be executed: its steps, who is left out, the alternative.
     pub portfolio_plan: Option<exits::PortfolioPlan>,
+    /// Reverse names of the wallets' counterparties, verified forward (as `ens_name`).
+    pub counterparty_names: HashMap<Address, String>,
     /// The latest figures of each market source.
     pub market: BTreeMap<SourceName, MarketQuote>,
     /// The token's latest Transfer of all (for dormancy), once the logs are scanned.
@@ -261,6 +263,7 @@ impl AppState {
             pools: Vec::new(),
             portfolio_exit: None,
             portfolio_plan: None,
+            counterparty_names: HashMap::new(),
             market: BTreeMap::new(),
             latest_transfer: None,
             logs_block: None,
@@ -348,6 +351,10 @@ impl AppState {
                 for (address, name) in names {
                     if let Some(&i) = index.get(&address) {
                         self.wallets[i].ens_name = name;
+                    } else if let Some(name) = name {
+                        self.counterparty_names.insert(address, name);
+                    } else {
+                        self.counterparty_names.remove(&address);
                     }
                 }
             }

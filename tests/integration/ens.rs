@@ -114,6 +114,16 @@ async fn a_name_is_resolved_once_and_kept_beside_its_address() {
         d.wallet(Role::Whale).pop_raw.to_string()
     );
     assert_eq!(std::fs::read(&config).unwrap(), before);
+
+    // A name that needs ENSIP-15's mapping (full-width letters, as a phone keyboard may type
+    // them) is the same name: the same address as the oracle's for whale.eth.
+    let out = run(
+        dir.path(),
+        &["snapshot", "--json", "--wallet", "ＷＨＡＬＥ.eth"],
+        &config,
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["wallets"][0]["address"], whale.to_checksum(None));
 }
 
 /// Reverse names, verified forward: the whale's reverse record (whale.eth, which resolves to
@@ -167,5 +177,71 @@ async fn reverse_names_are_shown_only_where_they_resolve_back() {
     assert!(
         wallet(empty)["ens_name"].is_null(),
         "the lying record is not shown"
+    );
+}
+
+/// A counterparty's reverse name (the deployer, to which the whale sent POP, claims
+/// treasury.eth, which resolves back to it) is looked up after the log scan and kept beside
+/// its address; counterparties without a record get none.
+#[tokio::test]
+#[ignore = "needs anvil: run the README test command"]
+async fn counterparties_are_named_where_their_reverse_record_resolves_back() {
+    let d = Devnet::start(Scenario {
+        ens: true,
+        ..Scenario::default()
+    })
+    .await
+    .unwrap();
+    let registry = d.contracts.ens_registry.unwrap().to_checksum(None);
+    // The oracle: the deployer's reverse record, and the name's address.
+    let claimed = cast_record(
+        &d,
+        &registry,
+        &format!(
+            "{}.addr.reverse",
+            alloy::primitives::hex::encode(d.deployer)
+        ),
+        "name(bytes32)(string)",
+    );
+    assert!(claimed.contains("treasury.eth"), "{claimed}");
+    assert_eq!(
+        cast_resolve(&d, &registry, "treasury.eth").to_lowercase(),
+        d.deployer.to_string().to_lowercase()
+    );
+
+    let config = d.config().unwrap();
+    let mut source = popwatch::sources::chain::ChainSource::new(&config);
+    let mut state = popwatch::state::AppState::new(&config);
+    for update in support::refresh_once(&mut source).await.0 {
+        state.apply(update);
+    }
+    let whale = state
+        .wallets
+        .iter()
+        .find(|w| w.address == d.wallet(Role::Whale).address)
+        .unwrap();
+    let sent_to_deployer = whale
+        .history
+        .as_ref()
+        .unwrap()
+        .transfers
+        .iter()
+        .any(|t| t.to == d.deployer);
+    assert!(
+        sent_to_deployer,
+        "the devnet history has the whale pay the deployer"
+    );
+    assert_eq!(
+        state
+            .counterparty_names
+            .get(&d.deployer)
+            .map(String::as_str),
+        Some("treasury.eth")
+    );
+    assert!(
+        !state
+            .counterparty_names
+            .contains_key(&d.contracts.distributor),
+        "no record, no name"
     );
 }

@@ -455,6 +455,7 @@ async fn deploy_ens(client: &DevClient, wallets: &[PlannedWallet]) -> Result<Add
             sub(namehash("reverse"), "addr", reverse),
         )
         .await?;
+    // treasury.eth names the deployer, a counterparty of the whale (not watched).
     for (name, wallet) in [
         (
             "whale",
@@ -464,6 +465,7 @@ async fn deploy_ens(client: &DevClient, wallets: &[PlannedWallet]) -> Result<Add
                 .map(|w| w.address),
         ),
         ("empty", None),
+        ("treasury", Some(DEPLOYER)),
     ] {
         client
             .exec(DEPLOYER, registry, sub(namehash("eth"), name, DEPLOYER))

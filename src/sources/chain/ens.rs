@@ -22,8 +22,8 @@ const OFFCHAIN_LOOKUP: [u8; 4] = [0x55, 0x6f, 0x18, 0x30];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EnsError {
-    #[error("`{0}` is not a name this popwatch can normalize: {1}")]
-    Unnormalizable(String, &'static str),
+    #[error("`{0}` is not a valid ENS name (ENSIP-15 normalization): {1}")]
+    Unnormalizable(String, String),
     #[error("{0} has no resolver: the name is not registered (or not set up)")]
     NoResolver(String),
     #[error("{0} resolves to no address")]
@@ -39,22 +39,11 @@ pub fn looks_like_name(text: &str) -> bool {
     !text.starts_with("0x") && text.contains('.')
 }
 
-/// The name normalized (ENSIP-15, for the ASCII names this popwatch handles).
+/// The name normalized by ENSIP-15 (UTS-46 mapping, NFC, emoji, confusable scripts, as the
+/// ENS app does), or why it cannot be: such a name has no namehash anyone registered.
 pub fn normalize(name: &str) -> Result<String, EnsError> {
-    let shown = sanitize(name);
-    let lower = name.to_ascii_lowercase();
-    if lower.is_empty() || lower.split('.').any(str::is_empty) {
-        return Err(EnsError::Unnormalizable(shown, "an empty label"));
-    }
-    if !lower.bytes().all(|b| {
-        b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_' || b == b'.'
-    }) {
-        return Err(EnsError::Unnormalizable(
-            shown,
-            "only ASCII letters, digits, '-' and '_' are normalized here (full ENSIP-15 is not supported yet)",
-        ));
-    }
-    Ok(lower)
+    ens_normalize::ens_normalize(name)
+        .map_err(|e| EnsError::Unnormalizable(sanitize(name), sanitize(&e.to_string())))
 }
 
 /// EIP-137's namehash of a normalized name.
@@ -284,13 +273,19 @@ mod tests {
     }
 
     #[test]
-    fn names_are_folded_to_lowercase_and_what_cannot_be_normalized_is_refused() {
+    fn names_are_normalized_by_ensip_15_and_what_cannot_be_is_refused() {
         assert_eq!(normalize("Whale.ETH").unwrap(), "whale.eth");
-        assert!(normalize("a..eth").is_err());
-        assert!(matches!(
-            normalize("🐳.eth"),
-            Err(EnsError::Unnormalizable(..))
-        ));
+        // Full-width letters map to ASCII; emoji stay (without their presentation selector).
+        assert_eq!(normalize("ＷＨＡＬＥ.eth").unwrap(), "whale.eth");
+        assert_eq!(normalize("🐳.eth").unwrap(), "🐳.eth");
+        assert_eq!(normalize("Ünïcode.eth").unwrap(), "ünïcode.eth");
+        // An empty label, an invisible joiner, scripts mixed to confuse: refused, with why.
+        for bad in ["a..eth", "nick\u{200d}.eth", "аpple.eth"] {
+            match normalize(bad) {
+                Err(EnsError::Unnormalizable(_, why)) => assert!(!why.is_empty(), "{bad}"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
         assert!(looks_like_name("whale.eth") && !looks_like_name("0xab.cd"));
     }
 }

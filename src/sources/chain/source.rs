@@ -28,34 +28,83 @@ pub struct ChainSource {
     names: NameLookups,
 }
 
-/// Reverse names of the watched wallets, looked up once at start and then every
-/// [`NAMES_EVERY`]: names change rarely, and four batched rounds an hour cost next to
-/// nothing, where four per refresh would double the chain's calls.
+/// Reverse names of the watched wallets and of their counterparties, looked up once at start
+/// and then every [`NAMES_EVERY`] (names change rarely, and a few batched rounds an hour cost
+/// next to nothing, where some per refresh would double the chain's calls); a counterparty
+/// seen for the first time is looked up at the next refresh.
 #[derive(Default)]
 struct NameLookups {
     last: Option<std::time::Instant>,
+    /// Counterparties already looked up, most recently seen last.
+    counterparties: Vec<Address>,
 }
 
 const NAMES_EVERY: Duration = Duration::from_secs(3600);
+/// Counterparties whose names are kept: the most recently seen.
+const MAX_COUNTERPARTIES: usize = 200;
 
 impl NameLookups {
     /// The names, when a lookup is due and it succeeds (a failed one is tried again at the
-    /// next due time; the names shown stay as they were).
-    async fn due(&mut self, reader: &super::ChainReader) -> Option<Vec<(Address, Option<String>)>> {
-        let wallets = &reader.settings.wallets;
-        if wallets.is_empty() || self.last.is_some_and(|t| t.elapsed() < NAMES_EVERY) {
+    /// next due time; the names shown stay as they were). `seen`: this refresh's
+    /// counterparties, newest first.
+    async fn due(
+        &mut self,
+        reader: &super::ChainReader,
+        seen: &[Address],
+    ) -> Option<Vec<(Address, Option<String>)>> {
+        let new: Vec<Address> = seen
+            .iter()
+            .filter(|a| !self.counterparties.contains(a))
+            .copied()
+            .take(MAX_COUNTERPARTIES)
+            .collect();
+        self.counterparties.extend(&new);
+        let excess = self.counterparties.len().saturating_sub(MAX_COUNTERPARTIES);
+        self.counterparties.drain(..excess);
+        let hourly = self.last.is_none_or(|t| t.elapsed() >= NAMES_EVERY);
+        let addresses: Vec<Address> = if hourly {
+            self.last = Some(std::time::Instant::now());
+            reader
+                .settings
+                .wallets
+                .iter()
+                .chain(&self.counterparties)
+                .copied()
+                .collect()
+        } else {
+            new
+        };
+        if addresses.is_empty() {
             return None;
         }
-        self.last = Some(std::time::Instant::now());
         let registry = reader.settings.contracts.ens_registry;
-        match crate::sources::chain::ens::reverse_names(reader.rpc(), registry, wallets).await {
-            Ok(names) => Some(wallets.iter().copied().zip(names).collect()),
+        match crate::sources::chain::ens::reverse_names(reader.rpc(), registry, &addresses).await {
+            Ok(names) => Some(addresses.into_iter().zip(names).collect()),
             Err(e) => {
                 tracing::info!(error = %e, "ENS reverse names not read");
                 None
             }
         }
     }
+}
+
+/// The addresses the watched wallets traded POP with in `logs`, newest first, each once
+/// (the zero address and the wallets themselves aside).
+fn counterparties(logs: &crate::state::transfers::LogReading) -> Vec<Address> {
+    let watched: std::collections::HashSet<Address> =
+        logs.wallets.iter().map(|w| w.address).collect();
+    let mut transfers: Vec<&crate::state::transfers::TransferSeen> =
+        logs.wallets.iter().flat_map(|w| &w.transfers).collect();
+    transfers.sort_by_key(|t| std::cmp::Reverse((t.block, t.log_index)));
+    let mut out: Vec<Address> = Vec::new();
+    for t in transfers {
+        for side in [t.from, t.to] {
+            if !side.is_zero() && !watched.contains(&side) && !out.contains(&side) {
+                out.push(side);
+            }
+        }
+    }
+    out
 }
 
 /// Each wallet's last sell check, the legs it simulated, and the refresh it ran at.
@@ -224,9 +273,11 @@ impl Source for ChainSource {
                             });
                         }
                     }
+                    let mut seen = Vec::new();
                     match logs {
                         Ok(logs) => {
                             tracing::debug!(block, get_logs = logs.get_logs_calls, "log scan");
+                            seen = counterparties(&logs);
                             let _ = out.send(Update::Logs(Box::new(logs)));
                         }
                         Err(e) => {
@@ -237,7 +288,7 @@ impl Source for ChainSource {
                         }
                     }
                     // Names on their own cadence, after the balance round.
-                    if let Some(names) = self.names.due(&self.reader).await {
+                    if let Some(names) = self.names.due(&self.reader, &seen).await {
                         let _ = out.send(Update::EnsNames(names));
                     }
                 }

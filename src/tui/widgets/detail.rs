@@ -173,8 +173,15 @@ impl Widget for WalletDetail<'_> {
                         }
                         _ => String::new(),
                     };
+                    // Its reverse name, verified forward, hidden by the privacy mask.
+                    let name = app
+                        .state()
+                        .counterparty_names
+                        .get(&other)
+                        .map(|n| format!(" ({})", hide(safe(n))))
+                        .unwrap_or_default();
                     let text = format!(
-                        "  {} {} POP {} {}  {when}  tx {}{spoof}",
+                        "  {} {} POP {} {}{name}  {when}  tx {}{spoof}",
                         if incoming { "IN " } else { "OUT" },
                         hide(token_amount(t.amount, decimals, 2)),
                         if incoming { "from" } else { "to" },
