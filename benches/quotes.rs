@@ -70,6 +70,12 @@ fn quotes(c: &mut Criterion) {
     group.bench_function("portfolio_plan_1000_wallets", |b| {
         b.iter(|| popwatch::exit::plan::plan(&reading))
     });
+    // A refresh where nothing moved: the kept plan, repriced.
+    let mut kept = popwatch::exit::plan::PlanCache::default();
+    kept.plan(&reading);
+    group.bench_function("portfolio_plan_1000_wallets_kept", |b| {
+        b.iter(|| kept.plan(&reading))
+    });
     group.finish();
 }
 

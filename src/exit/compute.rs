@@ -113,6 +113,8 @@ pub struct ExitCache {
     amounts: HashMap<U256, (Vec<Quote>, Candidates)>,
     /// Ladders and depths, for these ladder sizes.
     pool_states: Option<(Vec<U256>, Vec<PoolState>)>,
+    /// The portfolio's plan, while it still holds.
+    plan: super::plan::PlanCache,
 }
 
 impl ExitCache {
@@ -216,7 +218,7 @@ pub fn compute_cached(reading: &ChainReading, decimals: u8, cache: &mut ExitCach
             states
         }
     };
-    let portfolio_plan = super::plan::plan(reading);
+    let portfolio_plan = cache.plan.plan(reading);
     ExitReading {
         block: reading.block,
         gas_price_wei: gas_price,

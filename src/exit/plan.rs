@@ -20,6 +20,116 @@ pub const TRANSFER_GAS_UNITS: u64 = 37_100;
 /// measured 54,194 in all.
 pub const FIRST_TRANSFER_EXTRA_GAS_UNITS: u64 = 17_100;
 
+/// A plan kept between refreshes. Each sale is searched in the pools the sales before it
+/// left, so nothing of a plan can be reused piecewise; but while the pools and the wallets
+/// (balances, ETH, allowances) stay as they were and the gas price moves less than
+/// [`REPLAN_GAS_MOVE`], the same transactions are still the plan: only their gas cost is
+/// priced again (and checked still payable and worth sending, else it is made again).
+#[derive(Debug, Default)]
+pub struct PlanCache {
+    kept: Option<KeptPlan>,
+}
+
+#[derive(Debug)]
+struct KeptPlan {
+    pools: Vec<PoolReading>,
+    balances: Vec<WalletBalance>,
+    gas_price: Option<U256>,
+    plan: Option<PortfolioPlan>,
+}
+
+/// How far (a twentieth: 5%) the gas price may move before a kept plan is made again.
+const REPLAN_GAS_MOVE: u64 = 20;
+
+impl PlanCache {
+    /// [`plan`], reusing the kept one where it still holds.
+    pub fn plan(&mut self, reading: &ChainReading) -> Option<PortfolioPlan> {
+        let price = reading.gas_price_wei;
+        if let Some(kept) = &self.kept
+            && kept.pools == reading.pools
+            && kept.balances == reading.balances
+            && near(kept.gas_price, price)
+        {
+            let repriced = kept.plan.as_ref().map(|p| repriced(p, price));
+            if repriced
+                .as_ref()
+                .is_none_or(|p| still_holds(p, &reading.balances, price))
+            {
+                return repriced;
+            }
+        }
+        let made = plan(reading);
+        self.kept = Some(KeptPlan {
+            pools: reading.pools.clone(),
+            balances: reading.balances.clone(),
+            gas_price: price,
+            plan: made.clone(),
+        });
+        made
+    }
+}
+
+/// Both unknown, or both known and within [`REPLAN_GAS_MOVE`] of each other.
+fn near(a: Option<U256>, b: Option<U256>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => {
+            let diff = if a > b { a - b } else { b - a };
+            diff.saturating_mul(U256::from(REPLAN_GAS_MOVE)) <= a
+        }
+        _ => false,
+    }
+}
+
+/// `plan` with every transaction's gas priced at `price`.
+fn repriced(plan: &PortfolioPlan, price: Option<U256>) -> PortfolioPlan {
+    let price_exit = |exit: &Exit| Exit {
+        gas_cost_wei: price.map(|p| U256::from(exit.gas_units).saturating_mul(p)),
+        ..exit.clone()
+    };
+    PortfolioPlan {
+        sales: plan
+            .sales
+            .iter()
+            .map(|s| Sale {
+                wallet: s.wallet,
+                exit: price_exit(&s.exit),
+            })
+            .collect(),
+        exit: price_exit(&plan.exit),
+        alternative: plan
+            .alternative
+            .as_ref()
+            .map(|a| Box::new(repriced(a, price))),
+        ..plan.clone()
+    }
+}
+
+/// Whether every sale of `plan` can still be paid and still nets more than its gas.
+fn still_holds(plan: &PortfolioPlan, balances: &[WalletBalance], price: Option<U256>) -> bool {
+    let Some(price) = price else { return true };
+    plan.sales.iter().all(|sale| {
+        let payer = balances.iter().find(|b| b.address == sale.wallet);
+        let gas = sale.exit.gas_units
+            + plan
+                .transfers
+                .iter()
+                .filter(|t| t.from == sale.wallet)
+                .map(|t| t.gas_units)
+                .sum::<u64>();
+        payer.is_some_and(|p| cannot_pay(p, gas, price).is_none())
+            && net(&sale.exit).is_some_and(|n| n.is_positive())
+    }) && plan.transfers.iter().all(|t| {
+        balances
+            .iter()
+            .find(|b| b.address == t.from)
+            .is_some_and(|p| cannot_pay(p, t.gas_units, price).is_none())
+    }) && plan.alternative.as_deref().is_none_or(|a| {
+        // Still payable, and still netting more than each wallet selling its own.
+        still_holds(a, balances, Some(price)) && net(&a.exit) > net(&plan.exit)
+    })
+}
+
 /// The plan for every watched wallet's POP in `reading`'s pools at its gas price. `None` when
 /// no wallet has anything a pool would buy.
 pub fn plan(reading: &ChainReading) -> Option<PortfolioPlan> {
@@ -95,9 +205,8 @@ fn cannot_pay(wallet: &WalletBalance, gas_units: u64, gas_price: U256) -> Option
     match wallet.eth_wei {
         None => Some("its ETH balance is unknown, so whether it can pay gas is too".to_owned()),
         Some(eth) if eth < needed => Some(format!(
-            "it holds {} ETH, less than the {} ETH its transactions need up front",
-            crate::format::token_amount(eth, 18, 6),
-            crate::format::token_amount(needed, 18, 6)
+            "it holds {} ETH, not enough for its transactions' gas up front (2 × their gas units × the gas price)",
+            crate::format::token_amount(eth, 18, 6)
         )),
         Some(_) => None,
     }

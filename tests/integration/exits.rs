@@ -963,3 +963,42 @@ async fn the_portfolio_plan_executes_as_planned() {
         assert!(off <= 0.10, "transfer {} vs {expected}", receipt.gas_used);
     }
 }
+
+/// A plan is kept while the pools and wallets stand still and the gas price moves less than
+/// 5%: the same transactions, their gas priced again, equal to a plan made afresh; past 5%,
+/// or when a balance moves, it is made again.
+#[test]
+fn a_kept_plan_is_repriced_and_made_again_when_it_no_longer_holds() {
+    use popwatch::exit::plan::{PlanCache, plan};
+    use popwatch_devnet::reading::ReadingBuilder;
+    let e18 = |n: u64| U256::from(n) * U256::from(10u64).pow(U256::from(18));
+    let reading = |gas_gwei: u64, whale_pop: u64| {
+        ReadingBuilder::new(time::OffsetDateTime::UNIX_EPOCH)
+            .v2_pool(Address::repeat_byte(0x99), e18(300_000_000), e18(1))
+            .wallet(Address::repeat_byte(1), e18(whale_pop), e18(2))
+            .wallet(Address::repeat_byte(2), e18(5_000_000), e18(1))
+            .gas_price(Some(U256::from(gas_gwei) * U256::from(1_000_000_000u64)))
+            .build()
+    };
+    let mut cache = PlanCache::default();
+    let first = cache.plan(&reading(20, 40_000_000)).unwrap();
+    assert_eq!(Some(&first), plan(&reading(20, 40_000_000)).as_ref());
+    // 2.5% dearer gas: the kept plan, repriced, is what a fresh one would be.
+    let nudged = {
+        let mut r = reading(20, 40_000_000);
+        r.gas_price_wei = Some(U256::from(20_500_000_000u64));
+        r
+    };
+    let kept = cache.plan(&nudged).unwrap();
+    assert_eq!(Some(&kept), plan(&nudged).as_ref());
+    assert_eq!(
+        kept.exit.gas_cost_wei,
+        Some(U256::from(kept.exit.gas_units) * U256::from(20_500_000_000u64))
+    );
+    // 50% dearer gas, or a balance that moved: made again.
+    let dear = reading(30, 40_000_000);
+    assert_eq!(cache.plan(&dear), plan(&dear));
+    let moved = reading(20, 30_000_000);
+    assert_eq!(cache.plan(&moved), plan(&moved));
+    assert_ne!(cache.plan(&moved).unwrap().exit, first.exit);
+}
