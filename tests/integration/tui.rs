@@ -271,6 +271,45 @@ fn the_table_shows_the_portfolio_exit_and_unknowns() {
     );
 }
 
+/// The side panel's warnings say about whom: the wallet by its label, the failing source by
+/// its name.
+#[test]
+fn side_panel_warnings_name_their_subject() {
+    let app = fixture("POP Network Token");
+    let screen = text(&render(&app, 160, 40));
+    assert!(
+        screen.contains("Selling moves the price a lot — Whale"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("A source is failing — coinpaprika"),
+        "{screen}"
+    );
+    assert!(screen.contains("Thin liquidity — Uniswap V2"), "{screen}");
+}
+
+/// Narrower than all it could say, the status bar drops detail by priority and never the
+/// data's age, a failing source or `? help`; it never overflows.
+#[test]
+fn the_status_bar_fits_from_80_columns_up() {
+    let app = fixture("POP Network Token");
+    for width in [80u16, 100, 120, 160] {
+        let mut buf = Buffer::empty(Rect::new(0, 0, width, 1));
+        StatusBar(&app).render(buf.area, &mut buf);
+        let line = text(&buf);
+        assert!(line.ends_with("? help"), "{width}: {line}");
+        assert!(line.contains("ago"), "{width}: the data's age: {line}");
+        assert!(
+            line.contains("coinpaprika ✗") || line.contains("cp ✗"),
+            "{width}: the failing source: {line}"
+        );
+    }
+    // Wide enough, it says everything.
+    let mut buf = Buffer::empty(Rect::new(0, 0, 250, 1));
+    StatusBar(&app).render(buf.area, &mut buf);
+    assert!(text(&buf).contains("https://rpc.example.org/v3/***"));
+}
+
 /// The status bar's text and the style of one source, for each state.
 #[test]
 fn status_bar_in_every_state() {

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Sparkline, Table, Widget, Wrap};
 
-use super::text::{UNKNOWN, or_unknown};
+use super::text::{UNKNOWN, or_unknown, safe};
 use super::theme;
 use crate::format::{usd, usd_within};
 
@@ -116,12 +116,16 @@ impl Widget for SidePanel<'_> {
         let lines: Vec<Line> = if app.flags().raised.is_empty() {
             vec![Line::styled("none raised", theme::dim())]
         } else {
-            app.flags()
-                .raised
-                .iter()
-                .map(|w| {
+            grouped(app)
+                .into_iter()
+                .map(|(w, subjects)| {
                     Line::styled(
-                        format!("{} {}", severity_mark(w.severity), w.title),
+                        format!(
+                            "{} {}{}",
+                            severity_mark(w.severity),
+                            w.title,
+                            about(&subjects)
+                        ),
                         severity_style(w.severity),
                     )
                 })
@@ -134,6 +138,54 @@ impl Widget for SidePanel<'_> {
                 app.flags().raised.len()
             )))
             .render(warnings, buf);
+    }
+}
+
+/// The raised warnings, one per rule, in order, each with the names of everything it is
+/// raised about (several wallets failing the same rule are one line).
+fn grouped(app: &App) -> Vec<(&crate::flags::Warning, Vec<String>)> {
+    let mut groups: Vec<(&crate::flags::Warning, Vec<String>)> = Vec::new();
+    for w in &app.flags().raised {
+        let name = w.subject.as_ref().and_then(|s| subject_name(app, s));
+        match groups.iter_mut().find(|(first, _)| first.id == w.id) {
+            Some((_, names)) => names.extend(name),
+            None => groups.push((w, name.into_iter().collect())),
+        }
+    }
+    groups
+}
+
+/// Whom a warning is about, as the reader knows it: a wallet by its label (its ENS name when it
+/// has no label of its own, hidden by the privacy mask), a pool by its venue, a source or an
+/// endpoint by name. The token itself needs no name.
+fn subject_name(app: &App, subject: &crate::flags::Subject) -> Option<String> {
+    match subject.kind {
+        "wallet" => {
+            let w = app
+                .state()
+                .wallets
+                .iter()
+                .find(|w| w.address.to_checksum(None) == subject.id)?;
+            Some(safe(&w.label))
+        }
+        "pool" => app
+            .state()
+            .pools
+            .iter()
+            .find(|p| p.address.to_checksum(None) == subject.id)
+            .map(|p| p.venue.label().to_owned()),
+        "source" | "endpoint" => Some(safe(&subject.id)),
+        _ => None,
+    }
+}
+
+/// ` — Dust`, ` — Dust, Empty`, ` — 3 wallets: Dust, Empty, …` (nothing without a subject).
+fn about(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => format!(" — {one}"),
+        [a, b] => format!(" — {a}, {b}"),
+        [a, b, ..] => format!(" — {} of them: {a}, {b}, …", names.len()),
     }
 }
 

@@ -1,5 +1,7 @@
 //! The status bar: block and its age, the endpoint in use, every source's state and age, the
-//! next refresh, and where help is. Stale figures turn yellow; failures say why.
+//! next refresh, and where help is. Stale figures turn yellow; failures say why. On a narrow
+//! terminal it says less, by priority, never dropping the data's age, a source that is not
+//! fine, or `? help`.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -14,12 +16,51 @@ use crate::tui::App;
 
 pub struct StatusBar<'a>(pub &'a App);
 
+/// How much a status bar says, from all of it down to what it must never drop: the data's
+/// age, every source that is not fine, and where help is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Detail {
+    /// Everything: the endpoint, every source with its age, failures with their reason.
+    All,
+    /// Without the endpoint.
+    NoEndpoint,
+    /// Without the next refresh either.
+    NoNext,
+    /// Sources by short names, failures' reasons cut short.
+    Short,
+    /// Only the sources that are not fine, by short name, without reasons.
+    Problems,
+    /// The block's age alone, then the problems.
+    Least,
+}
+
+impl Detail {
+    const ALL: [Detail; 6] = [
+        Detail::All,
+        Detail::NoEndpoint,
+        Detail::NoNext,
+        Detail::Short,
+        Detail::Problems,
+        Detail::Least,
+    ];
+}
+
+/// A source's short name, for a narrow status bar.
+fn short_name(name: SourceName) -> &'static str {
+    match name {
+        SourceName::Chain => "chain",
+        SourceName::Chainlink => "feed",
+        SourceName::Coingecko => "cg",
+        SourceName::Coinpaprika => "cp",
+        SourceName::Dexscreener => "dx",
+    }
+}
+
 impl StatusBar<'_> {
-    fn source_span(&self, name: SourceName) -> Span<'static> {
+    /// A source's state at `detail`; `None` where that detail leaves a fine source out.
+    fn source_span(&self, name: SourceName, detail: Detail) -> Option<Span<'static>> {
         let app = self.0;
-        let Some(state) = app.state().sources.get(&name) else {
-            return Span::raw("");
-        };
+        let state = app.state().sources.get(&name)?;
         // The age shown is the figures' (the older of fetched and the source's own update);
         // Chainlink's staleness is its heartbeat's business (a stale feed fails the source),
         // the others' is their age against their refresh interval.
@@ -29,8 +70,23 @@ impl StatusBar<'_> {
         } else {
             since
         };
-        let label = name.as_str();
-        match &state.status {
+        let label = if detail >= Detail::Short {
+            short_name(name)
+        } else {
+            name.as_str()
+        };
+        let reason = |text: &str, full: usize| match detail {
+            d if d >= Detail::Problems => String::new(),
+            Detail::Short => format!(" {}", fit(&safe(text), 14)),
+            _ => format!(" {}", fit(&safe(text), full)),
+        };
+        let kept = |since: Option<i64>| match (since, detail >= Detail::Problems) {
+            (Some(s), false) => format!(" (data {})", age(s)),
+            _ => String::new(),
+        };
+        let fine = detail >= Detail::Problems;
+        Some(match &state.status {
+            SourceStatus::Loading if fine => return None,
             SourceStatus::Loading => Span::styled(format!("{label} loading…"), theme::dim()),
             SourceStatus::Ok => match since {
                 Some(s)
@@ -40,38 +96,30 @@ impl StatusBar<'_> {
                 {
                     Span::styled(format!("{label} stale {}", age(s)), theme::warn())
                 }
+                _ if fine => return None,
                 Some(s) => Span::styled(format!("{label} ✓{}", age(s)), theme::ok()),
                 None => Span::styled(format!("{label} ✓"), theme::ok()),
             },
-            SourceStatus::Failed { error } => {
-                let kept = since
-                    .map(|s| format!(" (data {})", age(s)))
-                    .unwrap_or_default();
-                Span::styled(
-                    format!("{label} ✗ {}{kept}", fit(&safe(error), 40)),
-                    theme::bad(),
-                )
-            }
+            SourceStatus::Failed { error } => Span::styled(
+                format!("{label} ✗{}{}", reason(error, 40), kept(since)),
+                theme::bad(),
+            ),
             SourceStatus::RateLimited { until } => {
                 let wait = (*until - app.now).whole_seconds();
-                let kept = since
-                    .map(|s| format!(" (data {})", age(s)))
-                    .unwrap_or_default();
                 Span::styled(
-                    format!("{label} rate-limited {}{kept}", age(wait)),
+                    format!("{label} rate-limited {}{}", age(wait), kept(since)),
                     theme::warn(),
                 )
             }
-            SourceStatus::Unavailable { reason } => Span::styled(
-                format!("{label} – {}", fit(&safe(reason), 16)),
-                theme::dim(),
-            ),
-        }
+            SourceStatus::Unavailable { .. } if fine => return None,
+            SourceStatus::Unavailable { reason: why } => {
+                Span::styled(format!("{label} –{}", reason(why, 16)), theme::dim())
+            }
+        })
     }
-}
 
-impl Widget for StatusBar<'_> {
-    fn render(self, area: Rect, buf: &mut Buffer) {
+    /// The status bar's spans at `detail`.
+    fn spans(&self, detail: Detail) -> Vec<Span<'static>> {
         let app = self.0;
         let sep = || Span::styled(" │ ", theme::dim());
         let mut spans = Vec::new();
@@ -85,43 +133,58 @@ impl Widget for StatusBar<'_> {
                 } else {
                     theme::title()
                 };
-                spans.push(Span::styled(
-                    format!("block {} · {} ago", block.number, age(since)),
-                    style,
-                ));
+                let text = if detail == Detail::Least {
+                    format!("{} ago", age(since))
+                } else {
+                    format!("block {} · {} ago", block.number, age(since))
+                };
+                spans.push(Span::styled(text, style));
             }
             None => spans.push(Span::styled("block —", theme::dim())),
         }
-        spans.push(sep());
-        spans.push(Span::raw(fit(
-            &safe(app.state().endpoint.as_deref().unwrap_or("no endpoint yet")),
-            40,
-        )));
-        for name in SourceName::ALL {
+        if detail == Detail::All {
             spans.push(sep());
-            spans.push(self.source_span(name));
+            spans.push(Span::raw(fit(
+                &safe(app.state().endpoint.as_deref().unwrap_or("no endpoint yet")),
+                40,
+            )));
         }
+        for name in SourceName::ALL {
+            if let Some(span) = self.source_span(name, detail) {
+                spans.push(sep());
+                spans.push(span);
+            }
+        }
+        let cut = if detail >= Detail::Short { 14 } else { 30 };
         if let Some(error) = &app.state().logs_error {
             // Balances can be current while the transfer history is not.
             let scanned = app
                 .state()
                 .logs_block
+                .filter(|_| detail < Detail::Short)
                 .map(|b| format!(" (to block {b})"))
                 .unwrap_or_default();
+            let why = if detail >= Detail::Problems {
+                String::new()
+            } else {
+                format!(" {}", fit(&safe(error), cut))
+            };
             spans.push(sep());
             spans.push(Span::styled(
-                format!("transfers ✗ {}{scanned}", fit(&safe(error), 30)),
+                format!("transfers ✗{why}{scanned}"),
                 theme::bad(),
             ));
         }
         if let Some(error) = &app.state().history_error {
+            let why = if detail >= Detail::Problems {
+                String::new()
+            } else {
+                format!(" {}", fit(&safe(error), cut))
+            };
             spans.push(sep());
-            spans.push(Span::styled(
-                format!("history ✗ {}", fit(&safe(error), 30)),
-                theme::bad(),
-            ));
+            spans.push(Span::styled(format!("history ✗{why}"), theme::bad()));
         }
-        if let Some(next) = app.next_refresh {
+        if let Some(next) = app.next_refresh.filter(|_| detail < Detail::NoNext) {
             spans.push(sep());
             spans.push(Span::raw(format!(
                 "next {}",
@@ -130,6 +193,28 @@ impl Widget for StatusBar<'_> {
         }
         spans.push(sep());
         spans.push(Span::styled("? help", theme::title()));
+        spans
+    }
+}
+
+impl Widget for StatusBar<'_> {
+    /// The most detailed bar that fits the width: detail goes by priority (the endpoint, the
+    /// next refresh, sources' long names and reasons, fine sources), never the data's age,
+    /// the state of a source that is not fine, or `? help`.
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let width = usize::from(area.width);
+        let fits = |spans: &[Span<'_>]| {
+            spans
+                .iter()
+                .map(|s| s.content.chars().count())
+                .sum::<usize>()
+                <= width
+        };
+        let spans = Detail::ALL
+            .into_iter()
+            .map(|detail| self.spans(detail))
+            .find(|spans| fits(spans))
+            .unwrap_or_else(|| self.spans(Detail::Least));
         Paragraph::new(Line::from(spans)).render(area, buf);
     }
 }
