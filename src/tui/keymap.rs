@@ -128,22 +128,22 @@ pub const KEYMAP: &[Binding] = &[
     Binding {
         keys: &[Key::Char('j'), Key::Code(KeyCode::Down)],
         action: Action::Down,
-        help: "next wallet",
+        help: "next wallet; in other views, scroll down",
     },
     Binding {
         keys: &[Key::Char('k'), Key::Code(KeyCode::Up)],
         action: Action::Up,
-        help: "previous wallet",
+        help: "previous wallet; in other views, scroll up",
     },
     Binding {
         keys: &[Key::Char('g'), Key::Code(KeyCode::Home)],
         action: Action::Top,
-        help: "first wallet",
+        help: "first wallet; in other views, the top",
     },
     Binding {
         keys: &[Key::Char('G'), Key::Code(KeyCode::End)],
         action: Action::Bottom,
-        help: "last wallet",
+        help: "last wallet; in other views, the end",
     },
     Binding {
         keys: &[Key::Code(KeyCode::PageDown)],

@@ -65,11 +65,47 @@ pub enum Overlay {
     Alerts,
 }
 
+/// How far the view (or the overlay) on screen is scrolled. The widget that draws it sets how
+/// far it can go ([`Scroll::set_max`]), so keys never scroll past its end.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scroll {
+    offset: std::cell::Cell<u16>,
+    max: std::cell::Cell<u16>,
+}
+
+impl Scroll {
+    pub fn offset(&self) -> u16 {
+        self.offset.get()
+    }
+
+    /// The furthest the content on screen can be scrolled (set as it is drawn).
+    pub fn set_max(&self, max: u16) {
+        self.max.set(max);
+        self.offset.set(self.offset.get().min(max));
+    }
+
+    fn by(&self, lines: isize) {
+        let target =
+            (i64::from(self.offset.get()) + lines as i64).clamp(0, i64::from(self.max.get()));
+        self.offset.set(u16::try_from(target).unwrap_or(0));
+    }
+
+    fn to_end(&self) {
+        self.offset.set(self.max.get());
+    }
+
+    fn reset(&self) {
+        self.offset.set(0);
+    }
+}
+
 /// What the user is looking at; never data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ViewState {
     pub view: View,
     pub overlay: Option<Overlay>,
+    /// The scroll of the view or overlay on screen (back to the top when either changes).
+    pub scroll: Scroll,
     /// The selected wallet, kept by address so it survives re-sorting.
     pub selected: Option<Address>,
     pub sort: SortColumn,
@@ -82,6 +118,7 @@ impl Default for ViewState {
         Self {
             view: View::Wallets,
             overlay: None,
+            scroll: Scroll::default(),
             selected: None,
             sort: SortColumn::Balance,
             reverse: true,
@@ -244,6 +281,26 @@ impl App {
                 return;
             }
         }
+        // Moving keys scroll whatever is on screen, except the wallets table, where they move
+        // the selection.
+        let scrolls = self.view.overlay.is_some() || self.view.view != View::Wallets;
+        let (overlay, view) = (self.view.overlay, self.view.view);
+        match action {
+            Action::Down if scrolls => self.view.scroll.by(1),
+            Action::Up if scrolls => self.view.scroll.by(-1),
+            Action::PageDown if scrolls => self.view.scroll.by(PAGE as isize),
+            Action::PageUp if scrolls => self.view.scroll.by(-(PAGE as isize)),
+            Action::Top if scrolls => self.view.scroll.reset(),
+            Action::Bottom if scrolls => self.view.scroll.to_end(),
+            _ => self.act(action),
+        }
+        if self.view.overlay != overlay || self.view.view != view {
+            self.view.scroll.reset();
+        }
+    }
+
+    /// [`App::handle`] for everything but scrolling.
+    fn act(&mut self, action: Action) {
         match action {
             Action::Quit => self.quit = true,
             Action::Help => {

@@ -667,3 +667,35 @@ fn every_view_at_80_and_200_columns() {
         }
     }
 }
+
+/// At 80×24 the Warnings view holds more than fits: it says which lines it shows, `G` reaches
+/// the last one, `j` never scrolls past it, and `g` comes back to the top. In the wallets table
+/// the same keys move the selection.
+#[test]
+fn every_long_view_scrolls_to_its_end_at_80x24() {
+    let mut app = fixture("POP Network Token");
+    app.handle(Action::View(View::Warnings));
+    let top = text(&render(&app, 80, 24));
+    assert!(top.contains("lines 1–"), "{top}");
+    let last_rule = app
+        .flags()
+        .not_evaluated
+        .last()
+        .map(|n| n.id.as_str().to_owned())
+        .expect("some rule is not evaluated in the fixture");
+    assert!(!top.contains(&format!("   {last_rule}: no")), "{top}");
+    app.handle(Action::Bottom);
+    let bottom = text(&render(&app, 80, 24));
+    assert!(bottom.contains(&format!("   {last_rule}: no")), "{bottom}");
+    for _ in 0..50 {
+        app.handle(Action::Down);
+    }
+    assert_eq!(text(&render(&app, 80, 24)), bottom, "never past the end");
+    app.handle(Action::Top);
+    assert_eq!(text(&render(&app, 80, 24)), top);
+    // A view change starts at the top; in the wallets table, keys move the selection.
+    app.handle(Action::View(View::Wallets));
+    app.handle(Action::Down);
+    assert!(app.view.selected.is_some());
+    assert_eq!(app.view.scroll.offset(), 0);
+}

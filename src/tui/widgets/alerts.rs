@@ -39,11 +39,15 @@ impl Widget for AlertsView<'_> {
                 Line::styled(text, theme::title())
             });
         }
-        Paragraph::new(lines)
-            .block(Block::new().borders(Borders::ALL).title(format!(
+        super::text::render_scrolled(
+            Paragraph::new(lines),
+            Block::new().borders(Borders::ALL).title(format!(
                 " Alerts · {} unseen · A marks all seen · a closes ",
                 app.unseen_alerts()
-            )))
-            .render(area, buf);
+            )),
+            &app.view.scroll,
+            area,
+            buf,
+        );
     }
 }

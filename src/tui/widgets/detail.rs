@@ -228,13 +228,14 @@ impl Widget for WalletDetail<'_> {
 
         let popup = area;
         Clear.render(popup, buf);
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(
-                Block::new()
-                    .borders(Borders::ALL)
-                    .title(format!(" {} ", safe(&w.label))),
-            )
-            .render(popup, buf);
+        super::text::render_scrolled(
+            Paragraph::new(lines).wrap(Wrap { trim: false }),
+            Block::new()
+                .borders(Borders::ALL)
+                .title(format!(" {} ", safe(&w.label))),
+            &app.view.scroll,
+            popup,
+            buf,
+        );
     }
 }

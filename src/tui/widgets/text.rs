@@ -34,3 +34,31 @@ pub fn fit(text: &str, width: usize) -> String {
         cut
     }
 }
+
+/// Renders `paragraph` inside `block`, scrolled down by the view's scroll (clamped to its
+/// end), and, when it does not fit, says which lines are shown and how to move in the block's
+/// bottom border: nothing is clipped without a sign. Tells the app how far it can scroll.
+pub fn render_scrolled(
+    paragraph: ratatui::widgets::Paragraph<'_>,
+    block: ratatui::widgets::Block<'_>,
+    scroll: &crate::tui::Scroll,
+    area: ratatui::layout::Rect,
+    buf: &mut ratatui::buffer::Buffer,
+) {
+    use ratatui::widgets::Widget;
+    let inner = block.inner(area);
+    let total = u16::try_from(paragraph.line_count(inner.width)).unwrap_or(u16::MAX);
+    let max = total.saturating_sub(inner.height);
+    scroll.set_max(max);
+    let top = scroll.offset().min(max);
+    let block = if max > 0 {
+        let last = top.saturating_add(inner.height).min(total);
+        block.title_bottom(ratatui::text::Line::styled(
+            format!(" lines {}–{last} of {total} · j/k PgUp/PgDn g/G ", top + 1),
+            super::theme::dim(),
+        ))
+    } else {
+        block
+    };
+    paragraph.scroll((top, 0)).block(block).render(area, buf);
+}

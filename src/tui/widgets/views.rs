@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Widget, Wrap};
 
-use super::text::{fit, or_unknown, safe};
+use super::text::{fit, or_unknown, render_scrolled, safe};
 use super::theme;
 use crate::format::{count_within, pct, token_amount, usd, usd_within};
 use crate::state::SourceName;
@@ -159,13 +159,15 @@ impl Widget for MarketView<'_> {
                 theme::warn(),
             ));
         }
-        Paragraph::new(lines)
-            .block(
-                Block::new()
-                    .borders(Borders::ALL)
-                    .title(" Where POP trades "),
-            )
-            .render(venues_area, buf);
+        render_scrolled(
+            Paragraph::new(lines).wrap(Wrap { trim: false }),
+            Block::new()
+                .borders(Borders::ALL)
+                .title(" Where POP trades "),
+            &app.view.scroll,
+            venues_area,
+            buf,
+        );
     }
 }
 
@@ -245,10 +247,13 @@ impl Widget for LiquidityView<'_> {
             "  * a watched wallet's whole balance",
             theme::dim(),
         ));
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block)
-            .render(area, buf);
+        render_scrolled(
+            Paragraph::new(lines).wrap(Wrap { trim: false }),
+            block,
+            &self.0.view.scroll,
+            area,
+            buf,
+        );
     }
 }
 
@@ -426,14 +431,15 @@ impl Widget for WarningsView<'_> {
                 ));
             }
         }
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(
-                Block::new()
-                    .borders(Borders::ALL)
-                    .title(" Warnings · most severe first, with their evidence "),
-            )
-            .render(area, buf);
+        render_scrolled(
+            Paragraph::new(lines).wrap(Wrap { trim: false }),
+            Block::new()
+                .borders(Borders::ALL)
+                .title(" Warnings · most severe first, with their evidence "),
+            &app.view.scroll,
+            area,
+            buf,
+        );
     }
 }
 
