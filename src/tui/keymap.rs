@@ -27,6 +27,8 @@ pub enum Action {
     Chart,
     Alerts,
     MarkAlertsSeen,
+    Copy,
+    ToggleMouse,
 }
 
 /// A key as the keymap writes it.
@@ -239,6 +241,16 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[Key::Char('p')],
         action: Action::Privacy,
         help: "hide balances and values (privacy)",
+    },
+    Binding {
+        keys: &[Key::Char('y')],
+        action: Action::Copy,
+        help: "copy the selected wallet's address (OSC 52)",
+    },
+    Binding {
+        keys: &[Key::Char('m')],
+        action: Action::ToggleMouse,
+        help: "let the terminal select text (mouse capture off/on)",
     },
     Binding {
         keys: &[Key::Char('?')],

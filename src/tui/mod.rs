@@ -145,6 +145,15 @@ pub struct App {
     /// Set by `r`: the event loop wakes the sources.
     pub refresh_requested: bool,
     pub suspend_requested: bool,
+    /// Text to put on the clipboard (the loop sends it to the terminal as OSC 52).
+    pub copy_requested: Option<String>,
+    /// Whether popwatch has the mouse (the wheel scrolls) or the terminal does (its own
+    /// selection works); the loop carries out a change.
+    pub mouse_captured: bool,
+    pub mouse_changed: bool,
+    /// What the last key did, where the screen does not show it (copied, mouse released),
+    /// until the next key.
+    pub notice: Option<String>,
     /// Events seen this session, newest first, with whether the user has seen them.
     pub alerts: Vec<(crate::events::Event, bool)>,
     /// Each wallet's address, shortened as far as it stays unambiguous among the wallets
@@ -172,6 +181,10 @@ impl App {
             quit: false,
             refresh_requested: false,
             suspend_requested: false,
+            copy_requested: None,
+            mouse_captured: true,
+            mouse_changed: false,
+            notice: None,
             alerts: Vec::new(),
             short_addresses: HashMap::new(),
         }
@@ -274,7 +287,17 @@ impl App {
     pub fn handle(&mut self, action: Action) {
         // The help overlay takes any key but its own away.
         if self.view.overlay == Some(Overlay::Help)
-            && !matches!(action, Action::Help | Action::Quit)
+            && !matches!(
+                action,
+                Action::Help
+                    | Action::Quit
+                    | Action::Down
+                    | Action::Up
+                    | Action::PageDown
+                    | Action::PageUp
+                    | Action::Top
+                    | Action::Bottom
+            )
         {
             self.view.overlay = None;
             if action == Action::Back {
@@ -301,7 +324,31 @@ impl App {
 
     /// [`App::handle`] for everything but scrolling.
     fn act(&mut self, action: Action) {
+        self.notice = None;
         match action {
+            Action::Copy => {
+                let address = self
+                    .view
+                    .selected
+                    .or_else(|| self.sorted_wallets().first().map(|w| w.address));
+                match address {
+                    Some(a) => {
+                        let text = a.to_checksum(None);
+                        self.notice = Some(format!("copied {text} (OSC 52)"));
+                        self.copy_requested = Some(text);
+                    }
+                    None => self.notice = Some("no wallet to copy".to_owned()),
+                }
+            }
+            Action::ToggleMouse => {
+                self.mouse_captured = !self.mouse_captured;
+                self.mouse_changed = true;
+                self.notice = Some(if self.mouse_captured {
+                    "mouse: popwatch's (the wheel scrolls); m gives it back".to_owned()
+                } else {
+                    "mouse: the terminal's (select text with it); m takes it again".to_owned()
+                });
+            }
             Action::Quit => self.quit = true,
             Action::Help => {
                 self.view.overlay = match self.view.overlay {

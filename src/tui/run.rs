@@ -181,6 +181,10 @@ pub trait Host<B: Backend> {
     fn alert(&mut self);
     /// Ctrl-Z: give the terminal back until the job is continued.
     fn suspend(&mut self, terminal: &mut Terminal<B>) -> io::Result<()>;
+    /// `y`: put `text` on the clipboard.
+    fn copy(&mut self, _text: &str) {}
+    /// `m`: capture the mouse, or give it to the terminal.
+    fn capture_mouse(&mut self, _captured: bool) {}
 }
 
 /// The terminal popwatch was started in.
@@ -189,6 +193,23 @@ struct RealTerminal {
 }
 
 impl<B: Backend> Host<B> for RealTerminal {
+    /// OSC 52: the terminal (or tmux with `set-clipboard on`, or the SSH client's terminal)
+    /// puts the text on the system clipboard; a terminal without it ignores the sequence.
+    fn copy(&mut self, text: &str) {
+        use base64::Engine;
+        let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+        let _ = write!(io::stdout(), "\x1b]52;c;{encoded}\x07");
+        let _ = io::stdout().flush();
+    }
+
+    fn capture_mouse(&mut self, captured: bool) {
+        let _ = if captured {
+            crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture)
+        } else {
+            crossterm::execute!(io::stdout(), crossterm::event::DisableMouseCapture)
+        };
+    }
+
     fn alert(&mut self) {
         if self.bell {
             let _ = io::stdout().write_all(b"\x07");
@@ -281,6 +302,15 @@ where
         if app.suspend_requested {
             app.suspend_requested = false;
             host.suspend(terminal)?;
+            dirty = true;
+        }
+        if let Some(text) = app.copy_requested.take() {
+            host.copy(&text);
+            dirty = true;
+        }
+        if app.mouse_changed {
+            app.mouse_changed = false;
+            host.capture_mouse(app.mouse_captured);
             dirty = true;
         }
         if dirty {

@@ -239,6 +239,8 @@ fn recorded(
 #[derive(Default)]
 struct TestHost {
     alerts: usize,
+    copied: Vec<String>,
+    mouse: Vec<bool>,
 }
 
 impl<B: Backend> Host<B> for TestHost {
@@ -247,6 +249,12 @@ impl<B: Backend> Host<B> for TestHost {
     }
     fn suspend(&mut self, _terminal: &mut Terminal<B>) -> std::io::Result<()> {
         Ok(())
+    }
+    fn copy(&mut self, text: &str) {
+        self.copied.push(text.to_owned());
+    }
+    fn capture_mouse(&mut self, captured: bool) {
+        self.mouse.push(captured);
     }
 }
 
@@ -329,7 +337,14 @@ async fn the_same_refreshes_give_the_same_events_and_history_in_the_app_and_in_e
         &mut terminal,
         &mut app,
         &mut rx,
-        typed(vec![(Duration::from_secs(60), '4')], RUN),
+        typed(
+            vec![
+                (Duration::from_secs(60), '4'),
+                (Duration::from_secs(61), 'y'),
+                (Duration::from_secs(62), 'm'),
+            ],
+            RUN,
+        ),
         Some(&runner),
         &mut host,
     )
@@ -356,6 +371,18 @@ async fn the_same_refreshes_give_the_same_events_and_history_in_the_app_and_in_e
     }
     assert_eq!(shown, printed);
     assert!(host.alerts > 0, "new events ring the app's bell");
+    // `y` sent a watched wallet's address (checksummed) to the clipboard, `m` released the
+    // mouse to the terminal.
+    assert_eq!(host.copied.len(), 1);
+    assert!(
+        config
+            .wallets
+            .iter()
+            .any(|w| w.address.to_checksum(None) == host.copied[0]),
+        "{:?}",
+        host.copied
+    );
+    assert_eq!(host.mouse, [false]);
     // The flags the app ends with are those the event stream leaves raised.
     let mut raised: Vec<(String, String)> = Vec::new();
     for e in &printed {

@@ -693,6 +693,17 @@ fn every_long_view_scrolls_to_its_end_at_80x24() {
     assert_eq!(text(&render(&app, 80, 24)), bottom, "never past the end");
     app.handle(Action::Top);
     assert_eq!(text(&render(&app, 80, 24)), top);
+    // The help overlay too: at 80×24 it scrolls to its last key instead of closing.
+    app.handle(Action::Help);
+    let help = text(&render(&app, 80, 24));
+    assert!(
+        help.contains("lines 1–") && !help.contains("Ctrl-C"),
+        "{help}"
+    );
+    app.handle(Action::Bottom);
+    let help = text(&render(&app, 80, 24));
+    assert!(help.contains("Ctrl-C"), "{help}");
+    app.handle(Action::Help);
     // A view change starts at the top; in the wallets table, keys move the selection.
     app.handle(Action::View(View::Wallets));
     app.handle(Action::Down);

@@ -8,9 +8,9 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 use super::theme;
 use crate::tui::help_lines;
 
-pub struct HelpOverlay;
+pub struct HelpOverlay<'a>(pub &'a crate::tui::App);
 
-impl Widget for HelpOverlay {
+impl Widget for HelpOverlay<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let lines: Vec<Line> = help_lines()
             .into_iter()
@@ -37,12 +37,14 @@ impl Widget for HelpOverlay {
             height,
         };
         Clear.render(popup, buf);
-        Paragraph::new(lines)
-            .block(
-                Block::new()
-                    .borders(Borders::ALL)
-                    .title(" Keys · Esc closes "),
-            )
-            .render(popup, buf);
+        super::text::render_scrolled(
+            Paragraph::new(lines),
+            Block::new()
+                .borders(Borders::ALL)
+                .title(" Keys · Esc closes "),
+            &self.0.view.scroll,
+            popup,
+            buf,
+        );
     }
 }

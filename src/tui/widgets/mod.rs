@@ -82,7 +82,7 @@ impl Widget for Screen<'_> {
         }
         StatusBar(app).render(status, buf);
         match app.view.overlay {
-            Some(Overlay::Help) => HelpOverlay.render(body, buf),
+            Some(Overlay::Help) => HelpOverlay(app).render(body, buf),
             Some(Overlay::Detail) => WalletDetail(app).render(body, buf),
             Some(Overlay::Chart) => chart::ChartView(app).render(body, buf),
             Some(Overlay::Alerts) => alerts::AlertsView(app).render(body, buf),

@@ -142,6 +142,10 @@ impl StatusBar<'_> {
             }
             None => spans.push(Span::styled("block —", theme::dim())),
         }
+        if let Some(notice) = &app.notice {
+            spans.push(sep());
+            spans.push(Span::styled(notice.clone(), theme::title()));
+        }
         if detail == Detail::All {
             spans.push(sep());
             spans.push(Span::raw(fit(
