@@ -188,15 +188,16 @@ fn tui(
     wallets: &[(alloy::primitives::Address, Option<String>)],
     demo: bool,
 ) -> CommandResult {
-    let (config, sources): (_, Vec<Box<dyn crate::sources::Source>>) = if demo {
+    let (config, sources, path): (_, Vec<Box<dyn crate::sources::Source>>, _) = if demo {
         (
             crate::sources::demo::config(),
             vec![Box::new(crate::sources::demo::DemoSource::new())],
+            None,
         )
     } else {
         let loaded = load(flag, wallets)?;
         let sources = crate::sources::sources_for(&loaded.config);
-        (loaded.config, sources)
+        (loaded.config, sources, Some(loaded.path))
     };
     if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
         return Err(CommandError::Usage(
@@ -207,7 +208,7 @@ fn tui(
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| CommandError::Runtime(format!("cannot start the async runtime: {e}")))?;
     runtime
-        .block_on(crate::tui::run(config, sources, demo))
+        .block_on(crate::tui::run(config, sources, demo, path))
         .map_err(|e| CommandError::Runtime(format!("terminal error: {e}")))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -154,6 +154,8 @@ pub struct App {
     /// What the last key did, where the screen does not show it (copied, mouse released),
     /// until the next key.
     pub notice: Option<String>,
+    /// The config file the app runs on (the welcome screen says where to add wallets).
+    pub config_path: Option<std::path::PathBuf>,
     /// Events seen this session, newest first, with whether the user has seen them.
     pub alerts: Vec<(crate::events::Event, bool)>,
     /// Each wallet's address, shortened as far as it stays unambiguous among the wallets
@@ -185,6 +187,7 @@ impl App {
             mouse_captured: true,
             mouse_changed: false,
             notice: None,
+            config_path: None,
             alerts: Vec::new(),
             short_addresses: HashMap::new(),
         }

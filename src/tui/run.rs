@@ -25,7 +25,12 @@ use crate::state::{AppState, SourceName, Update};
 const TICK: Duration = Duration::from_millis(250);
 
 /// Runs the terminal app until the user quits. `demo` swaps the sources for the simulated one.
-pub async fn run(config: Config, sources: Vec<Box<dyn Source>>, demo: bool) -> io::Result<()> {
+pub async fn run(
+    config: Config,
+    sources: Vec<Box<dyn Source>>,
+    demo: bool,
+    config_path: Option<std::path::PathBuf>,
+) -> io::Result<()> {
     let data_dir = crate::dirs::data_dir();
     let mut app = prepare(
         &config,
@@ -34,6 +39,7 @@ pub async fn run(config: Config, sources: Vec<Box<dyn Source>>, demo: bool) -> i
         data_dir.as_deref(),
         OffsetDateTime::now_utc(),
     );
+    app.config_path = config_path;
     let (tx, mut rx) = mpsc::unbounded_channel::<SourceEvent>();
     let runner = Runner::spawn(sources, tx);
     let mut terminal = ratatui::try_init()?;

@@ -710,3 +710,23 @@ fn every_long_view_scrolls_to_its_end_at_80x24() {
     assert!(app.view.selected.is_some());
     assert_eq!(app.view.scroll.offset(), 0);
 }
+
+/// With nothing watched, the app opens on a welcome: what popwatch shows, the commands that
+/// watch a wallet or run the demo, and where the config is; at 80×24, whole.
+#[test]
+fn with_nothing_watched_the_app_welcomes_and_says_what_to_do() {
+    let mut app = App::new(AppState::new(&Config::default()), NOW);
+    app.config_path = Some(std::path::PathBuf::from(
+        "/home/me/.config/popwatch/config.toml",
+    ));
+    let screen = text(&render(&app, 80, 24));
+    for expected in [
+        "Welcome to popwatch",
+        "popwatch wallet add",
+        "popwatch --demo",
+        "/home/me/.config/popwatch/config.toml",
+    ] {
+        assert!(screen.contains(expected), "{expected}: {screen}");
+    }
+    insta::assert_snapshot!("welcome_80x24", screen);
+}

@@ -264,11 +264,8 @@ impl Widget for WalletsTable<'_> {
         let title = Line::from(title);
         let block = Block::new().borders(Borders::ALL).title(title);
         if wallets.is_empty() {
-            let text = ratatui::widgets::Paragraph::new(
-                "No wallet is watched yet: `popwatch wallet add <ADDRESS>` adds one (or `popwatch --wallet <ADDRESS>` to just look).",
-            )
-            .block(block);
-            text.render(area, buf);
+            let block = Block::new().borders(Borders::ALL).title(" Welcome ");
+            welcome(app, block, area, buf);
             return;
         }
         let widths: Vec<Constraint> = kept
@@ -303,4 +300,43 @@ fn plan_summary(state: &crate::state::AppState) -> Vec<String> {
         parts.push(format!(" · consolidating first nets {} more", usd(better)));
     }
     parts
+}
+
+/// With nothing watched: what popwatch shows, how to watch a wallet or see the demo, and
+/// where the config is.
+fn welcome(app: &App, block: Block<'_>, area: Rect, buf: &mut Buffer) {
+    use ratatui::widgets::{Paragraph, Wrap};
+    let config = app.config_path.as_ref().map_or_else(
+        || "popwatch config path".to_owned(),
+        |p| safe(&p.display().to_string()),
+    );
+    let lines = vec![
+        Line::styled("Welcome to popwatch.", theme::title()),
+        Line::raw(""),
+        Line::raw(
+            "For each wallet you watch it shows the POP it holds (exact, from the chain), its paper value, what a sale \
+             would really fetch after price impact and gas, the market figures of several sources side by side, and \
+             every red flag with its evidence.",
+        ),
+        Line::raw(""),
+        Line::styled(
+            "No wallet is watched yet. To watch one, kept in the config:",
+            theme::header(),
+        ),
+        Line::raw("  popwatch wallet add <ADDRESS or NAME.eth> --label NAME"),
+        Line::styled("To just look, nothing kept:", theme::header()),
+        Line::raw("  popwatch --wallet <ADDRESS or NAME.eth>"),
+        Line::styled("To see every view with simulated data:", theme::header()),
+        Line::raw("  popwatch --demo"),
+        Line::raw(""),
+        Line::raw(format!("The config: {config}")),
+        Line::styled(
+            "q quits · ? keys · 2-6 the token's views, which need no wallet",
+            theme::dim(),
+        ),
+    ];
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .block(block)
+        .render(area, buf);
 }
