@@ -29,6 +29,7 @@ pub enum Action {
     MarkAlertsSeen,
     Copy,
     ToggleMouse,
+    Filter,
 }
 
 /// A key as the keymap writes it.
@@ -241,6 +242,11 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[Key::Char('p')],
         action: Action::Privacy,
         help: "hide balances and values (privacy)",
+    },
+    Binding {
+        keys: &[Key::Char('/')],
+        action: Action::Filter,
+        help: "filter the wallets by label, address or name (Enter keeps, Esc clears)",
     },
     Binding {
         keys: &[Key::Char('y')],

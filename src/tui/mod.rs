@@ -106,6 +106,10 @@ pub struct ViewState {
     pub overlay: Option<Overlay>,
     /// The scroll of the view or overlay on screen (back to the top when either changes).
     pub scroll: Scroll,
+    /// `/`: the wallets table shows only wallets whose label, address or ENS name contains
+    /// this (any case); `filtering` while it is being typed.
+    pub filter: String,
+    pub filtering: bool,
     /// The selected wallet, kept by address so it survives re-sorting.
     pub selected: Option<Address>,
     pub sort: SortColumn,
@@ -119,6 +123,8 @@ impl Default for ViewState {
             view: View::Wallets,
             overlay: None,
             scroll: Scroll::default(),
+            filter: String::new(),
+            filtering: false,
             selected: None,
             sort: SortColumn::Balance,
             reverse: true,
@@ -214,7 +220,15 @@ impl App {
 
     /// The wallets in display order (each sort key computed once: a frame sorts thousands).
     pub fn sorted_wallets(&self) -> Vec<&WalletState> {
-        let wallets = self.state().wallets.iter();
+        let filter = self.view.filter.to_lowercase();
+        let wallets = self.state().wallets.iter().filter(move |w| {
+            filter.is_empty()
+                || w.label.to_lowercase().contains(&filter)
+                || format!("{:#x}", w.address).contains(&filter)
+                || w.ens_name
+                    .as_deref()
+                    .is_some_and(|n| n.to_lowercase().contains(&filter))
+        });
         // Reversed in the comparison, so equal keys stay in config order either way.
         let flip = |order: Ordering| {
             if self.view.reverse {
@@ -325,10 +339,44 @@ impl App {
         }
     }
 
+    /// A key typed while the filter is being written: a character adds to it, Backspace takes
+    /// one away, Enter keeps it, Esc clears it. Whether the key was the filter's.
+    pub fn filter_key(&mut self, code: crossterm::event::KeyCode) -> bool {
+        use crossterm::event::KeyCode;
+        if !self.view.filtering {
+            return false;
+        }
+        match code {
+            KeyCode::Char(c) if !c.is_control() && self.view.filter.chars().count() < 64 => {
+                self.view.filter.push(c)
+            }
+            KeyCode::Backspace => {
+                self.view.filter.pop();
+            }
+            KeyCode::Enter => self.view.filtering = false,
+            KeyCode::Esc => {
+                self.view.filter.clear();
+                self.view.filtering = false;
+            }
+            _ => {}
+        }
+        // The selection stays on a wallet the filter shows.
+        let shown: Vec<Address> = self.sorted_wallets().iter().map(|w| w.address).collect();
+        if self.view.selected.is_some_and(|a| !shown.contains(&a)) {
+            self.view.selected = shown.first().copied();
+        }
+        true
+    }
+
     /// [`App::handle`] for everything but scrolling.
     fn act(&mut self, action: Action) {
         self.notice = None;
         match action {
+            Action::Filter => {
+                self.view.view = View::Wallets;
+                self.view.overlay = None;
+                self.view.filtering = true;
+            }
             Action::Copy => {
                 let address = self
                     .view

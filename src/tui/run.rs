@@ -337,7 +337,9 @@ fn on_input<B: Backend>(
 ) -> io::Result<bool> {
     Ok(match event {
         TermEvent::Key(key) if key.kind == KeyEventKind::Press => {
-            if let Some(action) = action_for(&key) {
+            if !app.filter_key(key.code)
+                && let Some(action) = action_for(&key)
+            {
                 app.handle(action);
             }
             true

@@ -730,3 +730,45 @@ fn with_nothing_watched_the_app_welcomes_and_says_what_to_do() {
     }
     insta::assert_snapshot!("welcome_80x24", screen);
 }
+
+/// `/` filters the wallets table by label, address or name as it is typed; Enter keeps it,
+/// Esc clears it; the totals stay the portfolio's.
+#[test]
+fn slash_filters_the_wallets_table() {
+    use crossterm::event::KeyCode;
+    let mut app = fixture("POP Network Token");
+    app.handle(Action::Filter);
+    for c in "du".chars() {
+        assert!(app.filter_key(KeyCode::Char(c)));
+    }
+    let screen = text(&render(&app, 120, 24));
+    assert!(screen.contains("Wallets /du_ (1 of 3)"), "{screen}");
+    assert!(
+        screen.contains("│Dust") && !screen.contains("│Whale"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("3 wallets"),
+        "the totals are everyone's: {screen}"
+    );
+    // By address, any case.
+    app.filter_key(KeyCode::Backspace);
+    app.filter_key(KeyCode::Backspace);
+    for c in "0X3333".chars() {
+        app.filter_key(KeyCode::Char(c));
+    }
+    app.filter_key(KeyCode::Enter);
+    assert!(
+        !app.filter_key(KeyCode::Char('q')),
+        "Enter kept it: keys act again"
+    );
+    let names: Vec<&str> = app
+        .sorted_wallets()
+        .iter()
+        .map(|w| w.label.as_str())
+        .collect();
+    assert_eq!(names, ["Empty"]);
+    app.handle(Action::Filter);
+    app.filter_key(KeyCode::Esc);
+    assert_eq!(app.sorted_wallets().len(), 3);
+}

@@ -186,17 +186,19 @@ impl Widget for WalletsTable<'_> {
 
         // Totals: the portfolio's exit sells everything together (not the sum of the rows).
         // Unknown when any row is, or past 2^256 (never a wrapped, small figure).
-        let total_pop = wallets
+        // Totals are the portfolio's: every watched wallet, whatever the filter shows.
+        let all = &app.state().wallets;
+        let total_pop = all
             .iter()
             .map(|w| w.pop_raw)
             .collect::<Option<Vec<U256>>>()
             .and_then(checked_total);
-        let total_eth = wallets
+        let total_eth = all
             .iter()
             .map(|w| w.eth_wei)
             .collect::<Option<Vec<U256>>>()
             .and_then(checked_total);
-        let total_paper: Option<f64> = wallets
+        let total_paper: Option<f64> = all
             .iter()
             .map(|w| app.state().paper_value(w).map(|(v, _)| v))
             .sum();
@@ -207,12 +209,12 @@ impl Widget for WalletsTable<'_> {
             portfolio.map(|e| e.price_impact_pct),
             masked,
         );
-        if !wallets.is_empty() {
+        if !all.is_empty() {
             rows.push(
                 pick(
                     [
                         Cell::from("Total"),
-                        Cell::from(format!("{} wallets", wallets.len())),
+                        Cell::from(format!("{} wallets", all.len())),
                         Cell::from(private(
                             masked,
                             total_pop.map(|p| {
@@ -245,6 +247,19 @@ impl Widget for WalletsTable<'_> {
         // The longest title that fits the border, never a cut one: the plan's details go
         // first, then the sort.
         let sort = format!("sorted by {} {arrow}", app.view.sort.name());
+        // The filter, when there is one, goes in every title below: it says why rows are
+        // missing.
+        let name = if app.view.filtering || !app.view.filter.is_empty() {
+            format!(
+                "Wallets /{}{} ({} of {})",
+                safe(&app.view.filter),
+                if app.view.filtering { "_" } else { "" },
+                wallets.len(),
+                app.state().wallets.len()
+            )
+        } else {
+            "Wallets".to_owned()
+        };
         let plan = plan_summary(app.state());
         let room = usize::from(area.width.saturating_sub(2));
         let title = [
@@ -254,16 +269,16 @@ impl Widget for WalletsTable<'_> {
         .into_iter()
         .flat_map(|p| {
             [
-                format!(" Wallets · {sort} · {p} "),
-                format!(" Wallets · {p} "),
+                format!(" {name} · {sort} · {p} "),
+                format!(" {name} · {p} "),
             ]
         })
-        .chain([format!(" Wallets · {sort} "), " Wallets ".to_owned()])
+        .chain([format!(" {name} · {sort} "), format!(" {name} ")])
         .find(|t| t.chars().count() <= room)
         .unwrap_or_default();
         let title = Line::from(title);
         let block = Block::new().borders(Borders::ALL).title(title);
-        if wallets.is_empty() {
+        if app.state().wallets.is_empty() {
             let block = Block::new().borders(Borders::ALL).title(" Welcome ");
             welcome(app, block, area, buf);
             return;
