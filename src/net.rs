@@ -84,3 +84,47 @@ pub fn byte_size(bytes: u64) -> String {
         format!("{bytes} B")
     }
 }
+
+/// Why a connection could not be made, told apart, with what to try: the host's name does not
+/// resolve, nothing listens there, the TLS handshake failed, or another cause (the deepest
+/// one, without the URL, which can carry a key).
+pub fn connect_failure(error: &reqwest::Error) -> String {
+    let mut causes: Vec<String> = Vec::new();
+    let mut refused = false;
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            refused |= io.kind() == std::io::ErrorKind::ConnectionRefused;
+        }
+        causes.push(e.to_string());
+        source = e.source();
+    }
+    let all = causes.join(": ").to_lowercase();
+    let deepest = crate::format::sanitize(causes.last().map_or("unknown", String::as_str));
+    if all.contains("dns error")
+        || all.contains("failed to lookup address")
+        || all.contains("name or service not known")
+        || all.contains("no such host")
+    {
+        "DNS: the host's name does not resolve (check the URL and the network)".to_owned()
+    } else if refused || all.contains("connection refused") {
+        "connection refused: nothing listens there (check the URL and its port)".to_owned()
+    } else if [
+        "tls",
+        "ssl",
+        "certificate",
+        "handshake",
+        "received corrupt message",
+        "peer sent",
+        "alert",
+    ]
+    .iter()
+    .any(|sign| all.contains(sign))
+    {
+        format!(
+            "TLS handshake failed: {deepest} (check the URL's scheme and the host's certificate)"
+        )
+    } else {
+        format!("connection failed: {deepest}")
+    }
+}

@@ -308,7 +308,11 @@ fn snapshot_json_prints_the_config_facts_and_null_figures_when_the_chain_is_unre
         .unwrap();
     assert_eq!(chain["ok"], false);
     let error = chain["error"].as_str().unwrap();
-    assert!(error.contains("connection failed"), "{error}");
+    // Told apart from DNS and TLS failures, with what to try.
+    assert!(
+        error.contains("connection refused") && error.contains("check the URL"),
+        "{error}"
+    );
     // The RPC key in the URL's path is redacted in the reason.
     assert!(
         !stdout(&out).contains("0123456789abcdef") && !stderr(&out).contains("0123456789abcdef")

@@ -748,3 +748,55 @@ async fn the_api_key_never_follows_a_redirect_to_another_origin() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Connection failures are told apart, each with what to try: a name that does not resolve,
+/// a port nothing listens on, a TLS handshake with a server that speaks plain HTTP.
+#[tokio::test]
+async fn connection_failures_say_which_and_what_to_try() {
+    let s = server();
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    // A server that answers a TLS hello as a plain-HTTP one does: a 400, then it hangs up.
+    let plain_http = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(4) {
+                let Ok(mut stream) = stream else { continue };
+                let _ = std::io::Write::write_all(
+                    &mut stream,
+                    b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n",
+                );
+            }
+        });
+        format!("https://127.0.0.1:{port}/api/v3")
+    };
+    for (url, says) in [
+        ("http://popwatch-test.invalid/api/v3".to_owned(), "DNS"),
+        (
+            format!("http://127.0.0.1:{closed}/api/v3"),
+            "connection refused",
+        ),
+        (plain_http, "TLS handshake failed"),
+    ] {
+        let mut config = config(&s);
+        config.market.coingecko_url = url.clone();
+        let sources = market::sources(&config, Arc::new(SystemClock));
+        let mut state = AppState::new(&config);
+        apply(
+            &mut state,
+            source(&sources, SourceName::Coingecko).read().await,
+        );
+        match &state.sources[&SourceName::Coingecko].status {
+            SourceStatus::Failed { error } => {
+                assert!(
+                    error.contains(says) && error.contains("check"),
+                    "{url}: {error}"
+                )
+            }
+            other => panic!("{url}: {other:?}"),
+        }
+    }
+}

@@ -65,8 +65,12 @@ pub enum MarketError {
     /// An answer larger than `market.max_response_mib`.
     #[error("answer larger than {}", crate::net::byte_size(*limit))]
     TooLarge { limit: u64 },
-    #[error("connection failed")]
-    Connect,
+    /// The connection could not be made, and why (DNS, refused, TLS, other).
+    #[error("{0}")]
+    Connect(String),
+    /// The request failed otherwise (a redirect refused, a body cut off).
+    #[error("request failed: {0}")]
+    Request(String),
     #[error("HTTP {status}: {excerpt}")]
     Http { status: u16, excerpt: String },
     /// The provider's own error object (`{"error": ".."}`).
@@ -266,9 +270,18 @@ impl MarketHttp {
                 .ok()
                 .and_then(|v| v.get("error").and_then(|e| e.as_str().map(sanitize)))
                 .unwrap_or_else(|| excerpt(&body));
+            // What to try, where the status says it.
+            let hint = match status.as_u16() {
+                401 | 403 => {
+                    " (check the API key: [market] coingecko_api_key or POPWATCH_COINGECKO_API_KEY, and the plan its URL belongs to)"
+                }
+                404 => " (check the URL and the coin's id)",
+                500..=599 => " (the provider's trouble: it is tried again at the next refresh)",
+                _ => "",
+            };
             return Err(Sent::Failed(MarketError::Http {
                 status: status.as_u16(),
-                excerpt: message,
+                excerpt: format!("{message}{hint}"),
             }));
         }
         let value = value.map_err(|e| {
@@ -290,8 +303,10 @@ fn classify(e: reqwest::Error) -> MarketError {
     if e.is_timeout() {
         MarketError::Timeout
     } else if e.is_connect() {
-        MarketError::Connect
-    } else {
+        MarketError::Connect(crate::net::connect_failure(&e))
+    } else if e.is_decode() {
         MarketError::Malformed(sanitize(&e.without_url().to_string()))
+    } else {
+        MarketError::Request(sanitize(&e.without_url().to_string()))
     }
 }

@@ -13,8 +13,9 @@ use crate::format::sanitize;
 pub enum Fault {
     #[error("timed out after {0:?}")]
     Timeout(Duration),
-    #[error("connection failed")]
-    Connect,
+    /// The connection could not be made, and why (DNS, refused, TLS, other).
+    #[error("{0}")]
+    Connect(String),
     /// The connection was reset or closed before the answer was complete.
     #[error("connection dropped: {0}")]
     Dropped(String),
@@ -50,8 +51,14 @@ impl Fault {
 pub fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let cut: String = flat.chars().take(80).collect();
-    let more = if flat.chars().count() > 80 { "…" } else { "" };
+    // The first 200 characters: enough for a provider's "daily credit limit" or "invalid
+    // API key" to come through.
+    let cut: String = flat.chars().take(200).collect();
+    let more = if flat.chars().count() > 200 {
+        "…"
+    } else {
+        ""
+    };
     format!("{}{more}", sanitize(&cut))
 }
 
@@ -172,7 +179,7 @@ fn classify_reqwest(error: reqwest::Error, timeout: Duration) -> Fault {
     if error.is_timeout() {
         Fault::Timeout(timeout)
     } else if error.is_connect() {
-        Fault::Connect
+        Fault::Connect(crate::net::connect_failure(&error))
     } else if let Some(io) = io_cause(&error).filter(|io| {
         use std::io::ErrorKind::*;
         matches!(
