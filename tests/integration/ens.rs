@@ -45,9 +45,9 @@ fn cast_resolve(d: &Devnet, registry: &str, name: &str) -> String {
     cast_record(d, registry, name, "addr(bytes32)(address)")
 }
 
-#[tokio::test]
-#[ignore = "needs anvil: run the README test command"]
-async fn a_name_is_resolved_once_and_kept_beside_its_address() {
+/// The devnet with the real ENS registry and resolver and its names, and the registry's
+/// address as `cast` takes it.
+async fn ens_devnet() -> (Devnet, String) {
     let d = Devnet::start(Scenario {
         ens: true,
         ..Scenario::default()
@@ -55,6 +55,13 @@ async fn a_name_is_resolved_once_and_kept_beside_its_address() {
     .await
     .unwrap();
     let registry = d.contracts.ens_registry.unwrap().to_checksum(None);
+    (d, registry)
+}
+
+#[tokio::test]
+#[ignore = "needs anvil: run the README test command"]
+async fn a_name_is_resolved_once_and_kept_beside_its_address() {
+    let (d, registry) = ens_devnet().await;
     let dir = tempfile::TempDir::new().unwrap();
     let config = config_without_wallets(&d, dir.path());
     let whale = d.wallet(Role::Whale).address;
@@ -134,13 +141,7 @@ async fn a_name_is_resolved_once_and_kept_beside_its_address() {
 #[tokio::test]
 #[ignore = "needs anvil: run the README test command"]
 async fn reverse_names_are_shown_only_where_they_resolve_back() {
-    let d = Devnet::start(Scenario {
-        ens: true,
-        ..Scenario::default()
-    })
-    .await
-    .unwrap();
-    let registry = d.contracts.ens_registry.unwrap().to_checksum(None);
+    let (d, registry) = ens_devnet().await;
     let dir = tempfile::TempDir::new().unwrap();
     let config = dir.path().join("c.toml");
     std::fs::write(&config, d.config_toml()).unwrap();
@@ -186,13 +187,7 @@ async fn reverse_names_are_shown_only_where_they_resolve_back() {
 #[tokio::test]
 #[ignore = "needs anvil: run the README test command"]
 async fn counterparties_are_named_where_their_reverse_record_resolves_back() {
-    let d = Devnet::start(Scenario {
-        ens: true,
-        ..Scenario::default()
-    })
-    .await
-    .unwrap();
-    let registry = d.contracts.ens_registry.unwrap().to_checksum(None);
+    let (d, registry) = ens_devnet().await;
     // The oracle: the deployer's reverse record, and the name's address.
     let claimed = cast_record(
         &d,

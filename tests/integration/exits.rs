@@ -796,10 +796,47 @@ async fn spot_is_each_pools_marginal_price_and_the_deepest_pool_sets_the_onchain
     }
 }
 
+/// Executes `exit`'s legs from `wallet` (each approve where the leg needs one): what the
+/// wallet received (ETH and WETH, since V3's router pays WETH, with the gas it paid put back)
+/// and the gas used.
+async fn execute_sale(
+    d: &Devnet,
+    wallet: Address,
+    exit: &popwatch::state::exits::Exit,
+) -> (U256, u64) {
+    use alloy::providers::Provider;
+    let holdings = || async {
+        let eth = d.provider().get_balance(wallet).await.unwrap();
+        let weth: U256 = d
+            .view(d.contracts.weth, IERC20::balanceOfCall { owner: wallet })
+            .await
+            .unwrap();
+        eth + weth
+    };
+    let before = holdings().await;
+    let (mut paid, mut gas_used) = (U256::ZERO, 0u64);
+    for leg in &exit.legs {
+        let (approve, swap) = execute_leg(
+            d,
+            leg.venue,
+            leg.pool,
+            wallet,
+            leg.pop_raw,
+            leg.needs_approve,
+        )
+        .await;
+        for receipt in approve.iter().chain([&swap]) {
+            assert!(receipt.status(), "{:?} leg of {wallet}", leg.venue);
+            gas_used += receipt.gas_used;
+            paid += U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
+        }
+    }
+    (holdings().await + paid - before, gas_used)
+}
+
 #[tokio::test]
 #[ignore = "needs anvil: run the README test command"]
 async fn the_portfolio_plan_executes_as_planned() {
-    use alloy::providers::Provider;
     use popwatch::exit::plan::{FIRST_TRANSFER_EXTRA_GAS_UNITS, TRANSFER_GAS_UNITS};
     let d = Devnet::start(Scenario::default()).await.unwrap();
     let reading = read(&d).await;
@@ -835,39 +872,10 @@ async fn the_portfolio_plan_executes_as_planned() {
     let snapshot = d.snapshot().await.unwrap();
     let mut gross = U256::ZERO;
     let mut gas_used = 0u64;
-    // ETH and WETH (V3's router pays WETH), with the gas paid put back.
-    let holdings = |wallet: Address| {
-        let d = &d;
-        async move {
-            let eth = d.provider().get_balance(wallet).await.unwrap();
-            let weth: U256 = d
-                .view(d.contracts.weth, IERC20::balanceOfCall { owner: wallet })
-                .await
-                .unwrap();
-            eth + weth
-        }
-    };
     for sale in &plan.sales {
-        let before = holdings(sale.wallet).await;
-        let mut paid = U256::ZERO;
-        for leg in &sale.exit.legs {
-            let (approve, swap) = execute_leg(
-                &d,
-                leg.venue,
-                leg.pool,
-                sale.wallet,
-                leg.pop_raw,
-                leg.needs_approve,
-            )
-            .await;
-            for receipt in approve.iter().chain([&swap]) {
-                assert!(receipt.status(), "{:?} leg of {}", leg.venue, sale.wallet);
-                gas_used += receipt.gas_used;
-                paid += U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
-            }
-        }
-        let after = holdings(sale.wallet).await;
-        gross += after + paid - before;
+        let (received, gas) = execute_sale(&d, sale.wallet, &sale.exit).await;
+        gross += received;
+        gas_used += gas;
     }
     assert_eq!(gross, plan.exit.eth_out_wei, "the plan's gross, to the wei");
     let off = gas_used.abs_diff(plan.exit.gas_units) as f64 / gas_used as f64;
@@ -897,7 +905,6 @@ async fn the_portfolio_plan_executes_as_planned() {
     assert!(alternative.exit.net_eth_wei() > plan.exit.net_eth_wei());
     let moved: Vec<Address> = alternative.transfers.iter().map(|t| t.from).collect();
     assert_eq!(moved, [d.wallet(Role::Approver).address], "{alternative:?}");
-    let before = holdings(whale).await;
     let mut gas_used = 0u64;
     for t in &alternative.transfers {
         let receipt = d
@@ -913,26 +920,9 @@ async fn the_portfolio_plan_executes_as_planned() {
             .unwrap();
         gas_used += receipt.gas_used;
     }
-    let mut paid = U256::ZERO;
-    for leg in &alternative.sales[0].exit.legs {
-        let (approve, swap) = execute_leg(
-            &d,
-            leg.venue,
-            leg.pool,
-            whale,
-            leg.pop_raw,
-            leg.needs_approve,
-        )
-        .await;
-        for receipt in approve.iter().chain([&swap]) {
-            gas_used += receipt.gas_used;
-            paid += U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
-        }
-    }
-    assert_eq!(
-        holdings(whale).await + paid - before,
-        alternative.exit.eth_out_wei
-    );
+    let (received, gas) = execute_sale(&d, whale, &alternative.sales[0].exit).await;
+    gas_used += gas;
+    assert_eq!(received, alternative.exit.eth_out_wei);
     let off = gas_used.abs_diff(alternative.exit.gas_units) as f64 / gas_used as f64;
     assert!(off <= 0.10, "{} vs {gas_used}", alternative.exit.gas_units);
 

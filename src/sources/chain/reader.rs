@@ -144,6 +144,18 @@ impl ChainReader {
         &self.rpc
     }
 
+    /// The spenders of `found`'s pools, and the wallets (by index) whose allowances to them
+    /// the next refresh reads.
+    fn allowance_reads(&self, found: &[FoundPool]) -> (Vec<Address>, Vec<usize>) {
+        let spenders = self.spenders(found);
+        let due = self
+            .allowances
+            .lock()
+            .expect("not poisoned")
+            .due(&self.settings.wallets, &spenders);
+        (spenders, due)
+    }
+
     /// Where a sale in each found pool needs an allowance, each once.
     fn spenders(&self, found: &[FoundPool]) -> Vec<Address> {
         let mut spenders: Vec<Address> = Vec::new();
@@ -222,12 +234,7 @@ impl ChainReader {
         let cache = self.pools.lock().expect("not poisoned");
         let found = cache.0.clone().unwrap_or_default();
         drop(cache);
-        let spenders = self.spenders(&found);
-        let due = self
-            .allowances
-            .lock()
-            .expect("not poisoned")
-            .due(&self.settings.wallets, &spenders);
+        let (spenders, due) = self.allowance_reads(&found);
         self.plan(&found, &spenders, &due).len() + self.cached_v3_reads(&found).0.len()
     }
 
@@ -387,12 +394,7 @@ impl ChainReader {
     async fn read_pinned(&self) -> Result<ChainReading, ChainError> {
         let mut excluded = HashSet::new();
         let found = self.found_pools(&mut excluded).await?;
-        let spenders = self.spenders(&found);
-        let due = self
-            .allowances
-            .lock()
-            .expect("not poisoned")
-            .due(&self.settings.wallets, &spenders);
+        let (spenders, due) = self.allowance_reads(&found);
         let mut reads = self.plan(&found, &spenders, &due);
         let main_reads = reads.len();
         let (v3_reads, v3_layout) = self.cached_v3_reads(&found);
