@@ -148,7 +148,18 @@ pub fn plan(reading: &ChainReading) -> Option<PortfolioPlan> {
     // The largest first: the order is stated, and rounding aside the total does not depend
     // on it.
     holders.sort_by(|a, b| b.pop_raw.cmp(&a.pop_raw).then(a.address.cmp(&b.address)));
-    let each = each_wallet_sells(&pools, &holders, gas_price)?;
+    let mut each = each_wallet_sells(&pools, &holders, gas_price)?;
+    // A wallet whose balance could not be read is in no plan, and says so.
+    each.excluded.extend(
+        reading
+            .balances
+            .iter()
+            .filter(|b| b.pop_raw.is_none())
+            .map(|b| Excluded {
+                wallet: b.address,
+                reason: "its POP balance could not be read".to_owned(),
+            }),
+    );
     let alternative = gas_price
         .and_then(|price| consolidate(&pools, &holders, &reading.balances, price))
         .filter(|c| net(&c.exit) > net(&each.exit))

@@ -992,3 +992,31 @@ fn a_kept_plan_is_repriced_and_made_again_when_it_no_longer_holds() {
     assert_eq!(cache.plan(&moved), plan(&moved));
     assert_ne!(cache.plan(&moved).unwrap().exit, first.exit);
 }
+
+/// A wallet whose POP balance could not be read is in no plan, and the plan says so.
+#[test]
+fn a_wallet_whose_balance_is_unknown_is_named_not_silently_dropped() {
+    use popwatch::state::chain::WalletBalance;
+    use popwatch_devnet::reading::ReadingBuilder;
+    let e18 = |n: u64| U256::from(n) * U256::from(10u64).pow(U256::from(18));
+    let reading = ReadingBuilder::new(time::OffsetDateTime::UNIX_EPOCH)
+        .v2_pool(Address::repeat_byte(0x99), e18(300_000_000), e18(1))
+        .wallet(Address::repeat_byte(1), e18(1_000_000), e18(1))
+        .balance(WalletBalance {
+            address: Address::repeat_byte(2),
+            pop_raw: None,
+            eth_wei: Some(e18(1)),
+            allowances: Vec::new(),
+        })
+        .gas_price(Some(U256::from(1_000_000_000u64)))
+        .build();
+    let plan = popwatch::exit::plan::plan(&reading).unwrap();
+    assert_eq!(plan.sales.len(), 1);
+    assert!(
+        plan.excluded
+            .iter()
+            .any(|e| e.wallet == Address::repeat_byte(2) && e.reason.contains("could not be read")),
+        "{:?}",
+        plan.excluded
+    );
+}
