@@ -67,14 +67,16 @@ fn quotes(c: &mut Criterion) {
     });
     // The portfolio plan alone: each wallet's sale searched in the pools the sales before it
     // left, so nothing of it is cached between refreshes.
+    // Each wallet's route as the exit maths found it (what the plan re-quotes).
+    let routes = exits::compute(&reading, 18).wallets;
     group.bench_function("portfolio_plan_1000_wallets", |b| {
-        b.iter(|| popwatch::exit::plan::plan(&reading))
+        b.iter(|| popwatch::exit::plan::plan(&reading, &routes))
     });
     // A refresh where nothing moved: the kept plan, repriced.
     let mut kept = popwatch::exit::plan::PlanCache::default();
-    kept.plan(&reading);
+    kept.plan(&reading, &routes);
     group.bench_function("portfolio_plan_1000_wallets_kept", |b| {
-        b.iter(|| kept.plan(&reading))
+        b.iter(|| kept.plan(&reading, &routes))
     });
     group.finish();
 }

@@ -218,7 +218,7 @@ pub fn compute_cached(reading: &ChainReading, decimals: u8, cache: &mut ExitCach
             states
         }
     };
-    let portfolio_plan = cache.plan.plan(reading);
+    let portfolio_plan = cache.plan.plan(reading, &wallets);
     ExitReading {
         block: reading.block,
         gas_price_wei: gas_price,

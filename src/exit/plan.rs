@@ -10,7 +10,9 @@ use alloy::primitives::{I256, U256};
 use super::model::{PoolModel, allowance_short, exit_from, impact_pct};
 use super::quote::Candidates;
 use crate::state::chain::{ChainReading, PoolReading, WalletBalance};
-use crate::state::exits::{Excluded, Exit, Leg, PlanKind, PortfolioPlan, Sale, Transfer};
+use crate::state::exits::{
+    Excluded, Exit, Leg, PlanKind, PortfolioPlan, Sale, Transfer, WalletExit,
+};
 
 /// Gas units of one POP `transfer` from a wallet to another that already holds POP, the
 /// 21,000 base included: measured 37,094 on the devnet token (`tests/integration/exits.rs`,
@@ -43,7 +45,7 @@ const REPLAN_GAS_MOVE: u64 = 20;
 
 impl PlanCache {
     /// [`plan`], reusing the kept one where it still holds.
-    pub fn plan(&mut self, reading: &ChainReading) -> Option<PortfolioPlan> {
+    pub fn plan(&mut self, reading: &ChainReading, routes: &[WalletExit]) -> Option<PortfolioPlan> {
         let price = reading.gas_price_wei;
         if let Some(kept) = &self.kept
             && kept.pools == reading.pools
@@ -58,7 +60,7 @@ impl PlanCache {
                 return repriced;
             }
         }
-        let made = plan(reading);
+        let made = plan(reading, routes);
         self.kept = Some(KeptPlan {
             pools: reading.pools.clone(),
             balances: reading.balances.clone(),
@@ -132,7 +134,13 @@ fn still_holds(plan: &PortfolioPlan, balances: &[WalletBalance], price: Option<U
 
 /// The plan for every watched wallet's POP in `reading`'s pools at its gas price. `None` when
 /// no wallet has anything a pool would buy.
-pub fn plan(reading: &ChainReading) -> Option<PortfolioPlan> {
+///
+/// Each wallet sells along its own best route (`routes`: each wallet's exit, searched in the
+/// pools as they stand), each leg quoted and its gas counted in the pools as the sales before
+/// it left them: a thousand searches in pools that change after each sale would cost a
+/// first refresh of a thousand holders some 200 ms; re-quoting the routes costs a few quotes
+/// each. A route a pool can no longer take is searched again.
+pub fn plan(reading: &ChainReading, routes: &[WalletExit]) -> Option<PortfolioPlan> {
     let gas_price = reading.gas_price_wei;
     let pools: Vec<PoolReading> = reading
         .pools
@@ -148,7 +156,11 @@ pub fn plan(reading: &ChainReading) -> Option<PortfolioPlan> {
     // The largest first: the order is stated, and rounding aside the total does not depend
     // on it.
     holders.sort_by(|a, b| b.pop_raw.cmp(&a.pop_raw).then(a.address.cmp(&b.address)));
-    let mut each = each_wallet_sells(&pools, &holders, gas_price)?;
+    let routes: std::collections::HashMap<alloy::primitives::Address, &Exit> = routes
+        .iter()
+        .filter_map(|w| Some((w.address, w.exit.as_ref()?)))
+        .collect();
+    let mut each = each_wallet_sells(&pools, &holders, &routes, gas_price)?;
     // A wallet whose balance could not be read is in no plan, and says so.
     each.excluded.extend(
         reading
@@ -223,9 +235,46 @@ fn cannot_pay(wallet: &WalletBalance, gas_units: u64, gas_price: U256) -> Option
     }
 }
 
+/// `route`'s legs from `wallet`, each quoted (and its gas counted) in `pools` as they stand
+/// now; `None` when a pool can no longer take its leg.
+fn requoted(
+    pools: &[PoolReading],
+    wallet: &WalletBalance,
+    route: &Exit,
+    gas_price: Option<U256>,
+) -> Option<Exit> {
+    let mut legs = Vec::with_capacity(route.legs.len());
+    let mut gas_units = 0u64;
+    let mut ideal = 0.0;
+    for leg in &route.legs {
+        let pool = pools.iter().find(|p| p.address == leg.pool)?;
+        let model = PoolModel(pool);
+        let out = model.quote_detail(leg.pop_raw).ok()?;
+        let needs_approve = allowance_short(wallet, pool.spender);
+        gas_units += super::quote::Quoting::leg_gas(&model, leg.pop_raw).units(needs_approve);
+        ideal += model.ideal(leg.pop_raw);
+        legs.push(Leg {
+            eth_out_wei: out,
+            needs_approve,
+            ..leg.clone()
+        });
+    }
+    let eth_out_wei = legs
+        .iter()
+        .fold(U256::ZERO, |sum, l| sum.saturating_add(l.eth_out_wei));
+    Some(Exit {
+        legs,
+        eth_out_wei,
+        gas_cost_wei: gas_price.map(|p| U256::from(gas_units).saturating_mul(p)),
+        gas_units,
+        price_impact_pct: impact_pct(f64::from(eth_out_wei), ideal),
+    })
+}
+
 fn each_wallet_sells(
     before: &[PoolReading],
     holders: &[&WalletBalance],
+    routes: &std::collections::HashMap<alloy::primitives::Address, &Exit>,
     gas_price: Option<U256>,
 ) -> Option<PortfolioPlan> {
     let mut pools = before.to_vec();
@@ -233,7 +282,11 @@ fn each_wallet_sells(
     let mut excluded = Vec::new();
     for wallet in holders {
         let amount = wallet.pop_raw.unwrap_or_default();
-        let Some(exit) = wallet_exit(&pools, wallet, amount, gas_price) else {
+        let exit = routes
+            .get(&wallet.address)
+            .and_then(|route| requoted(&pools, wallet, route, gas_price))
+            .or_else(|| wallet_exit(&pools, wallet, amount, gas_price));
+        let Some(exit) = exit else {
             excluded.push(Excluded {
                 wallet: wallet.address,
                 reason: "no pool can take its POP".to_owned(),

@@ -970,27 +970,43 @@ fn a_kept_plan_is_repriced_and_made_again_when_it_no_longer_holds() {
             .gas_price(Some(U256::from(gas_gwei) * U256::from(1_000_000_000u64)))
             .build()
     };
+    // Each wallet's own route, as the exit maths finds it.
+    let routes = |r: &popwatch::state::chain::ChainReading| exits::compute(r, 18).wallets;
     let mut cache = PlanCache::default();
-    let first = cache.plan(&reading(20, 40_000_000)).unwrap();
-    assert_eq!(Some(&first), plan(&reading(20, 40_000_000)).as_ref());
+    let first = cache
+        .plan(&reading(20, 40_000_000), &routes(&reading(20, 40_000_000)))
+        .unwrap();
+    assert_eq!(
+        Some(&first),
+        plan(&reading(20, 40_000_000), &routes(&reading(20, 40_000_000))).as_ref()
+    );
     // 2.5% dearer gas: the kept plan, repriced, is what a fresh one would be.
     let nudged = {
         let mut r = reading(20, 40_000_000);
         r.gas_price_wei = Some(U256::from(20_500_000_000u64));
         r
     };
-    let kept = cache.plan(&nudged).unwrap();
-    assert_eq!(Some(&kept), plan(&nudged).as_ref());
+    let kept = cache.plan(&nudged, &routes(&nudged)).unwrap();
+    assert_eq!(Some(&kept), plan(&nudged, &routes(&nudged)).as_ref());
     assert_eq!(
         kept.exit.gas_cost_wei,
         Some(U256::from(kept.exit.gas_units) * U256::from(20_500_000_000u64))
     );
     // 50% dearer gas, or a balance that moved: made again.
     let dear = reading(30, 40_000_000);
-    assert_eq!(cache.plan(&dear), plan(&dear));
+    assert_eq!(
+        cache.plan(&dear, &routes(&dear)),
+        plan(&dear, &routes(&dear))
+    );
     let moved = reading(20, 30_000_000);
-    assert_eq!(cache.plan(&moved), plan(&moved));
-    assert_ne!(cache.plan(&moved).unwrap().exit, first.exit);
+    assert_eq!(
+        cache.plan(&moved, &routes(&moved)),
+        plan(&moved, &routes(&moved))
+    );
+    assert_ne!(
+        cache.plan(&moved, &routes(&moved)).unwrap().exit,
+        first.exit
+    );
 }
 
 /// A wallet whose POP balance could not be read is in no plan, and the plan says so.
@@ -1010,7 +1026,7 @@ fn a_wallet_whose_balance_is_unknown_is_named_not_silently_dropped() {
         })
         .gas_price(Some(U256::from(1_000_000_000u64)))
         .build();
-    let plan = popwatch::exit::plan::plan(&reading).unwrap();
+    let plan = popwatch::exit::plan::plan(&reading, &exits::compute(&reading, 18).wallets).unwrap();
     assert_eq!(plan.sales.len(), 1);
     assert!(
         plan.excluded
