@@ -173,7 +173,7 @@ pub fn plan(reading: &ChainReading, routes: &[WalletExit]) -> Option<PortfolioPl
             }),
     );
     let alternative = gas_price
-        .and_then(|price| consolidate(&pools, &holders, &reading.balances, price))
+        .and_then(|price| consolidate(&pools, &holders, &reading.balances, &routes, price))
         .filter(|c| net(&c.exit) > net(&each.exit))
         .map(Box::new);
     Some(PortfolioPlan {
@@ -208,12 +208,11 @@ fn after(pools: &mut [PoolReading], exit: &Exit) {
         let Some(pool) = pools.iter_mut().find(|p| p.address == leg.pool) else {
             continue;
         };
-        if let Some(v3) = &pool.v3 {
-            match v3.after_sell(leg.pop_raw) {
-                Ok(next) => pool.v3 = Some(next),
-                // The quote that made the leg succeeded: this does not happen.
-                Err(_) => continue,
-            }
+        if let Some(v3) = pool.v3.as_mut()
+            && v3.sell(leg.pop_raw).is_err()
+        {
+            // The quote that made the leg succeeded: this does not happen.
+            continue;
         }
         pool.pop_reserve_raw = pool.pop_reserve_raw.saturating_add(leg.pop_raw);
         pool.weth_reserve_wei = pool.weth_reserve_wei.saturating_sub(leg.eth_out_wei);
@@ -330,6 +329,7 @@ fn consolidate(
     pools: &[PoolReading],
     holders: &[&WalletBalance],
     balances: &[WalletBalance],
+    routes: &std::collections::HashMap<alloy::primitives::Address, &Exit>,
     gas_price: U256,
 ) -> Option<PortfolioPlan> {
     // Into the watched wallet with the most ETH: it pays the one sale.
@@ -356,8 +356,11 @@ fn consolidate(
             continue;
         }
         let pop = wallet.pop_raw.unwrap_or_default();
-        // A transfer that costs more gas than its POP would fetch is not worth sending.
-        let worth = wallet_exit(pools, wallet, pop, None).map_or(U256::ZERO, |e| e.eth_out_wei);
+        // A transfer that costs more gas than its POP would fetch (sold alone, by its own
+        // route) is not worth sending.
+        let worth = routes
+            .get(&wallet.address)
+            .map_or(U256::ZERO, |route| route.eth_out_wei);
         if worth <= U256::from(gas_units).saturating_mul(gas_price) {
             excluded.push(Excluded {
                 wallet: wallet.address,

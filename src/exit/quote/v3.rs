@@ -85,18 +85,23 @@ impl V3State {
     /// The pool's state after selling `amount` in it (price, tick and active liquidity as the
     /// pool leaves them), for the next sale in the same plan.
     pub fn after_sell(&self, amount: U256) -> Result<V3State, V3QuoteError> {
+        let mut after = self.clone();
+        after.sell(amount)?;
+        Ok(after)
+    }
+
+    /// [`V3State::after_sell`] in place (the bitmap words and ticks read stay as they are: a
+    /// plan of a thousand sales does not copy them a thousand times).
+    pub fn sell(&mut self, amount: U256) -> Result<(), V3QuoteError> {
         let walk = self.sell_from(self.start(), amount, None)?;
-        let tick = if walk.tick_stale {
+        self.tick = if walk.tick_stale {
             tick_math::get_tick_at_sqrt_ratio(walk.sqrt_price).map_err(math)?
         } else {
             walk.tick
         };
-        Ok(V3State {
-            sqrt_price_x96: walk.sqrt_price,
-            tick,
-            liquidity: walk.liquidity,
-            ..self.clone()
-        })
+        self.sqrt_price_x96 = walk.sqrt_price;
+        self.liquidity = walk.liquidity;
+        Ok(())
     }
 
     /// How many initialized ticks selling `amount` crosses, and how many bitmap word
