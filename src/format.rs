@@ -203,24 +203,23 @@ pub fn compact_amount_within(raw: U256, decimals: u8, width: usize) -> String {
     if full.chars().count() <= width {
         return full;
     }
-    let whole = f64::from(raw) / 10f64.powi(i32::from(decimals));
-    let unit = |scale: f64, suffix: &str| format!("{:.0}{suffix}", (whole / scale).floor());
+    // Units on the integer itself: an f64 of a large balance can round up past a unit's
+    // boundary, and a figure here is never shown larger than it is.
+    let whole = U256::from(10u8)
+        .checked_pow(U256::from(decimals))
+        .map_or(U256::ZERO, |unit| raw / unit);
+    let unit = |zeros: u8, suffix: &str| {
+        format!("{}{suffix}", whole / U256::from(10u8).pow(U256::from(zeros)))
+    };
     (0..4)
         .rev()
         .map(|places| token_amount(raw, decimals, places))
-        .chain([
-            unit(1e3, "k"),
-            unit(1e6, "M"),
-            unit(1e9, "B"),
-            unit(1e12, "T"),
-        ])
+        .chain([unit(3, "k"), unit(6, "M"), unit(9, "B"), unit(12, "T")])
         .chain(std::iter::once_with(|| {
-            // Past trillions (only a hostile token answers such balances): 9e17, rounded down.
-            let exponent = whole.log10().floor();
-            format!(
-                "{:.0}e{exponent:.0}",
-                (whole / 10f64.powf(exponent)).floor()
-            )
+            // Past trillions (only a hostile token answers such balances): 9e17, its first
+            // digit and the rest dropped.
+            let digits = whole.to_string();
+            format!("{}e{}", &digits[..1], digits.len() - 1)
         }))
         .find(|c| c.chars().count() <= width)
         .unwrap_or(full)
