@@ -209,7 +209,10 @@ pub fn compact_amount_within(raw: U256, decimals: u8, width: usize) -> String {
         .checked_pow(U256::from(decimals))
         .map_or(U256::ZERO, |unit| raw / unit);
     let unit = |zeros: u8, suffix: &str| {
-        format!("{}{suffix}", whole / U256::from(10u8).pow(U256::from(zeros)))
+        format!(
+            "{}{suffix}",
+            whole / U256::from(10u8).pow(U256::from(zeros))
+        )
     };
     (0..4)
         .rev()

@@ -784,6 +784,10 @@ fn contract_mismatch(c: &mut Ctx) {
     let at = c.chain_at();
     let mut evidence = Vec::new();
     let mut problems = Vec::new();
+    // Only a fact the chain answered, different from the config's, proves this is another
+    // contract (critical); an unreadable fact, or a provider's coin listing another address
+    // (the provider's mapping, not the token), is a warning.
+    let mut proven = false;
     if c.chain_read() {
         let checks: [(&str, Option<String>, String); 4] = [
             ("name", t.name.clone(), t.expected_name.clone()),
@@ -804,6 +808,7 @@ fn contract_mismatch(c: &mut Ctx) {
         for (figure, onchain, expected) in checks {
             match onchain {
                 Some(v) if v != expected => {
+                    proven = true;
                     problems.push(format!(
                         "{figure} is {} (expected {})",
                         sanitize(&v),
@@ -847,10 +852,18 @@ fn contract_mismatch(c: &mut Ctx) {
         return c.missing(RuleId::ContractMismatch, "chain and the market sources");
     }
     if !problems.is_empty() {
+        let (severity, title) = if proven {
+            (Severity::Critical, "The contract is not what is expected")
+        } else {
+            (
+                Severity::Warning,
+                "A provider's coin or a token fact does not match",
+            )
+        };
         c.raise(
             RuleId::ContractMismatch,
-            Severity::Critical,
-            "The contract is not what is expected",
+            severity,
+            title,
             format!("{}.", problems.join("; ")),
             Some(Subject {
                 kind: "token",

@@ -391,6 +391,13 @@ fn contract_mismatch_on_chain_facts_and_listed_addresses() {
     assert!(!raised(&state, "contract_mismatch"));
     state.token.symbol = Some("P0P".into());
     assert!(raised(&state, "contract_mismatch"));
+    // A fact the chain answered, unlike the config's: proven, so critical.
+    let proven = flags::evaluate(&state, NOW, None)
+        .raised
+        .into_iter()
+        .find(|w| w.id == "contract_mismatch")
+        .unwrap();
+    assert_eq!(proven.severity, popwatch::flags::Severity::Critical);
     let mut state = base();
     market(
         &mut state,

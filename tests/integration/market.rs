@@ -261,6 +261,8 @@ async fn a_coin_listing_another_contract_is_flagged_and_left_out_of_paper_value(
         .iter()
         .find(|w| w.id == "contract_mismatch")
         .expect("contract_mismatch raised");
+    // The provider's mapping, not the token, is at fault: a warning, not a critical flag.
+    assert_eq!(mismatch.severity, popwatch::flags::Severity::Warning);
     assert!(
         mismatch
             .detail
