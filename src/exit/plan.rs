@@ -258,16 +258,22 @@ fn requoted(
             ..leg.clone()
         });
     }
+    Some(exit_of(legs, gas_units, ideal, gas_price))
+}
+
+/// An exit of `legs`: their gross, their gas at `gas_price`, their impact against `ideal` (the
+/// legs' value at the prices before them, fee taken).
+fn exit_of(legs: Vec<Leg>, gas_units: u64, ideal: f64, gas_price: Option<U256>) -> Exit {
     let eth_out_wei = legs
         .iter()
         .fold(U256::ZERO, |sum, l| sum.saturating_add(l.eth_out_wei));
-    Some(Exit {
+    Exit {
         legs,
         eth_out_wei,
         gas_cost_wei: gas_price.map(|p| U256::from(gas_units).saturating_mul(p)),
         gas_units,
         price_impact_pct: impact_pct(f64::from(eth_out_wei), ideal),
-    })
+    }
 }
 
 fn each_wallet_sells(
@@ -409,9 +415,6 @@ fn aggregate(
         return None;
     }
     let legs: Vec<Leg> = sales.iter().flat_map(|s| s.exit.legs.clone()).collect();
-    let eth_out_wei = legs
-        .iter()
-        .fold(U256::ZERO, |sum, l| sum.saturating_add(l.eth_out_wei));
     let gas_units = sales.iter().map(|s| s.exit.gas_units).sum::<u64>()
         + transfers.iter().map(|t| t.gas_units).sum::<u64>();
     let ideal: f64 = legs
@@ -421,11 +424,5 @@ fn aggregate(
             Some(PoolModel(pool).ideal(l.pop_raw))
         })
         .sum();
-    Some(Exit {
-        legs,
-        eth_out_wei,
-        gas_cost_wei: gas_price.map(|p| U256::from(gas_units).saturating_mul(p)),
-        gas_units,
-        price_impact_pct: impact_pct(f64::from(eth_out_wei), ideal),
-    })
+    Some(exit_of(legs, gas_units, ideal, gas_price))
 }

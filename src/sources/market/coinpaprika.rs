@@ -46,7 +46,8 @@ pub fn listed_contract(coin: &Value) -> ListedContract {
         .iter()
         .find(|c| text(c, &["platform"]).as_deref() == Some("eth-ethereum"))
         .and_then(|c| text(c, &["contract"]))
-        .filter(|a| !a.trim().is_empty())
+        .map(|a| a.trim().to_owned())
+        .filter(|a| !a.is_empty())
         .map_or(ListedContract::NotListed, ListedContract::Listed)
 }
 
