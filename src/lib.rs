@@ -24,3 +24,4 @@ pub mod snapshot;
 pub mod sources;
 pub mod state;
 pub mod tui;
+pub mod wallets;

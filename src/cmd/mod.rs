@@ -99,7 +99,7 @@ fn load(
             .map(|(address, name)| config::WalletConfig {
                 label: name
                     .clone()
-                    .unwrap_or_else(|| wallet::short_label(*address)),
+                    .unwrap_or_else(|| crate::wallets::short_label(*address)),
                 address: *address,
                 ens: name.clone(),
             })
@@ -208,7 +208,13 @@ fn tui(
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| CommandError::Runtime(format!("cannot start the async runtime: {e}")))?;
     runtime
-        .block_on(crate::tui::run(config, sources, demo, path))
+        .block_on(crate::tui::run(
+            config,
+            sources,
+            demo,
+            path,
+            !wallets.is_empty(),
+        ))
         .map_err(|e| CommandError::Runtime(format!("terminal error: {e}")))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -6,6 +6,7 @@ mod locate;
 mod schema;
 mod types;
 mod validate;
+mod watch;
 
 pub use load::{
     API_KEY_ENV, CONFIG_ENV, ConfigError, ETH_RPC_URL_ENV, LoadedConfig, LocatedProblem,
@@ -17,6 +18,7 @@ pub use schema::{
 };
 pub use types::{RpcUrl, Secret, WholeTokens, parse_address};
 pub use validate::MAX_LABEL_CHARS;
+pub use watch::{ConfigChange, ConfigWatch};
 
 /// The commented default config, written by `popwatch config init`.
 pub const EXAMPLE: &str = include_str!("../../config.example.toml");

@@ -32,24 +32,62 @@ pub enum SourceEvent {
 /// The running sources. Dropping it stops them.
 pub struct Runner {
     /// Each source's task, and the task watching it end.
-    tasks: Vec<(tokio::task::AbortHandle, tokio::task::JoinHandle<()>)>,
+    tasks: Vec<RunningSource>,
     wake: Arc<Notify>,
+    out: mpsc::UnboundedSender<SourceEvent>,
+}
+
+struct RunningSource {
+    name: SourceName,
+    task: tokio::task::AbortHandle,
+    watcher: tokio::task::JoinHandle<()>,
+}
+
+impl RunningSource {
+    fn stop(&self) {
+        self.watcher.abort();
+        self.task.abort();
+    }
 }
 
 impl Runner {
     /// Starts every source at once; their events go to `out`.
     pub fn spawn(sources: Vec<Box<dyn Source>>, out: mpsc::UnboundedSender<SourceEvent>) -> Self {
-        let wake = Arc::new(Notify::new());
-        let tasks = sources
-            .into_iter()
-            .map(|source| {
-                let name = source.name();
-                let task = tokio::spawn(run_source(source, out.clone(), wake.clone()));
-                let abort = task.abort_handle();
-                (abort, tokio::spawn(watch(name, task, out.clone())))
-            })
-            .collect();
-        Self { tasks, wake }
+        let mut runner = Self {
+            tasks: Vec::new(),
+            wake: Arc::new(Notify::new()),
+            out,
+        };
+        for source in sources {
+            runner.start(source);
+        }
+        runner
+    }
+
+    fn start(&mut self, source: Box<dyn Source>) {
+        let name = source.name();
+        let task = tokio::spawn(run_source(source, self.out.clone(), self.wake.clone()));
+        let abort = task.abort_handle();
+        self.tasks.push(RunningSource {
+            name,
+            task: abort,
+            watcher: tokio::spawn(watch(name, task, self.out.clone())),
+        });
+    }
+
+    /// Stops the running source of the same name (mid-refresh, if it is in one: what it had
+    /// sent stays valid) and starts `source` in its place, refreshing at once. For a config
+    /// change the source must see (the watched wallets).
+    pub fn replace(&mut self, source: Box<dyn Source>) {
+        let name = source.name();
+        self.tasks.retain(|running| {
+            let same = running.name == name;
+            if same {
+                running.stop();
+            }
+            !same
+        });
+        self.start(source);
     }
 
     /// Asks every source waiting for its next refresh to refresh now (the `r` key).
@@ -60,9 +98,8 @@ impl Runner {
 
 impl Drop for Runner {
     fn drop(&mut self) {
-        for (task, watcher) in &self.tasks {
-            watcher.abort();
-            task.abort();
+        for running in &self.tasks {
+            running.stop();
         }
     }
 }

@@ -128,6 +128,23 @@ pub struct WalletState {
     pub ens_name: Option<String>,
 }
 
+impl WalletState {
+    /// A configured wallet before the chain has answered for it: every figure unknown.
+    pub fn unread(config: &crate::config::WalletConfig) -> Self {
+        Self {
+            label: config.label.clone(),
+            address: config.address,
+            pop_raw: None,
+            eth_wei: None,
+            quotes: Vec::new(),
+            exit: None,
+            sell_check: None,
+            history: None,
+            ens_name: None,
+        }
+    }
+}
+
 /// How many price observations a source keeps for the sparkline (7 days at one a minute is
 /// 10,080; the history issue stores the rest).
 pub const PRICE_HISTORY_LEN: usize = 2_000;
@@ -233,21 +250,7 @@ impl AppState {
                 decimals: None,
                 total_supply_raw: None,
             },
-            wallets: config
-                .wallets
-                .iter()
-                .map(|w| WalletState {
-                    label: w.label.clone(),
-                    address: w.address,
-                    pop_raw: None,
-                    eth_wei: None,
-                    quotes: Vec::new(),
-                    exit: None,
-                    sell_check: None,
-                    history: None,
-                    ens_name: None,
-                })
-                .collect(),
+            wallets: config.wallets.iter().map(WalletState::unread).collect(),
             sources: SourceName::ALL
                 .into_iter()
                 .map(|s| (s, SourceState::loading()))
@@ -282,6 +285,7 @@ impl AppState {
     /// Folds one update into the state. The only function that changes `AppState`.
     pub fn apply(&mut self, update: Update) {
         match update {
+            Update::WalletsConfigured(configured) => self.set_wallets(&configured),
             Update::SourceOk { source, at } => {
                 let state = self.source_mut(source);
                 state.status = SourceStatus::Ok;
@@ -575,6 +579,29 @@ impl AppState {
             Err(error) => {
                 self.source_mut(SourceName::Chainlink).status = SourceStatus::Failed { error };
             }
+        }
+    }
+
+    /// The config's wallets now: a wallet still watched keeps what is known of it (under its
+    /// new label), a new one starts unread, a removed one goes. The portfolio's exit was of
+    /// the old set, so it is unknown until the next chain refresh.
+    fn set_wallets(&mut self, configured: &[crate::config::WalletConfig]) {
+        let mut known: HashMap<Address, WalletState> =
+            self.wallets.drain(..).map(|w| (w.address, w)).collect();
+        let before = known.len();
+        self.wallets = configured
+            .iter()
+            .map(|c| match known.remove(&c.address) {
+                Some(w) => WalletState {
+                    label: c.label.clone(),
+                    ..w
+                },
+                None => WalletState::unread(c),
+            })
+            .collect();
+        if !known.is_empty() || self.wallets.len() != before {
+            self.portfolio_exit = None;
+            self.portfolio_plan = None;
         }
     }
 

@@ -10,6 +10,8 @@ use super::market::{MarketQuote, MarketVenue, Peer};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Update {
+    /// The watched wallets, as the config lists them now (it changed while the app ran).
+    WalletsConfigured(Vec<crate::config::WalletConfig>),
     /// A source finished a refresh successfully at `at`.
     SourceOk {
         source: SourceName,

@@ -30,6 +30,8 @@ pub enum Action {
     Copy,
     ToggleMouse,
     Filter,
+    AddWallet,
+    RemoveWallet,
 }
 
 /// A key as the keymap writes it.
@@ -247,6 +249,16 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[Key::Char('/')],
         action: Action::Filter,
         help: "filter the wallets by label, address or name (Enter keeps, Esc clears)",
+    },
+    Binding {
+        keys: &[Key::Char('+')],
+        action: Action::AddWallet,
+        help: "add a wallet (address or ENS name) to the config",
+    },
+    Binding {
+        keys: &[Key::Char('d')],
+        action: Action::RemoveWallet,
+        help: "remove the selected wallet from the config (asks first)",
     },
     Binding {
         keys: &[Key::Char('y')],

@@ -3,6 +3,8 @@
 //! it read-only (`widgets`).
 
 pub mod keymap;
+pub mod live;
+pub mod prompt;
 pub mod run;
 pub mod widgets;
 
@@ -13,6 +15,8 @@ use alloy::primitives::Address;
 use time::OffsetDateTime;
 
 pub use keymap::{Action, KEYMAP, View, action_for, help_lines};
+pub use live::LiveConfig;
+pub use prompt::{Prompt, WalletEdit};
 pub use run::{Host, event_loop, prepare, run};
 
 use crate::monitor::Monitor;
@@ -162,6 +166,15 @@ pub struct App {
     pub notice: Option<String>,
     /// The config file the app runs on (the welcome screen says where to add wallets).
     pub config_path: Option<std::path::PathBuf>,
+    /// Whether `+` and `d` may edit the config's wallets (not with `--wallet`, not in the demo).
+    pub wallets_editable: bool,
+    /// The question on the bottom line (`+`, `d`), while it is asked.
+    pub prompt: Option<Prompt>,
+    /// An answered `+` or `d`: the loop edits the config.
+    pub wallet_edit: Option<WalletEdit>,
+    /// Why the config file, edited while the app runs, does not load (the last good one
+    /// runs on), until an edit loads again.
+    pub config_problem: Option<String>,
     /// Events seen this session, newest first, with whether the user has seen them.
     pub alerts: Vec<(crate::events::Event, bool)>,
     /// Each wallet's address, shortened as far as it stays unambiguous among the wallets
@@ -194,6 +207,10 @@ impl App {
             mouse_changed: false,
             notice: None,
             config_path: None,
+            wallets_editable: false,
+            prompt: None,
+            wallet_edit: None,
+            config_problem: None,
             alerts: Vec::new(),
             short_addresses: HashMap::new(),
         }
@@ -201,13 +218,33 @@ impl App {
     }
 
     fn with_short_addresses(mut self) -> Self {
+        self.shorten_addresses();
+        self
+    }
+
+    fn shorten_addresses(&mut self) {
         let addresses: Vec<Address> = self.state().wallets.iter().map(|w| w.address).collect();
         self.short_addresses = addresses
             .iter()
             .copied()
             .zip(crate::format::short_addresses(&addresses))
             .collect();
-        self
+    }
+
+    /// The config's wallets changed while the app ran: the state takes them, the short
+    /// addresses are worked out again, and the selection stays where it can (else the first).
+    pub fn set_wallets(&mut self, wallets: Vec<crate::config::WalletConfig>) {
+        self.monitor
+            .apply(crate::state::Update::WalletsConfigured(wallets));
+        self.shorten_addresses();
+        if self
+            .view
+            .selected
+            .is_some_and(|a| !self.short_addresses.contains_key(&a))
+        {
+            self.view.selected = None;
+        }
+        self.keep_a_selection();
     }
 
     /// The wallet's short address (its full one if it is not a configured wallet).
@@ -372,6 +409,8 @@ impl App {
     fn act(&mut self, action: Action) {
         self.notice = None;
         match action {
+            Action::AddWallet => self.start_add(),
+            Action::RemoveWallet => self.start_remove(),
             Action::Filter => {
                 self.view.view = View::Wallets;
                 self.view.overlay = None;

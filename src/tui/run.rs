@@ -30,6 +30,7 @@ pub async fn run(
     sources: Vec<Box<dyn Source>>,
     demo: bool,
     config_path: Option<std::path::PathBuf>,
+    cli_wallets: bool,
 ) -> io::Result<()> {
     let data_dir = crate::dirs::data_dir();
     let mut app = prepare(
@@ -39,9 +40,16 @@ pub async fn run(
         data_dir.as_deref(),
         OffsetDateTime::now_utc(),
     );
+    // The config's wallets are edited in the app and followed live, unless this session
+    // watches `--wallet` addresses instead (or simulated ones).
+    let mut live = (!demo && !cli_wallets)
+        .then(|| config_path.clone())
+        .flatten()
+        .map(|path| super::LiveConfig::new(path, config.clone()));
+    app.wallets_editable = live.is_some();
     app.config_path = config_path;
     let (tx, mut rx) = mpsc::unbounded_channel::<SourceEvent>();
-    let runner = Runner::spawn(sources, tx);
+    let mut runner = Runner::spawn(sources, tx);
     let mut terminal = ratatui::try_init()?;
     let owned = OwnedTerminal::take();
     let mut host = RealTerminal {
@@ -55,7 +63,8 @@ pub async fn run(
         &mut app,
         &mut rx,
         input,
-        Some(&runner),
+        Some(&mut runner),
+        live.as_mut(),
         &mut host,
     ))
     .catch_unwind();
@@ -248,7 +257,8 @@ pub async fn event_loop<B, I, H>(
     app: &mut App,
     sources: &mut mpsc::UnboundedReceiver<SourceEvent>,
     mut input: I,
-    runner: Option<&Runner>,
+    mut runner: Option<&mut Runner>,
+    mut live: Option<&mut super::LiveConfig>,
     host: &mut H,
 ) -> io::Result<()>
 where
@@ -279,10 +289,21 @@ where
                 app.keep_a_selection();
                 (true, settled)
             }
+            Some(done) = edited(live.as_deref_mut()) => {
+                app.notice = Some(match done {
+                    Ok(message) => message,
+                    Err(error) => format!("✗ {error}"),
+                });
+                (true, None)
+            }
             _ = tick.tick() => {
                 app.now = OffsetDateTime::now_utc();
+                let reloaded = match live.as_deref_mut() {
+                    Some(live) => reload(app, live, runner.as_deref_mut()),
+                    None => false,
+                };
                 let settled = app.monitor.tick(app.now);
-                (app.now.unix_timestamp() != drawn_second, settled)
+                (reloaded || app.now.unix_timestamp() != drawn_second, settled)
             }
         };
         if let Some(Settled {
@@ -301,9 +322,14 @@ where
         }
         if app.refresh_requested {
             app.refresh_requested = false;
-            if let Some(runner) = runner {
+            if let Some(runner) = runner.as_deref() {
                 runner.refresh_now();
             }
+        }
+        if let Some(edit) = app.wallet_edit.take()
+            && let Some(live) = live.as_deref()
+        {
+            live.edit(edit);
         }
         if app.suspend_requested {
             app.suspend_requested = false;
@@ -329,6 +355,52 @@ where
     }
 }
 
+/// The outcome of the app's next wallet edit; never, without a live config.
+async fn edited(live: Option<&mut super::LiveConfig>) -> Option<super::live::EditOutcome> {
+    match live {
+        Some(live) => live.done().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Takes a change of the config file, if there is one: new wallets reach the state and the
+/// chain source (started again on them), a broken edit is reported. Whether anything changed.
+fn reload(app: &mut App, live: &mut super::LiveConfig, runner: Option<&mut Runner>) -> bool {
+    use super::live::Reload;
+    let Some(change) = live.poll() else {
+        return false;
+    };
+    let later = "; other changed settings take effect when popwatch starts again";
+    match change {
+        Reload::Broken(problem) => {
+            app.config_problem = Some(super::live::one_line(&problem));
+        }
+        Reload::Settings { others_changed } => {
+            app.config_problem = None;
+            if others_changed {
+                app.notice = Some(format!("config reloaded{later}"));
+            }
+        }
+        Reload::Wallets {
+            config,
+            others_changed,
+        } => {
+            app.config_problem = None;
+            let (before, now) = (app.state().wallets.len(), config.wallets.len());
+            app.set_wallets(config.wallets.clone());
+            if let Some(runner) = runner {
+                runner.replace(Box::new(crate::sources::chain::ChainSource::new(&config)));
+            }
+            app.notice = Some(format!(
+                "config reloaded: {now} wallet{} watched (was {before}){}",
+                if now == 1 { "" } else { "s" },
+                if others_changed { later } else { "" }
+            ));
+        }
+    }
+    true
+}
+
 /// A key, the mouse or a resize; whether the screen must be drawn again.
 fn on_input<B: Backend>(
     terminal: &mut Terminal<B>,
@@ -337,7 +409,8 @@ fn on_input<B: Backend>(
 ) -> io::Result<bool> {
     Ok(match event {
         TermEvent::Key(key) if key.kind == KeyEventKind::Press => {
-            if !app.filter_key(key.code)
+            if !app.prompt_key(key.code)
+                && !app.filter_key(key.code)
                 && let Some(action) = action_for(&key)
             {
                 app.handle(action);

@@ -330,7 +330,7 @@ async fn the_same_refreshes_give_the_same_events_and_history_in_the_app_and_in_e
         OffsetDateTime::now_utc(),
     );
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<SourceEvent>();
-    let runner = Runner::spawn(sources, tx);
+    let mut runner = Runner::spawn(sources, tx);
     let mut terminal = Terminal::new(TestBackend::new(120, 30)).unwrap();
     let mut host = TestHost::default();
     popwatch::tui::event_loop(
@@ -345,7 +345,8 @@ async fn the_same_refreshes_give_the_same_events_and_history_in_the_app_and_in_e
             ],
             RUN,
         ),
-        Some(&runner),
+        Some(&mut runner),
+        None,
         &mut host,
     )
     .await

@@ -179,6 +179,19 @@ impl StatusBar<'_> {
                 theme::bad(),
             ));
         }
+        if let Some(problem) = &app.config_problem {
+            // The config edited while the app runs does not load: said until it does.
+            let why = if detail >= Detail::Problems {
+                String::new()
+            } else {
+                format!(" {}", fit(&safe(problem), cut * 2))
+            };
+            spans.push(sep());
+            spans.push(Span::styled(
+                format!("config ✗{why} (running on the last good one)"),
+                theme::bad(),
+            ));
+        }
         if let Some(error) = &app.state().history_error {
             let why = if detail >= Detail::Problems {
                 String::new()
@@ -206,6 +219,15 @@ impl Widget for StatusBar<'_> {
     /// next refresh, sources' long names and reasons, fine sources), never the data's age,
     /// the state of a source that is not fine, or `? help`.
     fn render(self, area: Rect, buf: &mut Buffer) {
+        if let Some(prompt) = &self.0.prompt {
+            // A question takes the whole line: what is typed must be seen.
+            Paragraph::new(Line::styled(
+                prompt.line(usize::from(area.width)),
+                theme::title(),
+            ))
+            .render(area, buf);
+            return;
+        }
         let width = usize::from(area.width);
         let fits = |spans: &[Span<'_>]| {
             spans
