@@ -278,3 +278,131 @@ fn sigterm_and_sighup_restore_the_terminal_and_exit_cleanly() {
         assert_eq!(tmux.variable("mouse_any_flag"), "0", "{signal}");
     }
 }
+
+/// The new user's path, in an 80×24 terminal with a fresh HOME and a devnet config watching
+/// nothing: the welcome screen; `+` with an ENS name and a label adds the wallet, whose true
+/// balance appears; `y` puts its address on the clipboard (tmux's, through OSC 52); a wallet
+/// added with `popwatch wallet add` from another process appears live; a broken edit is
+/// reported while the app runs on, and mending it clears the report; `d` then `y` removes a
+/// wallet; `q` leaves the terminal as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil and tmux: run the README test command"]
+async fn a_new_user_adds_copies_and_removes_wallets_without_leaving_the_app() {
+    let d = Devnet::start(Scenario {
+        ens: true,
+        ..Scenario::default()
+    })
+    .await
+    .unwrap();
+    let data = tempfile::TempDir::new().unwrap();
+    let home = tempfile::TempDir::new().unwrap();
+    let toml = d
+        .config_toml()
+        .replace("refresh_secs = 5", "refresh_secs = 1");
+    let config = data.path().join("devnet.toml");
+    std::fs::write(&config, &toml[..toml.find("\n[[wallets]]").unwrap()]).unwrap();
+    let whale = d.wallet(Role::Whale).address;
+    let empty = d.wallet(Role::Empty).address;
+    // The oracle: the token itself, through cast.
+    let whale_pop: U256 = crate::support::cast_value(&[
+        "call",
+        &d.contracts.pop.to_string(),
+        "balanceOf(address)(uint256)",
+        &whale.to_string(),
+        "-r",
+        &d.url,
+    ])
+    .parse()
+    .unwrap();
+    let whale_pop = whale_pop / d.scenario.unit();
+
+    let tmux = Tmux::start(80, 24);
+    tmux.set_option("set-clipboard", "on");
+    tmux.type_line(&format!(
+        "HOME={} {}",
+        home.path().display(),
+        command_line(&format!("--config {}", config.display()), data.path())
+    ));
+    tmux.wait_text("Welcome to popwatch", WAIT);
+
+    tmux.keys(&["+"]);
+    tmux.wait_text("add wallet", WAIT);
+    tmux.type_text("Whale.ETH");
+    tmux.keys(&["Enter"]);
+    tmux.wait_text("label for whale.eth", WAIT);
+    tmux.type_text("Big one");
+    tmux.keys(&["Enter"]);
+    // The balance the chain holds, as the table formats it (the whale's is whole millions).
+    let shown = format!("{:.1}M", whale_pop.to::<u64>() as f64 / 1e6);
+    let screen = tmux.wait_for("the new wallet's balance", WAIT, |s| {
+        s.lines()
+            .any(|l| l.contains("Big one") && l.contains(&shown))
+    });
+    assert!(!screen.contains("Welcome"), "{screen}");
+    let saved = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        saved.contains(&format!("address = \"{}\"", whale.to_checksum(None)))
+            && saved.contains("ens = \"whale.eth\""),
+        "{saved}"
+    );
+
+    tmux.keys(&["y"]);
+    tmux.wait_text("copied", WAIT);
+    let deadline = std::time::Instant::now() + WAIT;
+    while tmux.buffer().as_deref() != Some(whale.to_checksum(None).as_str()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "tmux's buffer holds {:?}",
+            tmux.buffer()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // From another shell.
+    let out = crate::support::popwatch(data.path())
+        .args([
+            "wallet",
+            "add",
+            &empty.to_checksum(None),
+            "--label",
+            "Second",
+        ])
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    tmux.wait_text("Second", WAIT);
+    tmux.wait_text("2 wallets watched", WAIT);
+
+    // A broken edit: reported, the wallets stay; mended: the report goes.
+    let good = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{good}\nrefresh_secs = \"soon\"\n")).unwrap();
+    let screen = tmux.wait_text("config ✗", WAIT);
+    assert!(
+        screen.contains("Big one") && screen.contains("Second"),
+        "{screen}"
+    );
+    std::fs::write(&config, &good).unwrap();
+    tmux.wait_for("the report to clear", WAIT, |s| !s.contains("config ✗"));
+
+    // `d` on the selected wallet (the biggest, first): asked, then removed.
+    tmux.keys(&["g", "d"]);
+    tmux.wait_text("remove \"Big one\"", WAIT);
+    tmux.keys(&["y"]);
+    tmux.wait_for("the wallet to go", WAIT, |s| {
+        !s.contains("Big one") && s.contains("Second")
+    });
+    assert!(
+        !std::fs::read_to_string(&config)
+            .unwrap()
+            .contains("whale.eth")
+    );
+
+    tmux.keys(&["q"]);
+    assert_clean_exit(&tmux);
+}

@@ -60,6 +60,11 @@ impl Tmux {
         self.run(&["send-keys", "-t", "t", "Enter"]);
     }
 
+    /// Types text as it is (no key names), without Enter.
+    pub fn type_text(&self, text: &str) {
+        self.run(&["send-keys", "-t", "t", "-l", text]);
+    }
+
     /// Sends keys by tmux name (`j`, `Enter`, `Escape`, `?`).
     pub fn keys(&self, keys: &[&str]) {
         for key in keys {
@@ -96,6 +101,24 @@ impl Tmux {
         self.run(&["display-message", "-p", "-t", "t", &format!("#{{{name}}}")])
             .trim()
             .to_owned()
+    }
+
+    /// Sets a server option (`set-clipboard on`: OSC 52 from the program fills tmux's buffer).
+    pub fn set_option(&self, name: &str, value: &str) {
+        self.run(&["set-option", "-s", name, value]);
+    }
+
+    /// tmux's newest paste buffer (what OSC 52 copied), or `None` while there is none.
+    pub fn buffer(&self) -> Option<String> {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(["show-buffer"])
+            .output()
+            .expect("tmux runs");
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
     pub fn screen(&self) -> String {
