@@ -263,7 +263,7 @@ pub const KEYMAP: &[Binding] = &[
     Binding {
         keys: &[Key::Char('y')],
         action: Action::Copy,
-        help: "copy the selected wallet's address (OSC 52)",
+        help: "copy the selected wallet's address; in the detail and Liquidity, the marked one (OSC 52)",
     },
     Binding {
         keys: &[Key::Char('m')],

@@ -116,6 +116,10 @@ pub struct ViewState {
     pub filtering: bool,
     /// The selected wallet, kept by address so it survives re-sorting.
     pub selected: Option<Address>,
+    /// The address `y` copies on a screen that lists several (the wallet detail: the wallet,
+    /// pools, counterparties, spenders; the Liquidity view: pools), and what it is: the one
+    /// the screen marks at its scroll position, set as it is drawn.
+    pub copy_target: std::cell::Cell<Option<(Address, &'static str)>>,
     pub sort: SortColumn,
     pub reverse: bool,
     pub privacy: bool,
@@ -130,11 +134,23 @@ impl Default for ViewState {
             filter: String::new(),
             filtering: false,
             selected: None,
+            copy_target: std::cell::Cell::new(None),
             sort: SortColumn::Balance,
             reverse: true,
             privacy: false,
         }
     }
+}
+
+/// Whether the wallets table shows `w` under the `/` filter (lowercased): its label, address
+/// or ENS name contains it.
+fn passes(filter: &str, w: &WalletState) -> bool {
+    filter.is_empty()
+        || w.label.to_lowercase().contains(filter)
+        || format!("{:#x}", w.address).contains(filter)
+        || w.ens_name
+            .as_deref()
+            .is_some_and(|n| n.to_lowercase().contains(filter))
 }
 
 /// Rows a page key moves.
@@ -258,14 +274,11 @@ impl App {
     /// The wallets in display order (each sort key computed once: a frame sorts thousands).
     pub fn sorted_wallets(&self) -> Vec<&WalletState> {
         let filter = self.view.filter.to_lowercase();
-        let wallets = self.state().wallets.iter().filter(move |w| {
-            filter.is_empty()
-                || w.label.to_lowercase().contains(&filter)
-                || format!("{:#x}", w.address).contains(&filter)
-                || w.ens_name
-                    .as_deref()
-                    .is_some_and(|n| n.to_lowercase().contains(&filter))
-        });
+        let wallets = self
+            .state()
+            .wallets
+            .iter()
+            .filter(move |w| passes(&filter, w));
         // Reversed in the comparison, so equal keys stay in config order either way.
         let flip = |order: Ordering| {
             if self.view.reverse {
@@ -306,6 +319,16 @@ impl App {
             });
             keyed.into_iter().map(|(_, w)| w).collect()
         }
+    }
+
+    /// How many wallets the table shows (the filter's), without sorting them.
+    pub fn shown_wallets(&self) -> usize {
+        let filter = self.view.filter.to_lowercase();
+        self.state()
+            .wallets
+            .iter()
+            .filter(|w| passes(&filter, w))
+            .count()
     }
 
     pub fn selected_index(&self) -> Option<usize> {
@@ -373,6 +396,7 @@ impl App {
         }
         if self.view.overlay != overlay || self.view.view != view {
             self.view.scroll.reset();
+            self.view.copy_target.set(None);
         }
     }
 
@@ -417,17 +441,22 @@ impl App {
                 self.view.filtering = true;
             }
             Action::Copy => {
-                let address = self
-                    .view
-                    .selected
-                    .or_else(|| self.sorted_wallets().first().map(|w| w.address));
+                // The address the screen marks, where it lists several; else the wallet.
+                let lists = self.view.overlay == Some(Overlay::Detail)
+                    || (self.view.overlay.is_none() && self.view.view == View::Liquidity);
+                let address = self.view.copy_target.get().filter(|_| lists).or_else(|| {
+                    self.view
+                        .selected
+                        .or_else(|| self.sorted_wallets().first().map(|w| w.address))
+                        .map(|a| (a, "wallet"))
+                });
                 match address {
-                    Some(a) => {
+                    Some((a, what)) => {
                         let text = a.to_checksum(None);
-                        self.notice = Some(format!("copied {text} (OSC 52)"));
+                        self.notice = Some(format!("copied {what} {text} (OSC 52)"));
                         self.copy_requested = Some(text);
                     }
-                    None => self.notice = Some("no wallet to copy".to_owned()),
+                    None => self.notice = Some("no address to copy".to_owned()),
                 }
             }
             Action::ToggleMouse => {

@@ -493,12 +493,14 @@ fn every_view_with_no_data_at_all_shows_unknowns_not_zeros() {
     app.evaluate_flags(NOW);
     for (index, view) in View::ALL.into_iter().enumerate() {
         app.handle(Action::View(view));
-        let screen = text(&render(&app, 150, 34));
-        assert!(
-            !screen.contains("$0.0") && !screen.contains("NaN"),
-            "view {view:?}: {screen}"
-        );
-        insta::assert_snapshot!(format!("empty_view_{index}"), screen);
+        for (width, height) in [(80u16, 24u16), (200, 60)] {
+            let screen = text(&render(&app, width, height));
+            assert!(
+                !screen.contains("$0.0") && !screen.contains("NaN"),
+                "view {view:?}: {screen}"
+            );
+            insta::assert_snapshot!(format!("empty_view_{index}_{width}x{height}"), screen);
+        }
     }
     app.handle(Action::View(View::Warnings));
     let warnings = text(&render(&app, 150, 34));
@@ -771,4 +773,58 @@ fn slash_filters_the_wallets_table() {
     app.handle(Action::Filter);
     app.filter_key(KeyCode::Esc);
     assert_eq!(app.sorted_wallets().len(), 3);
+}
+
+/// `y` copies the address the screen marks where it lists several: the wallet detail marks
+/// the wallet first, then, scrolled, the next address below the top (a pool); the Liquidity
+/// view marks its pool. Elsewhere `y` copies the selected wallet.
+#[test]
+fn y_copies_the_marked_address_of_the_detail_and_the_liquidity_view() {
+    let mut app = fixture("POP Network Token");
+    let pool = Address::repeat_byte(0x99).to_checksum(None);
+    app.handle(Action::View(View::Liquidity));
+    let screen = text(&render(&app, 80, 24));
+    assert!(screen.contains("y copies the marked pool"), "{screen}");
+    app.handle(Action::Copy);
+    assert_eq!(app.copy_requested.take(), Some(pool.clone()));
+    assert!(app.notice.as_deref().unwrap().contains("copied pool"));
+
+    app.handle(Action::View(View::Wallets));
+    let selected = app.view.selected.unwrap().to_checksum(None);
+    app.handle(Action::Open);
+    render(&app, 80, 24);
+    app.handle(Action::Copy);
+    assert_eq!(app.copy_requested.take(), Some(selected.clone()));
+    // Scrolled past the address line: the pool quoted for the whole balance is marked.
+    app.handle(Action::Down);
+    render(&app, 80, 24);
+    app.handle(Action::Copy);
+    assert_eq!(app.copy_requested.take(), Some(pool));
+    // Back on the table: the wallet again.
+    app.handle(Action::Back);
+    render(&app, 80, 24);
+    app.handle(Action::Copy);
+    assert_eq!(app.copy_requested.take(), Some(selected));
+}
+
+/// A tall terminal is not left empty: below the wallets table, the selected wallet's exit and
+/// the portfolio chart; a short one keeps the whole height for the table.
+#[test]
+fn a_tall_main_view_shows_the_selected_exit_and_the_portfolio_below_the_table() {
+    let app = fixture("POP Network Token");
+    let tall = text(&render(&app, 200, 60));
+    let label = &app.selected_wallet().unwrap().label;
+    assert!(tall.contains(&format!("Exit of {label}")), "{tall}");
+    assert!(
+        tall.contains("Best exit") || tall.contains("No exit"),
+        "{tall}"
+    );
+    assert!(tall.contains("Portfolio"), "{tall}");
+    let narrow_tall = text(&render(&app, 80, 40));
+    assert!(
+        narrow_tall.contains(&format!("Exit of {label}")),
+        "{narrow_tall}"
+    );
+    let short = text(&render(&app, 80, 12));
+    assert!(!short.contains("Exit of"), "{short}");
 }

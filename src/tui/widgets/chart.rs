@@ -112,67 +112,73 @@ impl Widget for ChartView<'_> {
                 .render(top, buf),
         }
 
-        // One line per span of watching: a point with neither value marks a time nothing was
-        // watched, and no line is drawn across it.
-        let mut paper: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
-        let mut exit: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
-        for (at, p, e) in &app.state().portfolio_history {
-            if p.is_none() && e.is_none() {
-                paper.push(Vec::new());
-                exit.push(Vec::new());
-                continue;
-            }
-            let h = hours(app, *at);
-            if let (Some(p), Some(line)) = (p, paper.last_mut()) {
-                line.push((h, *p));
-            }
-            if let (Some(e), Some(line)) = (e, exit.last_mut()) {
-                line.push((h, *e));
-            }
+        portfolio_chart(app, bottom, buf);
+    }
+}
+
+/// The portfolio's paper value against what a sale would fetch, over the refreshes seen: in
+/// the full chart, and below the wallets table when there is room.
+pub(super) fn portfolio_chart(app: &App, area: Rect, buf: &mut Buffer) {
+    // One line per span of watching: a point with neither value marks a time nothing was
+    // watched, and no line is drawn across it.
+    let mut paper: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+    let mut exit: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+    for (at, p, e) in &app.state().portfolio_history {
+        if p.is_none() && e.is_none() {
+            paper.push(Vec::new());
+            exit.push(Vec::new());
+            continue;
         }
-        paper.retain(|line| !line.is_empty());
-        exit.retain(|line| !line.is_empty());
-        let all = || paper.iter().chain(&exit).flatten();
-        let start = all().map(|(h, _)| *h).fold(0.0, f64::min).min(-1.0 / 60.0);
-        match bounds(all().map(|(_, v)| *v)) {
-            Some(y) if !app.view.privacy => {
-                fn line(points: &[(f64, f64)], color: Color) -> Dataset<'_> {
-                    Dataset::default()
-                        .marker(Marker::Braille)
-                        .graph_type(GraphType::Line)
-                        .style(Style::new().fg(color))
-                        .data(points)
-                }
-                let mut datasets = Vec::new();
-                for (name, lines, color) in [
-                    ("paper", &paper, Color::Yellow),
-                    ("exit (net)", &exit, Color::Red),
-                ] {
-                    for (i, points) in lines.iter().enumerate() {
-                        let dataset = line(points, color);
-                        // Named once, so the legend lists each series once.
-                        datasets.push(if i == 0 { dataset.name(name) } else { dataset });
-                    }
-                }
-                Chart::new(datasets)
-                    .block(Block::new().borders(Borders::ALL).title(
-                        " Portfolio: paper value vs what a sale would fetch (gaps: not watched) ",
-                    ))
-                    .x_axis(
-                        Axis::default()
-                            .title("hours")
-                            .bounds([start, 0.0])
-                            .labels(vec![Line::raw(format!("{start:.1}h")), Line::raw("now")]),
-                    )
-                    .y_axis(Axis::default().title("USD").bounds(y).labels(y_labels(y)))
-                    .render(bottom, buf);
-            }
-            Some(_) => Paragraph::new("hidden (privacy)")
-                .block(Block::new().borders(Borders::ALL).title(" Portfolio "))
-                .render(bottom, buf),
-            None => Paragraph::new(Line::styled("no portfolio values yet", theme::dim()))
-                .block(Block::new().borders(Borders::ALL).title(" Portfolio "))
-                .render(bottom, buf),
+        let h = hours(app, *at);
+        if let (Some(p), Some(line)) = (p, paper.last_mut()) {
+            line.push((h, *p));
         }
+        if let (Some(e), Some(line)) = (e, exit.last_mut()) {
+            line.push((h, *e));
+        }
+    }
+    paper.retain(|line| !line.is_empty());
+    exit.retain(|line| !line.is_empty());
+    let all = || paper.iter().chain(&exit).flatten();
+    let start = all().map(|(h, _)| *h).fold(0.0, f64::min).min(-1.0 / 60.0);
+    match bounds(all().map(|(_, v)| *v)) {
+        Some(y) if !app.view.privacy => {
+            fn line(points: &[(f64, f64)], color: Color) -> Dataset<'_> {
+                Dataset::default()
+                    .marker(Marker::Braille)
+                    .graph_type(GraphType::Line)
+                    .style(Style::new().fg(color))
+                    .data(points)
+            }
+            let mut datasets = Vec::new();
+            for (name, lines, color) in [
+                ("paper", &paper, Color::Yellow),
+                ("exit (net)", &exit, Color::Red),
+            ] {
+                for (i, points) in lines.iter().enumerate() {
+                    let dataset = line(points, color);
+                    // Named once, so the legend lists each series once.
+                    datasets.push(if i == 0 { dataset.name(name) } else { dataset });
+                }
+            }
+            Chart::new(datasets)
+                .block(Block::new().borders(Borders::ALL).title(
+                    " Portfolio: paper value vs what a sale would fetch (gaps: not watched) ",
+                ))
+                .x_axis(
+                    Axis::default()
+                        .title("hours")
+                        .bounds([start, 0.0])
+                        .labels(vec![Line::raw(format!("{start:.1}h")), Line::raw("now")]),
+                )
+                .y_axis(Axis::default().title("USD").bounds(y).labels(y_labels(y)))
+                .render(area, buf);
+        }
+        Some(_) => Paragraph::new("hidden (privacy)")
+            .block(Block::new().borders(Borders::ALL).title(" Portfolio "))
+            .render(area, buf),
+        None => Paragraph::new(Line::styled("no portfolio values yet", theme::dim()))
+            .block(Block::new().borders(Borders::ALL).title(" Portfolio "))
+            .render(area, buf),
     }
 }

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 use super::text::{MASK, UNKNOWN, safe};
 use super::theme;
 use crate::format::{pct, signed_eth, token_amount, usd};
+use crate::state::WalletState;
 use crate::tui::App;
 
 pub struct WalletDetail<'a>(pub &'a App);
@@ -69,10 +70,13 @@ impl Widget for WalletDetail<'_> {
                 theme::header(),
             ),
         ];
+        // The lines showing an address `y` can copy.
+        let mut targets: Vec<super::text::AddressLine> = vec![(0, w.address, "wallet")];
         if w.quotes.is_empty() {
             lines.push(Line::styled("  none: no pool, or no POP", theme::dim()));
         }
         for q in &w.quotes {
+            targets.push((lines.len(), q.pool, "pool"));
             lines.push(Line::raw(match (q.eth_out_wei, q.price_impact_pct) {
                 (Some(out), Some(impact)) => format!(
                     "  {:<11} {}  {} ETH  impact {}",
@@ -90,60 +94,7 @@ impl Widget for WalletDetail<'_> {
             }));
         }
         lines.push(Line::raw(""));
-        match &w.exit {
-            Some(exit) => {
-                lines.push(Line::styled(
-                    format!("Best exit: {}", exit.venue_name()),
-                    theme::header(),
-                ));
-                for leg in &exit.legs {
-                    lines.push(Line::raw(format!(
-                        "  {:<11} sell {} POP → {} ETH",
-                        leg.venue.label(),
-                        hide(token_amount(leg.pop_raw, decimals, 2)),
-                        hide(token_amount(leg.eth_out_wei, 18, 6))
-                    )));
-                }
-                let net = exit.net_eth_wei();
-                lines.push(Line::raw(format!(
-                    "  gross {} ETH − gas {} ETH = net {} ETH ({})  impact {}",
-                    hide(token_amount(exit.eth_out_wei, 18, 6)),
-                    exit.gas_cost_wei
-                        .map(|g| token_amount(g, 18, 6))
-                        .unwrap_or_else(|| UNKNOWN.into()),
-                    hide(net.map(signed_eth).unwrap_or_else(|| UNKNOWN.into())),
-                    hide(
-                        net.and_then(|n| app.state().wei_usd(n))
-                            .map(usd)
-                            .unwrap_or_else(|| UNKNOWN.into())
-                    ),
-                    pct(exit.price_impact_pct)
-                )));
-            }
-            None => lines.push(Line::styled(
-                "No exit: no POP, or no pool to sell into.",
-                theme::dim(),
-            )),
-        }
-        match &w.sell_check {
-            Some(check) => {
-                use crate::state::exits::SellOutcome;
-                let (what, style) = match check.outcome {
-                    SellOutcome::Sells => ("sell check", theme::ok()),
-                    SellOutcome::Fails => ("sell check FAILED", theme::bad()),
-                    SellOutcome::TooSmall => ("sell check: too small to sell", theme::dim()),
-                    SellOutcome::CannotReceive => {
-                        ("sell check: this wallet cannot receive", theme::warn())
-                    }
-                    SellOutcome::NotEvaluated => ("sell check not evaluated", theme::dim()),
-                };
-                lines.push(Line::styled(
-                    format!("  {what}: {}", safe(&check.detail)),
-                    style,
-                ));
-            }
-            None => lines.push(Line::styled("  sell check: not run", theme::dim())),
-        }
+        lines.extend(exit_lines(app, w));
         lines.push(Line::raw(""));
         match &w.history {
             Some(h) => {
@@ -188,6 +139,7 @@ impl Widget for WalletDetail<'_> {
                         other.to_checksum(None),
                         &t.tx.to_string()[..12],
                     );
+                    targets.push((lines.len(), other, "counterparty"));
                     lines.push(if lookalike || !spoof.is_empty() {
                         Line::styled(format!("{text}  LOOKALIKE"), theme::bad())
                     } else {
@@ -202,6 +154,7 @@ impl Widget for WalletDetail<'_> {
                     lines.push(Line::styled("  none", theme::dim()));
                 }
                 for (spender, allowance) in &h.approvals {
+                    targets.push((lines.len(), *spender, "spender"));
                     lines.push(Line::styled(
                         format!(
                             "  {} may spend {} POP",
@@ -224,9 +177,18 @@ impl Widget for WalletDetail<'_> {
             format!("(chain {}: no Etherscan page)", app.state().chain_id)
         };
         lines.push(field("Etherscan", link));
-        lines.push(Line::styled("Esc: back", theme::dim()));
+        lines.push(Line::styled(
+            "Esc: back · y copies the marked address (scroll to mark another)",
+            theme::dim(),
+        ));
 
         let popup = area;
+        super::text::mark_copy_target(
+            &mut lines,
+            &targets,
+            popup.width.saturating_sub(2),
+            &app.view,
+        );
         Clear.render(popup, buf);
         super::text::render_scrolled(
             Paragraph::new(lines).wrap(Wrap { trim: false }),
@@ -238,4 +200,68 @@ impl Widget for WalletDetail<'_> {
             buf,
         );
     }
+}
+
+/// A wallet's best exit (its legs, gross, gas, net and impact) and its sell check: in the
+/// detail, and below the wallets table when there is room.
+pub(super) fn exit_lines(app: &App, w: &WalletState) -> Vec<Line<'static>> {
+    let masked = app.view.privacy;
+    let decimals = crate::state::figures::decimals(app.state());
+    let hide = |text: String| if masked { MASK.to_owned() } else { text };
+    let mut lines = Vec::new();
+    match &w.exit {
+        Some(exit) => {
+            lines.push(Line::styled(
+                format!("Best exit: {}", exit.venue_name()),
+                theme::header(),
+            ));
+            for leg in &exit.legs {
+                lines.push(Line::raw(format!(
+                    "  {:<11} sell {} POP → {} ETH",
+                    leg.venue.label(),
+                    hide(token_amount(leg.pop_raw, decimals, 2)),
+                    hide(token_amount(leg.eth_out_wei, 18, 6))
+                )));
+            }
+            let net = exit.net_eth_wei();
+            lines.push(Line::raw(format!(
+                "  gross {} ETH − gas {} ETH = net {} ETH ({})  impact {}",
+                hide(token_amount(exit.eth_out_wei, 18, 6)),
+                exit.gas_cost_wei
+                    .map(|g| token_amount(g, 18, 6))
+                    .unwrap_or_else(|| UNKNOWN.into()),
+                hide(net.map(signed_eth).unwrap_or_else(|| UNKNOWN.into())),
+                hide(
+                    net.and_then(|n| app.state().wei_usd(n))
+                        .map(usd)
+                        .unwrap_or_else(|| UNKNOWN.into())
+                ),
+                pct(exit.price_impact_pct)
+            )));
+        }
+        None => lines.push(Line::styled(
+            "No exit: no POP, or no pool to sell into.",
+            theme::dim(),
+        )),
+    }
+    match &w.sell_check {
+        Some(check) => {
+            use crate::state::exits::SellOutcome;
+            let (what, style) = match check.outcome {
+                SellOutcome::Sells => ("sell check", theme::ok()),
+                SellOutcome::Fails => ("sell check FAILED", theme::bad()),
+                SellOutcome::TooSmall => ("sell check: too small to sell", theme::dim()),
+                SellOutcome::CannotReceive => {
+                    ("sell check: this wallet cannot receive", theme::warn())
+                }
+                SellOutcome::NotEvaluated => ("sell check not evaluated", theme::dim()),
+            };
+            lines.push(Line::styled(
+                format!("  {what}: {}", safe(&check.detail)),
+                style,
+            ));
+        }
+        None => lines.push(Line::styled("  sell check: not run", theme::dim())),
+    }
+    lines
 }

@@ -1,6 +1,7 @@
 //! Drawing: every widget only reads the `App`. One file per widget.
 
 mod alerts;
+mod below;
 mod chart;
 mod detail;
 mod help;
@@ -37,6 +38,8 @@ pub struct Screen<'a>(pub &'a App);
 impl Widget for Screen<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let app = self.0;
+        // Set again by the screen drawn, if it lists addresses.
+        app.view.copy_target.set(None);
         if area.width < theme::MIN_WIDTH || area.height < theme::MIN_HEIGHT {
             Paragraph::new(vec![
                 Line::raw(""),
@@ -64,14 +67,19 @@ impl Widget for Screen<'_> {
         Header(app).render(header, buf);
         match app.view.view {
             View::Wallets => {
-                if body.width >= 146 {
-                    let [table, side] =
+                let main = if body.width >= 146 {
+                    let [main, side] =
                         Layout::horizontal([Constraint::Min(102), Constraint::Length(44)])
                             .areas(body);
-                    WalletsTable(app).render(table, buf);
                     SidePanel(app).render(side, buf);
+                    main
                 } else {
-                    WalletsTable(app).render(body, buf);
+                    body
+                };
+                let (table, below) = below::split(app, main);
+                WalletsTable(app).render(table, buf);
+                if let Some(below) = below {
+                    below::BelowTable(app).render(below, buf);
                 }
             }
             View::Market => MarketView(app).render(body, buf),

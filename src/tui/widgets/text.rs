@@ -62,3 +62,38 @@ pub fn render_scrolled(
     };
     paragraph.scroll((top, 0)).block(block).render(area, buf);
 }
+
+/// A line of a scrolled list that shows an address `y` can copy: its index and what it is.
+pub type AddressLine = (usize, alloy::primitives::Address, &'static str);
+
+/// Marks the first of `targets` that starts at or below the top of the scrolled view (else the
+/// last one above it) as the one `y` copies, and tells the app which it is. Scrolling moves the
+/// mark from address to address. `width`: the paragraph's inner width, for wrapped lines.
+pub fn mark_copy_target(
+    lines: &mut [ratatui::text::Line<'_>],
+    targets: &[AddressLine],
+    width: u16,
+    view: &crate::tui::ViewState,
+) {
+    // The row each line starts on, once wrapped.
+    let mut starts = Vec::with_capacity(lines.len());
+    let mut row = 0usize;
+    for line in lines.iter() {
+        starts.push(row);
+        row += ratatui::widgets::Paragraph::new(line.clone())
+            .wrap(ratatui::widgets::Wrap { trim: false })
+            .line_count(width)
+            .max(1);
+    }
+    let top = usize::from(view.scroll.offset());
+    let chosen = targets
+        .iter()
+        .find(|(i, _, _)| starts.get(*i).is_some_and(|s| *s >= top))
+        .or(targets.last());
+    if let Some(&(i, address, what)) = chosen {
+        if let Some(line) = lines.get_mut(i) {
+            line.style = super::theme::selected();
+        }
+        view.copy_target.set(Some((address, what)));
+    }
+}

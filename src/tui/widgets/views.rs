@@ -190,7 +190,9 @@ impl Widget for LiquidityView<'_> {
             return;
         }
         let mut lines: Vec<Line> = Vec::new();
+        let mut targets: Vec<super::text::AddressLine> = Vec::new();
         for p in &state.pools {
+            targets.push((lines.len(), p.address, "pool"));
             let liquidity = crate::state::figures::pool_liquidity_usd(state, p);
             let price = crate::state::figures::pool_price_usd(state, p);
             lines.push(Line::styled(
@@ -244,9 +246,15 @@ impl Widget for LiquidityView<'_> {
             )));
         }
         lines.push(Line::styled(
-            "  * a watched wallet's whole balance",
+            "  * a watched wallet's whole balance · y copies the marked pool's address",
             theme::dim(),
         ));
+        super::text::mark_copy_target(
+            &mut lines,
+            &targets,
+            area.width.saturating_sub(2),
+            &app.view,
+        );
         render_scrolled(
             Paragraph::new(lines).wrap(Wrap { trim: false }),
             block,
