@@ -425,6 +425,60 @@ async fn an_html_502_page_fails_without_retries_and_recovers() {
     .await;
 }
 
+/// A provider's refusal says why, in its own words (the start of its body), and what to try:
+/// a bad key, a spent plan, a quota; a hang, what to raise.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil: run the README test command"]
+async fn a_refusal_says_the_providers_words_and_what_to_try() {
+    let mut rig = Rig::start(&[]).await;
+    let refusal = |message: &str| {
+        format!(r#"{{"jsonrpc":"2.0","id":1,"error":{{"code":-32001,"message":"{message}"}}}}"#)
+    };
+    for (fault, says) in [
+        (
+            Behaviour::Status("401 Unauthorized".into(), refusal("invalid project id")),
+            ["HTTP 401", "invalid project id", "check the key in the URL"],
+        ),
+        (
+            Behaviour::Status(
+                "402 Payment Required".into(),
+                refusal("daily credit limit reached"),
+            ),
+            [
+                "HTTP 402",
+                "daily credit limit reached",
+                "wait until it resets",
+            ],
+        ),
+        (
+            Behaviour::Status("400 Bad Request".into(), refusal("monthly quota exceeded")),
+            ["HTTP 400", "monthly quota exceeded", "the provider's limit"],
+        ),
+        (
+            Behaviour::Hang,
+            [
+                "timed out",
+                "raise [chain] timeout_secs",
+                "another endpoint",
+            ],
+        ),
+    ] {
+        rig.proxy.set_default(fault.clone());
+        rig.refresh().await;
+        match rig.status() {
+            SourceStatus::Failed { error } => {
+                for part in says {
+                    assert!(error.contains(part), "{fault:?}: no {part:?} in {error}");
+                }
+            }
+            other => panic!("{fault:?}: {other:?}"),
+        }
+        rig.proxy.set_default(Behaviour::Pass);
+        rig.refresh().await;
+        rig.assert_ok_and_current().await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs anvil: run the README test command"]
 async fn truncated_json_fails_and_recovers() {

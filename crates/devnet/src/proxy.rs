@@ -39,6 +39,9 @@ pub enum Behaviour {
     BlockNumber(String),
     /// HTTP 502 with an HTML page.
     Html502,
+    /// This HTTP status ("401 Unauthorized") with this JSON body: a provider refusing a key,
+    /// a spent plan.
+    Status(String, String),
     /// Forward, but close the connection halfway through the body.
     Truncated,
     /// Accept the request and never answer.
@@ -441,6 +444,15 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
                     "502 Bad Gateway",
                     &[("content-type", "text/html".to_owned())],
                     b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>",
+                )
+                .await
+            }
+            Behaviour::Status(status, body) => {
+                respond(
+                    &mut stream,
+                    &status,
+                    &[("content-type", "application/json".to_owned())],
+                    body.as_bytes(),
                 )
                 .await
             }

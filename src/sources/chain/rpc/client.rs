@@ -372,7 +372,11 @@ impl RpcClient {
                     .lock()
                     .expect("not poisoned")
                     .record_failure(Instant::now());
-                Err(format!("{name}: {fault}"))
+                let hint = fault
+                    .what_to_try()
+                    .map(|h| format!(" ({h})"))
+                    .unwrap_or_default();
+                Err(format!("{name}: {fault}{hint}"))
             }
         }
     }

@@ -24,8 +24,10 @@ pub enum Fault {
     RateLimited { retry_after: Option<Duration> },
     #[error("HTTP {status}: {excerpt}")]
     Server { status: u16, excerpt: String },
-    #[error("HTTP {status}")]
-    Http { status: u16 },
+    /// A refusal (4xx), with the start of its body: a provider's "daily credit limit" or
+    /// "invalid API key" says more than the status.
+    #[error("HTTP {status}: {excerpt}")]
+    Http { status: u16, excerpt: String },
     /// An HTML page where JSON was expected (a proxy error page, a Cloudflare challenge).
     #[error("answered HTML, not JSON: {0}")]
     Html(String),
@@ -40,6 +42,51 @@ pub enum Fault {
 }
 
 impl Fault {
+    /// What the user can do about it, where the fault says (a connect failure's message
+    /// already says what to check).
+    pub fn what_to_try(&self) -> Option<&'static str> {
+        Some(match self {
+            Fault::Timeout(_) => {
+                "the endpoint is slow or unreachable: raise [chain] timeout_secs, or add another endpoint to [chain] rpc_urls"
+            }
+            Fault::RateLimited { .. } => {
+                "the provider's rate limit: popwatch waits as asked; a keyed URL or another endpoint in [chain] rpc_urls avoids it"
+            }
+            Fault::Http {
+                status: 401 | 403, ..
+            } => {
+                "check the key in the URL (POPWATCH_RPC_URLS keeps it out of the file), or use another endpoint"
+            }
+            Fault::Http { status: 402, .. } => {
+                "the plan's limit is spent: wait until it resets, or add another endpoint to [chain] rpc_urls"
+            }
+            Fault::Http {
+                status: 404 | 405, ..
+            } => "check the URL's path (a provider's URL usually ends with a project id or key)",
+            Fault::Http { excerpt, .. }
+                if ["limit", "quota", "credit", "exceeded"]
+                    .iter()
+                    .any(|w| excerpt.to_lowercase().contains(w)) =>
+            {
+                "the provider's limit: wait until it resets, or add another endpoint to [chain] rpc_urls"
+            }
+            Fault::Http { .. } => "check the URL, or use another endpoint",
+            Fault::Server { .. } | Fault::Dropped(_) => {
+                "the provider's trouble: tried again at the next refresh; another endpoint in [chain] rpc_urls avoids it"
+            }
+            Fault::Html(_) => {
+                "a gateway's page, not a node: check the URL, or use another endpoint"
+            }
+            Fault::TooLarge { .. } => {
+                "raise [chain] max_response_mib, or lower [chain] logs_chunk_blocks"
+            }
+            Fault::Malformed(_) => {
+                "the endpoint does not answer JSON-RPC properly: check the URL, or use another endpoint"
+            }
+            Fault::Connect(_) | Fault::Other(_) => return None,
+        })
+    }
+
     /// Worth trying the same endpoint again after a pause.
     pub fn is_retryable_here(&self) -> bool {
         matches!(self, Fault::RateLimited { .. })
@@ -149,6 +196,7 @@ pub async fn post_json(
     if !status.is_success() {
         return Err(Fault::Http {
             status: status.as_u16(),
+            excerpt: excerpt(&body),
         });
     }
     Ok(body)
