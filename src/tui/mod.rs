@@ -108,8 +108,11 @@ impl Scroll {
 pub struct ViewState {
     pub view: View,
     pub overlay: Option<Overlay>,
-    /// The scroll of the view or overlay on screen (back to the top when either changes).
+    /// The scroll of the view (back to the top when the view changes).
     pub scroll: Scroll,
+    /// The scroll of the overlay, apart from the view's: the view under an overlay keeps its
+    /// place, and the two never clamp each other (back to the top when the overlay changes).
+    pub overlay_scroll: Scroll,
     /// `/`: the wallets table shows only wallets whose label, address or ENS name contains
     /// this (any case); `filtering` while it is being typed.
     pub filter: String,
@@ -131,6 +134,7 @@ impl Default for ViewState {
             view: View::Wallets,
             overlay: None,
             scroll: Scroll::default(),
+            overlay_scroll: Scroll::default(),
             filter: String::new(),
             filtering: false,
             selected: None,
@@ -385,16 +389,25 @@ impl App {
         // the selection.
         let scrolls = self.view.overlay.is_some() || self.view.view != View::Wallets;
         let (overlay, view) = (self.view.overlay, self.view.view);
+        let scroll = if overlay.is_some() {
+            &self.view.overlay_scroll
+        } else {
+            &self.view.scroll
+        };
         match action {
-            Action::Down if scrolls => self.view.scroll.by(1),
-            Action::Up if scrolls => self.view.scroll.by(-1),
-            Action::PageDown if scrolls => self.view.scroll.by(PAGE as isize),
-            Action::PageUp if scrolls => self.view.scroll.by(-(PAGE as isize)),
-            Action::Top if scrolls => self.view.scroll.reset(),
-            Action::Bottom if scrolls => self.view.scroll.to_end(),
+            Action::Down if scrolls => scroll.by(1),
+            Action::Up if scrolls => scroll.by(-1),
+            Action::PageDown if scrolls => scroll.by(PAGE as isize),
+            Action::PageUp if scrolls => scroll.by(-(PAGE as isize)),
+            Action::Top if scrolls => scroll.reset(),
+            Action::Bottom if scrolls => scroll.to_end(),
             _ => self.act(action),
         }
-        if self.view.overlay != overlay || self.view.view != view {
+        if self.view.overlay != overlay {
+            self.view.overlay_scroll.reset();
+            self.view.copy_target.set(None);
+        }
+        if self.view.view != view {
             self.view.scroll.reset();
             self.view.copy_target.set(None);
         }

@@ -406,3 +406,84 @@ async fn a_new_user_adds_copies_and_removes_wallets_without_leaving_the_app() {
     tmux.keys(&["q"]);
     assert_clean_exit(&tmux);
 }
+
+/// At 80×24 on the devnet, the Warnings view and the alerts feed hold more than fits: `G`
+/// reaches the last warning (the oracle: `popwatch snapshot --json` on the same chain) and the
+/// oldest alert, and the position indicator says the end is shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil and tmux: run the README test command"]
+async fn at_80x24_the_last_warning_and_the_oldest_alert_are_reached_by_scrolling() {
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let data = tempfile::TempDir::new().unwrap();
+    let config = data.path().join("oracle.toml");
+    std::fs::write(&config, d.config_toml()).unwrap();
+    let out = crate::support::popwatch(data.path())
+        .args(["snapshot", "--json", "--no-history", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let snapshot: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The view lists the raised warnings, then the rules not evaluated: its last line is the
+    // last rule not evaluated, or with none, the last warning's evidence.
+    let last_line = match snapshot["not_evaluated"].as_array().unwrap().last() {
+        Some(rule) => format!("{}: no", rule["id"].as_str().unwrap()),
+        None => {
+            let warning = snapshot["warnings"].as_array().unwrap().last().unwrap();
+            format!("[{}]", warning["id"].as_str().unwrap())
+        }
+    };
+
+    let tmux = Tmux::start(80, 24);
+    tmux.type_line(&command_line(
+        &format!("--config {}", config.display()),
+        data.path(),
+    ));
+    tmux.wait_text("200.0M", WAIT);
+    // Transfers on chain, each an alert, until the feed is longer than the screen.
+    let unit = d.scenario.unit();
+    let whale = d.wallet(Role::Whale).address;
+    let empty = d.wallet(Role::Empty).address;
+    for _ in 0..24 {
+        d.transfer_pop(whale, empty, unit).await.unwrap();
+    }
+    tmux.wait_for("the transfers to be alerted", WAIT, |s| {
+        s.split("● ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse::<usize>().ok())
+            .is_some_and(|n| n > 24)
+    });
+
+    tmux.keys(&["4"]);
+    let top = tmux.wait_text("lines 1–", WAIT);
+    assert!(!top.contains(&last_line), "{top}");
+    tmux.keys(&["G"]);
+    let bottom = tmux.wait_text(&last_line, WAIT);
+    assert_at_end(&bottom);
+
+    tmux.keys(&["a"]);
+    let newest = tmux.wait_text("Alerts ·", WAIT);
+    assert!(newest.contains("lines 1–"), "{newest}");
+    // The first judgement of the session raised the flags the chain shows from the start,
+    // among them no_gas for the wallet holding POP and no ETH: out of sight under the
+    // transfers, reached by scrolling.
+    assert!(!newest.contains("raised: no_gas"), "{newest}");
+    tmux.keys(&["G"]);
+    let oldest = tmux.wait_text("raised: no_gas", WAIT);
+    assert_at_end(&oldest);
+
+    tmux.keys(&["a", "q"]);
+    assert_clean_exit(&tmux);
+}
+
+/// The position indicator says the last line is shown ("lines 12–40 of 40").
+fn assert_at_end(screen: &str) {
+    let indicator = screen
+        .split("lines ")
+        .nth(1)
+        .and_then(|rest| rest.split(" ·").next())
+        .unwrap_or_else(|| panic!("no position indicator:\n{screen}"));
+    let (shown, total) = indicator.split_once(" of ").unwrap();
+    let last = shown.split('–').nth(1).unwrap();
+    assert_eq!(last, total, "not at the end:\n{screen}");
+}

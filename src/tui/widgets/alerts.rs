@@ -22,7 +22,8 @@ impl Widget for AlertsView<'_> {
                 theme::dim(),
             ));
         }
-        for (event, seen) in app.alerts.iter().take(usize::from(area.height)) {
+        // Every alert kept (at most 500): the feed scrolls to the oldest.
+        for (event, seen) in &app.alerts {
             let when = format!(
                 "{:>4} ago",
                 crate::format::age((app.now - event.ts).whole_seconds())
@@ -45,7 +46,7 @@ impl Widget for AlertsView<'_> {
                 " Alerts · {} unseen · A marks all seen · a closes ",
                 app.unseen_alerts()
             )),
-            &app.view.scroll,
+            &app.view.overlay_scroll,
             area,
             buf,
         );

@@ -187,6 +187,7 @@ impl Widget for WalletDetail<'_> {
             &mut lines,
             &targets,
             popup.width.saturating_sub(2),
+            &app.view.overlay_scroll,
             &app.view,
         );
         Clear.render(popup, buf);
@@ -195,7 +196,7 @@ impl Widget for WalletDetail<'_> {
             Block::new()
                 .borders(Borders::ALL)
                 .title(format!(" {} ", safe(&w.label))),
-            &app.view.scroll,
+            &app.view.overlay_scroll,
             popup,
             buf,
         );

@@ -42,7 +42,7 @@ impl Widget for HelpOverlay<'_> {
             Block::new()
                 .borders(Borders::ALL)
                 .title(" Keys · Esc closes "),
-            &self.0.view.scroll,
+            &self.0.view.overlay_scroll,
             popup,
             buf,
         );

@@ -101,33 +101,43 @@ impl Widget for Screen<'_> {
 
 struct Header<'a>(&'a App);
 
-impl Widget for Header<'_> {
-    fn render(self, area: Rect, buf: &mut Buffer) {
+impl Header<'_> {
+    /// The header at `detail` (0: everything; 1: the other views by number only; 2: the
+    /// token by its symbol alone).
+    fn spans(&self, detail: u8) -> Vec<Span<'static>> {
         let app = self.0;
         let t = &app.state().token;
         let name = safe(t.name.as_deref().unwrap_or(&t.expected_name));
         let symbol = safe(t.symbol.as_deref().unwrap_or(&t.expected_symbol));
         let mut spans = vec![
             Span::styled(" popwatch ", theme::title()),
-            Span::raw(format!("{name} ({symbol})  ")),
+            Span::raw(if detail >= 2 {
+                format!("{symbol} ")
+            } else {
+                format!("{name} ({symbol})  ")
+            }),
         ];
         if app.demo {
+            // Never shortened: what is shown is not real.
             spans.push(Span::styled(
                 " DEMO — simulated data ",
                 theme::demo_banner(),
             ));
-            spans.push(Span::raw("  "));
+            spans.push(Span::raw(" "));
         }
         for view in View::ALL {
-            let style = if view == app.view.view {
+            let current = view == app.view.view;
+            let style = if current {
                 theme::selected()
             } else {
                 theme::dim()
             };
-            spans.push(Span::styled(
-                format!(" {} {} ", view.number(), view.title()),
-                style,
-            ));
+            let text = if current || detail == 0 {
+                format!(" {} {} ", view.number(), view.title())
+            } else {
+                format!(" {} ", view.number())
+            };
+            spans.push(Span::styled(text, style));
         }
         if app.view.privacy {
             spans.push(Span::styled("  privacy on", theme::warn()));
@@ -136,6 +146,25 @@ impl Widget for Header<'_> {
         if unseen > 0 {
             spans.push(Span::styled(format!("  ● {unseen} new (a)"), theme::warn()));
         }
+        spans
+    }
+}
+
+impl Widget for Header<'_> {
+    /// The most detailed header that fits: the other views' names go first, then the token's
+    /// name; the view on screen, privacy and the count of new alerts stay.
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let width = usize::from(area.width);
+        let spans = (0..=2)
+            .map(|detail| self.spans(detail))
+            .find(|spans| {
+                spans
+                    .iter()
+                    .map(|s| s.content.chars().count())
+                    .sum::<usize>()
+                    <= width
+            })
+            .unwrap_or_else(|| self.spans(2));
         Paragraph::new(Line::from(spans)).render(area, buf);
     }
 }

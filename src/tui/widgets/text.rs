@@ -73,6 +73,7 @@ pub fn mark_copy_target(
     lines: &mut [ratatui::text::Line<'_>],
     targets: &[AddressLine],
     width: u16,
+    scroll: &crate::tui::Scroll,
     view: &crate::tui::ViewState,
 ) {
     // The row each line starts on, once wrapped.
@@ -85,7 +86,7 @@ pub fn mark_copy_target(
             .line_count(width)
             .max(1);
     }
-    let top = usize::from(view.scroll.offset());
+    let top = usize::from(scroll.offset());
     let chosen = targets
         .iter()
         .find(|(i, _, _)| starts.get(*i).is_some_and(|s| *s >= top))

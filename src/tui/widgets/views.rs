@@ -253,6 +253,7 @@ impl Widget for LiquidityView<'_> {
             &mut lines,
             &targets,
             area.width.saturating_sub(2),
+            &app.view.scroll,
             &app.view,
         );
         render_scrolled(
