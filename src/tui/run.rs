@@ -54,6 +54,7 @@ pub async fn run(
     let owned = OwnedTerminal::take();
     let mut host = RealTerminal {
         bell: config.alert_bell,
+        mouse: true,
     };
     let input = EventStream::new().inspect(debug_panic_on_key());
     // A panic of the loop itself (a bug) unwinds to here: the terminal is restored once, below,
@@ -205,6 +206,9 @@ pub trait Host<B: Backend> {
 /// The terminal popwatch was started in.
 struct RealTerminal {
     bell: bool,
+    /// Whether popwatch holds the mouse (`m` toggles it), so a resumed job takes it back
+    /// only if it had it.
+    mouse: bool,
 }
 
 impl<B: Backend> Host<B> for RealTerminal {
@@ -218,6 +222,7 @@ impl<B: Backend> Host<B> for RealTerminal {
     }
 
     fn capture_mouse(&mut self, captured: bool) {
+        self.mouse = captured;
         let _ = if captured {
             crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture)
         } else {
@@ -243,7 +248,9 @@ impl<B: Backend> Host<B> for RealTerminal {
         // Continued (`fg`): the terminal is ours again.
         let _ = ratatui::try_init()?;
         restore_only_for_ui_panics();
-        let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture);
+        if self.mouse {
+            let _ = crossterm::execute!(io::stdout(), crossterm::event::EnableMouseCapture);
+        }
         terminal
             .clear()
             .map_err(|e| io::Error::other(e.to_string()))
