@@ -72,18 +72,33 @@ pub fn run(cli: Cli) -> CommandResult {
         Some(Command::Wallet(WalletCommand::Remove { which })) => wallet::remove(flag, &which),
         Some(Command::Wallet(WalletCommand::List { json })) => wallet::list(flag, json),
         Some(Command::Completions { shell }) => {
+            // Built in memory, then written: clap_complete panics when its writer fails (a
+            // reader that stops early, `| head`).
             let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut command, "popwatch", &mut std::io::stdout());
-            Ok(ExitCode::SUCCESS)
+            let mut text = Vec::new();
+            clap_complete::generate(shell, &mut command, "popwatch", &mut text);
+            write_stdout(&text)
         }
         Some(Command::Man) => {
             let command = <Cli as clap::CommandFactory>::command();
+            let mut text = Vec::new();
             clap_mangen::Man::new(command)
-                .render(&mut std::io::stdout())
-                .map_err(|e| CommandError::Runtime(format!("cannot write: {e}")))?;
-            Ok(ExitCode::SUCCESS)
+                .render(&mut text)
+                .map_err(|e| CommandError::Runtime(format!("cannot render: {e}")))?;
+            write_stdout(&text)
         }
         None => tui(flag, &wallets, cli.demo),
+    }
+}
+
+/// `bytes` on stdout; a reader gone away (`| head`, `grep -q`) ends the command with exit 1, as
+/// every command that prints does.
+fn write_stdout(bytes: &[u8]) -> CommandResult {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::from(1)),
+        Err(e) => Err(CommandError::Runtime(format!("cannot write: {e}"))),
+        Ok(()) => Ok(ExitCode::SUCCESS),
     }
 }
 
@@ -196,7 +211,11 @@ fn tui(
         )
     } else {
         let loaded = load(flag, wallets)?;
-        let sources = crate::sources::sources_for(&loaded.config);
+        let dir = crate::dirs::data_dir();
+        let index = dir
+            .as_deref()
+            .map(|d| (d, Some(crate::sources::chain::index::REFRESH_BUDGET)));
+        let sources = crate::sources::sources_indexed(&loaded.config, index);
         (loaded.config, sources, Some(loaded.path))
     };
     if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
@@ -314,7 +333,13 @@ fn snapshot(
         .ok();
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| CommandError::Runtime(format!("cannot start the async runtime: {e}")))?;
-    let monitor = runtime.block_on(crate::snapshot::observe(&loaded.config));
+    // The log index is extended to the head, all of it, unless --no-history leaves the data
+    // directory untouched.
+    let dir = crate::dirs::data_dir().filter(|_| record);
+    let monitor = runtime.block_on(crate::snapshot::observe(
+        &loaded.config,
+        dir.as_deref().map(|d| (d, None)),
+    ));
     let (state, flags) = (monitor.state(), monitor.flags());
     let now = time::OffsetDateTime::now_utc();
     if record {

@@ -585,6 +585,28 @@ fn wallet_flag_demo_with_a_command_completions_and_man() {
         .unwrap();
     assert!(out.status.success());
     assert!(stdout(&out).contains("popwatch") && stdout(&out).contains("complete"));
+    // A reader that stops at once (`| grep -q`, `| head`): no panic, whatever the timing.
+    for args in [
+        &["completions", "bash"][..],
+        &["completions", "zsh"],
+        &["man"],
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_popwatch"))
+            .env("HOME", home.path())
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)) && !err.contains("panicked"),
+            "{args:?}: {:?} {err}",
+            out.status
+        );
+    }
     let out = popwatch(home.path()).args(["man"]).output().unwrap();
     assert!(out.status.success());
     assert!(
