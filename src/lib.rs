@@ -16,6 +16,7 @@ pub mod flags;
 pub mod format;
 pub mod fsutil;
 pub mod history;
+pub mod index;
 pub mod logging;
 pub mod monitor;
 pub mod net;

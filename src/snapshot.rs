@@ -12,15 +12,15 @@ use crate::exit::compute::{APPROVE_GAS_UNITS, leg_gas};
 use crate::flags::Flags;
 use crate::format::{rfc3339, sanitize, token_amount};
 use crate::monitor::Monitor;
-use crate::sources::{refresh_all_once, sources_for, unavailable_updates};
+use crate::sources::{refresh_all_once, unavailable_updates};
 use crate::state::exits::Venue;
 use crate::state::{AppState, SourceStatus};
 
 /// `popwatch snapshot`'s observation: every source read once, through the monitor every front
 /// end drives, judged once.
-pub async fn observe(config: &Config) -> Monitor {
+pub async fn observe(config: &Config, index: Option<(&std::path::Path, Option<u64>)>) -> Monitor {
     let mut state = AppState::new(config);
-    let mut sources = sources_for(config);
+    let mut sources = crate::sources::sources_indexed(config, index);
     for update in unavailable_updates(&sources) {
         state.apply(update);
     }
@@ -34,7 +34,7 @@ pub async fn observe(config: &Config) -> Monitor {
 
 /// Runs every source once and returns the resulting state.
 pub async fn collect(config: &Config) -> AppState {
-    observe(config).await.into_state()
+    observe(config, None).await.into_state()
 }
 
 /// The version of `snapshot --json`'s shape, described by `schemas/snapshot.schema.json`.

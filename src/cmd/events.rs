@@ -11,14 +11,20 @@ use crate::config::Config;
 use crate::history::Store;
 use crate::monitor::Monitor;
 use crate::sources::runner::{Runner, SourceEvent};
-use crate::sources::{Source, sources_for, unavailable_updates};
+use crate::sources::{Source, unavailable_updates};
 use crate::state::{AppState, Update};
 
 /// `popwatch events`: the sources run each at its own interval (the runner), the monitor
 /// judges each finished refresh, and each event is printed as one JSON line (flushed); until
 /// SIGINT or SIGTERM, after which what was handed to the history is written before returning.
 pub async fn run_events(config: Config, data_dir: PathBuf) {
-    let sources = sources_for(&config);
+    let sources = crate::sources::sources_indexed(
+        &config,
+        Some((
+            &data_dir,
+            Some(crate::sources::chain::index::REFRESH_BUDGET),
+        )),
+    );
     let stop = crate::signals::terminated();
     events_loop(&config, &data_dir, sources, stop, &mut std::io::stdout()).await;
 }

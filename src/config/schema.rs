@@ -60,6 +60,9 @@ pub struct TokenConfig {
     pub expected_total_supply: WholeTokens,
     pub coingecko_id: Option<String>,
     pub coinpaprika_id: Option<String>,
+    /// Where the log index starts when the endpoints serve no past state to find the
+    /// contract's deployment block by.
+    pub start_block: Option<u64>,
 }
 
 impl Default for TokenConfig {
@@ -72,6 +75,7 @@ impl Default for TokenConfig {
             expected_total_supply: WholeTokens(alloy::primitives::U256::from(1_600_000_000u64)),
             coingecko_id: None,
             coinpaprika_id: None,
+            start_block: None,
         }
     }
 }
@@ -93,6 +97,13 @@ pub struct ChainConfig {
     pub eth_usd_heartbeat_secs: u64,
     /// The largest JSON-RPC answer read, in MiB; a larger one fails that endpoint's request.
     pub max_response_mib: u64,
+    /// The log index's largest `eth_getLogs` range: ranges grow toward it while answers are
+    /// sparse.
+    pub logs_max_range_blocks: u64,
+    /// The log index's requests in flight at once, per endpoint.
+    pub logs_in_flight: u64,
+    /// The log index's requests per second, at most.
+    pub logs_requests_per_second: u64,
     pub contracts: ContractOverrides,
 }
 
@@ -128,6 +139,9 @@ impl Default for ChainConfig {
             scan_days: 45,
             eth_usd_heartbeat_secs: 3600,
             max_response_mib: DEFAULT_RPC_MAX_RESPONSE_MIB,
+            logs_max_range_blocks: 100_000,
+            logs_in_flight: 4,
+            logs_requests_per_second: 10,
             contracts: ContractOverrides::default(),
         }
     }

@@ -39,6 +39,15 @@ pub fn validate(config: &Config) -> Vec<Problem> {
             config.chain.eth_usd_heartbeat_secs,
         ),
         ("chain.max_response_mib", config.chain.max_response_mib),
+        (
+            "chain.logs_max_range_blocks",
+            config.chain.logs_max_range_blocks,
+        ),
+        ("chain.logs_in_flight", config.chain.logs_in_flight),
+        (
+            "chain.logs_requests_per_second",
+            config.chain.logs_requests_per_second,
+        ),
         ("market.max_response_mib", config.market.max_response_mib),
         ("thresholds.dormant_days", config.thresholds.dormant_days),
     ] {
@@ -59,6 +68,17 @@ pub fn validate(config: &Config) -> Vec<Problem> {
         ("history_days", config.history_days, 36_500),
         ("chain.timeout_secs", config.chain.timeout_secs, 600),
         ("chain.scan_days", config.chain.scan_days, 36_500),
+        (
+            "chain.logs_max_range_blocks",
+            config.chain.logs_max_range_blocks,
+            10_000_000,
+        ),
+        ("chain.logs_in_flight", config.chain.logs_in_flight, 64),
+        (
+            "chain.logs_requests_per_second",
+            config.chain.logs_requests_per_second,
+            1_000,
+        ),
         (
             "chain.max_response_mib",
             config.chain.max_response_mib,

@@ -36,6 +36,25 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: "CREATE TABLE IF NOT EXISTS spans (start INTEGER NOT NULL, end INTEGER NOT NULL);
               CREATE INDEX IF NOT EXISTS spans_end ON spans (end);",
     },
+    // 3 -> 4
+    Migration {
+        why: "the token's log index (src/index): every log of the token and its pools, keyed by \
+              (block, log index) with its block's hash; the block ranges read for each stream \
+              (an address), so a scan resumes and a restart reads only new blocks; the ranges \
+              a node refused as pruned. Retention never touches them: they are the chain's record",
+        sql: "CREATE TABLE IF NOT EXISTS chain_logs (
+                  block INTEGER NOT NULL, log_index INTEGER NOT NULL, block_hash BLOB NOT NULL,
+                  tx BLOB NOT NULL, emitter BLOB NOT NULL, topic0 BLOB NOT NULL, topic1 BLOB,
+                  topic2 BLOB, topic3 BLOB, data BLOB NOT NULL,
+                  PRIMARY KEY (block, log_index)) WITHOUT ROWID;
+              CREATE INDEX IF NOT EXISTS chain_logs_emitter ON chain_logs (emitter, topic0, block);
+              CREATE TABLE IF NOT EXISTS index_coverage (
+                  stream BLOB NOT NULL, from_block INTEGER NOT NULL, to_block INTEGER NOT NULL,
+                  PRIMARY KEY (stream, from_block));
+              CREATE TABLE IF NOT EXISTS index_unavailable (
+                  stream BLOB NOT NULL, from_block INTEGER NOT NULL, to_block INTEGER NOT NULL,
+                  reason TEXT NOT NULL, PRIMARY KEY (stream, from_block));",
+    },
 ];
 
 /// The schema version this build writes.

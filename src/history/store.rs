@@ -242,6 +242,12 @@ impl Store {
         }))
     }
 
+    /// The open, migrated connection, for the log index that shares the file
+    /// ([`crate::index::IndexStore`]).
+    pub fn into_connection(self) -> Connection {
+        self.conn
+    }
+
     /// The store in `dir` (created if missing).
     pub fn open_in(dir: &Path) -> Result<Self, HistoryError> {
         std::fs::create_dir_all(dir).map_err(|source| HistoryError::Io {

@@ -29,15 +29,43 @@ pub trait Source: Send {
 /// The sources this build can read, for a config. Sources that are not built yet are reported
 /// by [`unavailable_updates`] instead, so no front end invents their figures.
 pub fn sources_for(config: &Config) -> Vec<Box<dyn Source>> {
+    sources_indexed(config, None)
+}
+
+/// [`sources_for`], the chain source extending the log index kept in `index`'s history file
+/// (the data directory) with at most `budget` requests per refresh (`None`: until done).
+pub fn sources_indexed(
+    config: &Config,
+    index: Option<(&std::path::Path, Option<u64>)>,
+) -> Vec<Box<dyn Source>> {
     // One HTTP client (one connection pool, root certificates loaded once) for them all.
     let http = crate::net::http_client(std::time::Duration::from_secs(config.chain.timeout_secs));
-    let mut sources: Vec<Box<dyn Source>> = vec![Box::new(
-        crate::sources::chain::ChainSource::with_http(config, http.clone()),
-    )];
+    let mut sources: Vec<Box<dyn Source>> =
+        vec![Box::new(chain_source(config, http.clone(), index))];
     for market in crate::sources::market::sources_for(config, http) {
         sources.push(Box::new(market));
     }
     sources
+}
+
+/// The chain source, with the log index where a data directory is given (a history file that
+/// cannot be opened leaves the source without it, logged: the figures do not depend on it).
+pub fn chain_source(
+    config: &Config,
+    http: reqwest::Client,
+    index: Option<(&std::path::Path, Option<u64>)>,
+) -> crate::sources::chain::ChainSource {
+    let source = crate::sources::chain::ChainSource::with_http(config, http);
+    match index
+        .map(|(dir, budget)| crate::sources::chain::index::ChainIndex::open(config, dir, budget))
+    {
+        Some(Ok(index)) => source.with_index(index),
+        Some(Err(e)) => {
+            tracing::warn!(error = %e, "running without the log index");
+            source
+        }
+        None => source,
+    }
 }
 
 /// `SourceUnavailable` for every source that [`sources_for`] does not provide.

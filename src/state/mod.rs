@@ -204,6 +204,12 @@ pub struct AppState {
     pub market: BTreeMap<SourceName, MarketQuote>,
     /// The token's latest Transfer of all (for dormancy), once the logs are scanned.
     pub latest_transfer: Option<transfers::TransferSeen>,
+    /// The token's log index, once an extension has ended.
+    pub index: Option<transfers::IndexSummary>,
+    /// The extension under way, for the progress bar.
+    pub index_progress: Option<crate::index::Progress>,
+    /// Why the last extension failed, until one succeeds.
+    pub index_error: Option<String>,
     /// The last block the log scan processed.
     pub logs_block: Option<u64>,
     /// Why the last log scan failed, until one succeeds: the transfers shown are older.
@@ -269,6 +275,9 @@ impl AppState {
             counterparty_names: HashMap::new(),
             market: BTreeMap::new(),
             latest_transfer: None,
+            index: None,
+            index_progress: None,
+            index_error: None,
             logs_block: None,
             logs_error: None,
             logs_covered_since: None,
@@ -378,6 +387,26 @@ impl AppState {
                         w.history = Some(h);
                     }
                 }
+            }
+            Update::Index(summary) => {
+                // The index reads every Transfer up to the head: its last is the true last,
+                // newer than (or the same as) the window scan's.
+                if let Some(last) = &summary.last_transfer
+                    && self
+                        .latest_transfer
+                        .as_ref()
+                        .is_none_or(|t| (t.block, t.log_index) <= (last.block, last.log_index))
+                {
+                    self.latest_transfer = Some(last.clone());
+                }
+                self.index = Some(*summary);
+                self.index_progress = None;
+                self.index_error = None;
+            }
+            Update::IndexProgress(progress) => self.index_progress = progress,
+            Update::IndexFailed { error } => {
+                self.index_progress = None;
+                self.index_error = Some(error);
             }
             Update::SourceRateLimited { source, until } => {
                 self.source_mut(source).status = SourceStatus::RateLimited { until };

@@ -56,3 +56,18 @@ pub struct LogReading {
     /// eth_getLogs calls this scan took (for tests and the debug log).
     pub get_logs_calls: u64,
 }
+
+/// What the token's log index holds and proves (see `crate::index`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexSummary {
+    pub start_block: u64,
+    /// Where the start block came from, for the user.
+    pub start_source: String,
+    pub completeness: crate::index::Completeness,
+    pub logs: u64,
+    pub transfers: u64,
+    /// Addresses holding a non-zero replayed balance.
+    pub holders: usize,
+    pub first_transfer: Option<TransferSeen>,
+    pub last_transfer: Option<TransferSeen>,
+}

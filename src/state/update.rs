@@ -48,6 +48,12 @@ pub enum Update {
     PortfolioHistory(Vec<(OffsetDateTime, Option<f64>, Option<f64>)>),
     /// Transfer and Approval history from the log scan.
     Logs(Box<super::transfers::LogReading>),
+    /// The token's log index after an extension: what it holds and proves.
+    Index(Box<super::transfers::IndexSummary>),
+    /// How far the extension under way has gone (`None`: it ended).
+    IndexProgress(Option<crate::index::Progress>),
+    /// The extension failed (it resumes from what was committed at the next refresh).
+    IndexFailed { error: String },
     /// The log scan failed this refresh (the balances may still be current); it resumes
     /// where it stopped at the next one.
     LogsFailed { error: String },

@@ -396,7 +396,14 @@ fn reload(app: &mut App, live: &mut super::LiveConfig, runner: Option<&mut Runne
             let (before, now) = (app.state().wallets.len(), config.wallets.len());
             app.set_wallets(config.wallets.clone());
             if let Some(runner) = runner {
-                runner.replace(Box::new(crate::sources::chain::ChainSource::new(&config)));
+                let http = crate::net::http_client(std::time::Duration::from_secs(
+                    config.chain.timeout_secs,
+                ));
+                let dir = crate::dirs::data_dir();
+                let index = dir
+                    .as_deref()
+                    .map(|d| (d, Some(crate::sources::chain::index::REFRESH_BUDGET)));
+                runner.replace(Box::new(crate::sources::chain_source(&config, http, index)));
             }
             app.notice = Some(format!(
                 "config reloaded: {now} wallet{} watched (was {before}){}",

@@ -109,6 +109,7 @@ fn the_example_mentions_every_key_of_the_schema() {
         "uniswap_v3_router",
         "coingecko_id",
         "coinpaprika_id",
+        "start_block",
     ] {
         assert!(config::EXAMPLE.contains(&format!("# {key} = ")), "{key}");
     }

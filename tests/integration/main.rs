@@ -22,6 +22,7 @@ mod fuzz;
 mod golden;
 mod history;
 mod hostile;
+mod index;
 mod layout;
 mod logs;
 mod market;

@@ -4,6 +4,7 @@
 mod allowances;
 pub mod ens;
 pub mod head;
+pub mod index;
 pub mod logs;
 pub mod multicall;
 pub mod pools;

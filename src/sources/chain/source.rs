@@ -26,6 +26,8 @@ pub struct ChainSource {
     exit_cache: exits::ExitCache,
     sell_checks: SellChecks,
     names: NameLookups,
+    /// The token's log index, extended at each refresh, where there is a history file.
+    index: Option<super::index::ChainIndex>,
 }
 
 /// Reverse names of the watched wallets and of their counterparties, looked up once at start
@@ -143,7 +145,14 @@ impl ChainSource {
             exit_cache: exits::ExitCache::default(),
             sell_checks: SellChecks::default(),
             names: NameLookups::default(),
+            index: None,
         }
+    }
+
+    /// The source extending `index` at each refresh.
+    pub fn with_index(mut self, index: super::index::ChainIndex) -> Self {
+        self.index = Some(index);
+        self
     }
 
     pub fn reader(&self) -> &ChainReader {
@@ -229,6 +238,9 @@ impl Source for ChainSource {
                     // log scan follow, side by side: neither needs the other.
                     let exit_input = reading.clone();
                     let sales_possible = !reading.pools.is_empty();
+                    let pools: Vec<alloy::primitives::Address> =
+                        reading.pools.iter().map(|p| p.address).collect();
+                    let total_supply = reading.token.total_supply_raw;
                     let _ = out.send(Update::ChainRead(Box::new(reading)));
                     let reader = &self.reader;
                     let cache = &mut self.exit_cache;
@@ -290,6 +302,20 @@ impl Source for ChainSource {
                     // Names on their own cadence, after the balance round.
                     if let Some(names) = self.names.due(&self.reader, &seen).await {
                         let _ = out.send(Update::EnsNames(names));
+                    }
+                    if let Some(index) = &mut self.index {
+                        let rpc = self.reader.rpc();
+                        match index.refresh(rpc, block, &pools, total_supply, &out).await {
+                            Ok(summary) => {
+                                let _ = out.send(Update::Index(Box::new(summary)));
+                            }
+                            Err(e) => {
+                                tracing::warn!(error = %e, "log index not extended; it resumes next refresh");
+                                let _ = out.send(Update::IndexFailed {
+                                    error: e.to_string(),
+                                });
+                            }
+                        }
                     }
                 }
                 Err(e) => {

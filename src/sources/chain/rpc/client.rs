@@ -323,9 +323,23 @@ impl RpcClient {
         calls: &[RpcCall],
         block: u64,
     ) -> Result<Vec<CallResult>, AllFailed> {
+        self.call_many_at_excluding(calls, block, &HashSet::new())
+            .await
+            .map(|(answers, _)| answers)
+    }
+
+    /// [`RpcClient::call_many_at`] on the endpoints not in `excluded`, with the endpoint that
+    /// answered: a caller whose answer says the endpoint lacks something (pruned history) asks
+    /// the others.
+    pub async fn call_many_at_excluding(
+        &self,
+        calls: &[RpcCall],
+        block: u64,
+        excluded: &HashSet<usize>,
+    ) -> Result<(Vec<CallResult>, usize), AllFailed> {
         let mut with_height = calls.to_vec();
         with_height.push(RpcCall::new("eth_blockNumber", json!([])));
-        let mut excluded = HashSet::new();
+        let mut excluded = excluded.clone();
         let mut behind = Vec::new();
         loop {
             let (mut answers, endpoint) = match self.call_many(&with_height, &excluded).await {
@@ -340,7 +354,7 @@ impl RpcClient {
                 .and_then(|a| a.ok())
                 .and_then(|v| parse_quantity(&v));
             if height.is_some_and(|h| h >= block) {
-                return Ok(answers);
+                return Ok((answers, endpoint));
             }
             let name = self.endpoint_name(endpoint);
             behind.push(match height {

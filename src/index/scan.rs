@@ -1,0 +1,375 @@
+//! Extending the index: the blocks not read yet for each stream, newest first (so today's logs
+//! land at once and older history follows), plus the confirmation window read again (so a reorg
+//! counts nothing twice). Polite and fast: ranges double while answers are sparse and the node
+//! accepts them (up to `[chain] logs_max_range_blocks`), halve on refusal; several ranges are in
+//! flight within the per-endpoint budget (`logs_in_flight`, `logs_requests_per_second`). A
+//! range a node refuses as pruned is asked of the other endpoints, then marked unavailable.
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::{Duration, Instant};
+
+use alloy::primitives::{Address, B256, keccak256};
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+use serde_json::{Value, json};
+
+use super::log::IndexedLog;
+use super::store::{IndexStore, Range, merged};
+use crate::sources::chain::ChainError;
+use crate::sources::chain::logs::{CONFIRMATIONS, is_range_error};
+use crate::sources::chain::rpc::{CallError, RpcCall, RpcClient};
+
+/// The events indexed: the token's, then each venue's trade events.
+pub const TOKEN_EVENTS: [&str; 2] = [
+    "Transfer(address,address,uint256)",
+    "Approval(address,address,uint256)",
+];
+pub const POOL_EVENTS: [&str; 11] = [
+    // Uniswap V1 (Vyper; every argument indexed)
+    "TokenPurchase(address,uint256,uint256)",
+    "EthPurchase(address,uint256,uint256)",
+    "AddLiquidity(address,uint256,uint256)",
+    "RemoveLiquidity(address,uint256,uint256)",
+    // Uniswap V2 and SushiSwap pairs
+    "Swap(address,uint256,uint256,uint256,uint256,address)",
+    "Sync(uint112,uint112)",
+    "Mint(address,uint256,uint256)",
+    "Burn(address,uint256,uint256,address)",
+    // Uniswap V3 pools
+    "Swap(address,address,int256,int256,uint160,uint128,int24)",
+    "Mint(address,address,int24,int24,uint128,uint256,uint256)",
+    "Burn(address,int24,int24,uint128,uint256,uint256)",
+];
+
+/// An answer with fewer logs than this is sparse: the next range may be twice as long.
+const SPARSE: usize = 1_000;
+
+#[derive(Debug, Clone)]
+pub struct IndexSettings {
+    pub token: Address,
+    /// The first range tried, in blocks.
+    pub initial_range: u64,
+    pub max_range: u64,
+    pub in_flight: usize,
+    pub per_second: u32,
+}
+
+impl IndexSettings {
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        let chain = &config.chain;
+        Self {
+            token: config.token.address,
+            initial_range: chain.logs_chunk_blocks.max(1),
+            max_range: chain.logs_max_range_blocks.max(1),
+            in_flight: usize::try_from(chain.logs_in_flight).unwrap_or(1).max(1),
+            per_second: u32::try_from(chain.logs_requests_per_second)
+                .unwrap_or(u32::MAX)
+                .max(1),
+        }
+    }
+}
+
+/// How far an extension has gone, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    pub blocks_done: u64,
+    pub blocks_total: u64,
+    pub logs: u64,
+    pub requests: u64,
+    /// At the pace so far.
+    pub eta: Option<Duration>,
+}
+
+/// What one extension did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Extended {
+    pub requests: u64,
+    pub logs: u64,
+    /// Everything up to the head is read (or marked unavailable); false when the request
+    /// budget ran out first.
+    pub finished: bool,
+}
+
+/// Extends the index; keeps the range size it has learnt between extensions.
+pub struct Indexer {
+    settings: IndexSettings,
+    range: u64,
+    topics: Vec<B256>,
+}
+
+/// What an extension reads: the logs of `streams` (the token first, then its pools) from
+/// `start` to `head`.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub streams: &'a [Address],
+    pub start: u64,
+    pub head: u64,
+}
+
+/// One range being read: for which streams, and the endpoints that refused it as pruned.
+struct Pending {
+    streams: Vec<Address>,
+    range: Range,
+    excluded: HashSet<usize>,
+}
+
+/// The gaps of each group of streams that miss the same blocks, newest gap last.
+type Work = Vec<(Vec<Address>, Vec<Range>)>;
+
+impl Indexer {
+    pub fn new(settings: IndexSettings) -> Self {
+        let topics = TOKEN_EVENTS
+            .iter()
+            .chain(POOL_EVENTS.iter())
+            .map(|s| keccak256(s.as_bytes()))
+            .collect();
+        Self {
+            range: settings.initial_range.min(settings.max_range),
+            settings,
+            topics,
+        }
+    }
+
+    /// The blocks each stream lacks in `[start, head]`, with the confirmation window, grouped
+    /// so streams lacking the same blocks are read by one request.
+    fn work(
+        store: &IndexStore,
+        streams: &[Address],
+        start: u64,
+        head: u64,
+    ) -> Result<Work, ChainError> {
+        let window = (head.saturating_sub(CONFIRMATIONS).max(start), head);
+        let mut groups: BTreeMap<Vec<Range>, Vec<Address>> = BTreeMap::new();
+        for &stream in streams {
+            let covered = store.coverage(stream).map_err(store_error)?;
+            let skipped: Vec<Range> = store
+                .unavailable(stream)
+                .map_err(store_error)?
+                .into_iter()
+                .map(|(r, _)| r)
+                .collect();
+            let mut gaps = Vec::new();
+            let mut next = start;
+            for (from, to) in merged(covered.into_iter().chain(skipped).collect()) {
+                if from > next {
+                    gaps.push((next, (from - 1).min(head)));
+                }
+                next = next.max(to.saturating_add(1));
+            }
+            if next <= head {
+                gaps.push((next, head));
+            }
+            if start <= head {
+                gaps.push(window);
+            }
+            let gaps: Vec<Range> = merged(gaps)
+                .into_iter()
+                .filter(|(from, to)| from <= to && *from >= start)
+                .collect();
+            groups.entry(gaps).or_default().push(stream);
+        }
+        Ok(groups
+            .into_iter()
+            .filter(|(gaps, _)| !gaps.is_empty())
+            .map(|(gaps, streams)| (streams, gaps))
+            .collect())
+    }
+
+    /// The `eth_getLogs` call of `range` for `streams`.
+    fn call(&self, streams: &[Address], range: Range) -> RpcCall {
+        RpcCall::new(
+            "eth_getLogs",
+            json!([{
+                "address": streams,
+                "fromBlock": format!("0x{:x}", range.0),
+                "toBlock": format!("0x{:x}", range.1),
+                "topics": [self.topics],
+            }]),
+        )
+    }
+
+    /// Extends the index of the target's streams (the token first, then its pools) from its
+    /// start up to its head, spending at most `budget` requests (`None`: until done); `progress` is told as
+    /// each range lands. What was read is committed range by range, so an interrupted
+    /// extension resumes where it stopped.
+    pub async fn extend(
+        &mut self,
+        rpc: &RpcClient,
+        store: &mut IndexStore,
+        target: Target<'_>,
+        budget: Option<u64>,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<Extended, ChainError> {
+        let Target {
+            streams,
+            start,
+            head,
+        } = target;
+        let mut work = Self::work(store, streams, start, head)?;
+        let blocks_total: u64 = work
+            .iter()
+            .flat_map(|(_, gaps)| gaps.iter().map(|(a, b)| b - a + 1))
+            .sum();
+        let began = Instant::now();
+        let mut done = Extended::default();
+        let mut blocks_done = 0u64;
+        let mut pace = tokio::time::interval(Duration::from_secs(1) / self.settings.per_second);
+        pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut retries: Vec<Pending> = Vec::new();
+        let mut in_flight = FuturesUnordered::new();
+        loop {
+            // Fill the budget of requests in flight, newest blocks first.
+            while in_flight.len() < self.settings.in_flight
+                && budget.is_none_or(|b| done.requests < b)
+            {
+                let Some(pending) = retries.pop().or_else(|| self.next_range(&mut work)) else {
+                    break;
+                };
+                pace.tick().await;
+                done.requests += 1;
+                let call = self.call(&pending.streams, pending.range);
+                in_flight.push(async move {
+                    let answer = rpc
+                        .call_many_at_excluding(&[call], head, &pending.excluded)
+                        .await;
+                    (pending, answer)
+                });
+            }
+            let Some((pending, answer)) = in_flight.next().await else {
+                break;
+            };
+            let (answers, endpoint) = match answer {
+                Ok(answered) => answered,
+                // Every endpoint has refused this range as pruned: it is unavailable.
+                Err(_) if !pending.excluded.is_empty() => {
+                    let why = format!(
+                        "pruned history: refused by {} endpoint(s)",
+                        pending.excluded.len()
+                    );
+                    store
+                        .mark_unavailable(&pending.streams, pending.range, &why)
+                        .map_err(store_error)?;
+                    blocks_done += pending.range.1 - pending.range.0 + 1;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            match answers.into_iter().next() {
+                Some(Ok(Value::Array(logs))) => {
+                    let logs = self.accepted(&pending, &logs)?;
+                    store
+                        .commit(&pending.streams, pending.range, &logs)
+                        .map_err(store_error)?;
+                    if logs.len() < SPARSE {
+                        self.range = self.range.saturating_mul(2).min(self.settings.max_range);
+                    }
+                    done.logs += logs.len() as u64;
+                    blocks_done += pending.range.1 - pending.range.0 + 1;
+                    let elapsed = began.elapsed();
+                    progress(Progress {
+                        blocks_done,
+                        blocks_total,
+                        logs: done.logs,
+                        requests: done.requests,
+                        eta: (blocks_done > 0).then(|| {
+                            elapsed.mul_f64(
+                                blocks_total.saturating_sub(blocks_done) as f64
+                                    / blocks_done as f64,
+                            )
+                        }),
+                    });
+                }
+                Some(Err(e)) if is_pruned(&e) => {
+                    let mut excluded = pending.excluded;
+                    excluded.insert(endpoint);
+                    retries.push(Pending {
+                        excluded,
+                        ..pending
+                    });
+                }
+                Some(Err(e)) if is_range_error(&e) && pending.range.1 > pending.range.0 => {
+                    // Halve, and read the range again in two.
+                    let (from, to) = pending.range;
+                    self.range = (to - from).div_ceil(2).max(1);
+                    let mid = from + (to - from) / 2;
+                    tracing::debug!(from, to, range = self.range, error = %e, "index: range refused, halving");
+                    for range in [(from, mid), (mid + 1, to)] {
+                        retries.push(Pending {
+                            streams: pending.streams.clone(),
+                            range,
+                            excluded: pending.excluded.clone(),
+                        });
+                    }
+                }
+                Some(Err(e)) => return Err(ChainError::Call(format!("eth_getLogs: {e}"))),
+                Some(Ok(other)) => {
+                    return Err(ChainError::Call(format!(
+                        "eth_getLogs answered {}, not a list of logs",
+                        crate::format::sanitize(
+                            &other.to_string().chars().take(80).collect::<String>()
+                        )
+                    )));
+                }
+                None => return Err(ChainError::Call("eth_getLogs: no answer".into())),
+            }
+        }
+        done.finished = retries.is_empty() && work.iter().all(|(_, gaps)| gaps.is_empty());
+        Ok(done)
+    }
+
+    /// The next range to read: the newest unread blocks of the first group that has some.
+    fn next_range(&self, work: &mut Work) -> Option<Pending> {
+        let (streams, gaps) = work.iter_mut().find(|(_, gaps)| !gaps.is_empty())?;
+        let (from, to) = gaps.pop()?;
+        let start = to.saturating_sub(self.range - 1).max(from);
+        if start > from {
+            gaps.push((from, start - 1));
+        }
+        Some(Pending {
+            streams: streams.clone(),
+            range: (start, to),
+            excluded: HashSet::new(),
+        })
+    }
+
+    /// The logs of an answer that belong to the request; an answer holding a log outside the
+    /// range asked, or of a contract not asked about, is a broken node's, and fails.
+    fn accepted(&self, pending: &Pending, logs: &[Value]) -> Result<Vec<IndexedLog>, ChainError> {
+        let mut out = Vec::with_capacity(logs.len());
+        for value in logs {
+            let Some(log) = IndexedLog::from_json(value).map_err(ChainError::Call)? else {
+                continue;
+            };
+            let (from, to) = pending.range;
+            if log.block < from || log.block > to || !pending.streams.contains(&log.emitter) {
+                return Err(ChainError::Call(format!(
+                    "eth_getLogs answered a log of block {} from {} for blocks {from}–{to}: not what was asked",
+                    log.block, log.emitter
+                )));
+            }
+            // A pool's own Transfer and Approval (its LP token) are not the token's.
+            let token_event = log.topics[0] == self.topics[0] || log.topics[0] == self.topics[1];
+            if token_event && log.emitter != self.settings.token {
+                continue;
+            }
+            if self.topics.contains(&log.topics[0]) {
+                out.push(log);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Whether a node says it no longer serves that history (EIP-4444 expiry; code 4444, or its
+/// words).
+pub fn is_pruned(e: &CallError) -> bool {
+    let m = e.message.to_lowercase();
+    e.code == 4444
+        || m.contains("pruned")
+        || m.contains("history expired")
+        || m.contains("not available in this node")
+}
+
+fn store_error(e: rusqlite::Error) -> ChainError {
+    ChainError::Call(format!("the log index could not be written: {e}"))
+}

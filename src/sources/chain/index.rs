@@ -1,0 +1,181 @@
+//! The chain source's part in the log index: at each refresh, after the chain is read, the
+//! index is extended to the block read (within a request budget, so the older history comes in
+//! over several refreshes), its Transfers replayed and judged, and a summary sent.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use alloy::primitives::{Address, U256};
+use serde_json::json;
+use time::OffsetDateTime;
+
+use super::ChainError;
+use super::rpc::{RpcCall, RpcClient, parse_quantity};
+use crate::history::HistoryError;
+use crate::index::{IndexSettings, IndexStore, Indexer, StartSource, Transfer};
+use crate::sources::UpdateSender;
+use crate::state::Update;
+use crate::state::transfers::{IndexSummary, TransferSeen};
+
+/// Requests an extension may spend in one refresh of a running app: the recent blocks land in
+/// the first refresh, the older history over the next ones, and a refresh never waits long.
+pub const REFRESH_BUDGET: u64 = 60;
+
+pub struct ChainIndex {
+    store: IndexStore,
+    indexer: Indexer,
+    token: Address,
+    configured_start: Option<u64>,
+    start: Option<(u64, StartSource)>,
+    /// Requests per extension; `None`: until done (a one-shot snapshot).
+    budget: Option<u64>,
+    /// Block times already read (of the first and last Transfer).
+    times: HashMap<u64, OffsetDateTime>,
+}
+
+const START_BLOCK: &str = "index.start_block";
+const START_SOURCE: &str = "index.start_source";
+
+impl ChainIndex {
+    /// The index in the history file in `dir`.
+    pub fn open(
+        config: &crate::config::Config,
+        dir: &Path,
+        budget: Option<u64>,
+    ) -> Result<Self, HistoryError> {
+        let store = IndexStore::open_in(dir)?;
+        // Found once, kept: the deployment block never changes. A configured start applies
+        // when it was the fallback last time too.
+        let start = match (store.meta(START_BLOCK), store.meta(START_SOURCE)) {
+            (Ok(Some(block)), Ok(Some(source))) if source == "deployment" => {
+                block.parse().ok().map(|b| (b, StartSource::Deployment))
+            }
+            _ => None,
+        };
+        Ok(Self {
+            store,
+            indexer: Indexer::new(IndexSettings::from_config(config)),
+            token: config.token.address,
+            configured_start: config.token.start_block,
+            start,
+            budget,
+            times: HashMap::new(),
+        })
+    }
+
+    /// Extends the index to `head` for the token and `pools`, then judges it; progress goes to
+    /// `out` as ranges land.
+    pub async fn refresh(
+        &mut self,
+        rpc: &RpcClient,
+        head: u64,
+        pools: &[Address],
+        total_supply: Option<U256>,
+        out: &UpdateSender,
+    ) -> Result<IndexSummary, ChainError> {
+        let (start, source) = match &self.start {
+            Some(found) => found.clone(),
+            None => {
+                let found =
+                    crate::index::start::find(rpc, self.token, head, self.configured_start).await?;
+                if found.1 == StartSource::Deployment {
+                    let _ = self.store.set_meta(START_BLOCK, &found.0.to_string());
+                    let _ = self.store.set_meta(START_SOURCE, "deployment");
+                }
+                // A fallback is kept for the session only: another endpoint next time may
+                // serve the past state.
+                self.start = Some(found.clone());
+                found
+            }
+        };
+        let streams: Vec<Address> = std::iter::once(self.token)
+            .chain(pools.iter().copied().filter(|p| *p != self.token))
+            .collect();
+        let mut report = |p| {
+            let _ = out.send(Update::IndexProgress(Some(p)));
+        };
+        let extended = self
+            .indexer
+            .extend(
+                rpc,
+                &mut self.store,
+                crate::index::Target {
+                    streams: &streams,
+                    start,
+                    head,
+                },
+                self.budget,
+                &mut report,
+            )
+            .await;
+        let _ = out.send(Update::IndexProgress(None));
+        extended?;
+        let failed =
+            |e: rusqlite::Error| ChainError::Call(format!("the log index could not be read: {e}"));
+        let transfers = self.store.transfers(self.token).map_err(failed)?;
+        let replayed = crate::index::replay(&transfers);
+        let coverage = self.store.coverage(self.token).map_err(failed)?;
+        let unavailable = self.store.unavailable(self.token).map_err(failed)?;
+        let completeness = crate::index::judge(
+            &replayed,
+            &coverage,
+            &unavailable,
+            start,
+            head,
+            total_supply,
+        );
+        let ends: Vec<u64> = [replayed.first, replayed.last]
+            .iter()
+            .flatten()
+            .map(|t| t.block)
+            .filter(|b| !self.times.contains_key(b))
+            .collect();
+        self.read_times(rpc, &ends, head).await;
+        Ok(IndexSummary {
+            start_block: start,
+            start_source: source.describe(),
+            completeness,
+            logs: self.store.log_count().map_err(failed)?,
+            transfers: replayed.transfers,
+            holders: replayed.balances.len(),
+            first_transfer: replayed.first.map(|t| self.seen(t)),
+            last_transfer: replayed.last.map(|t| self.seen(t)),
+        })
+    }
+
+    fn seen(&self, t: Transfer) -> TransferSeen {
+        TransferSeen {
+            block: t.block,
+            time: self.times.get(&t.block).copied(),
+            tx: t.tx,
+            log_index: t.log_index,
+            from: t.from,
+            to: t.to,
+            amount: t.amount,
+            tx_sender: None,
+        }
+    }
+
+    /// The times of `blocks`, as far as they can be read (a time not read stays unknown).
+    async fn read_times(&mut self, rpc: &RpcClient, blocks: &[u64], head: u64) {
+        if blocks.is_empty() {
+            return;
+        }
+        let calls: Vec<RpcCall> = blocks
+            .iter()
+            .map(|b| RpcCall::new("eth_getBlockByNumber", json!([format!("0x{b:x}"), false])))
+            .collect();
+        let Ok(answers) = rpc.call_many_at(&calls, head).await else {
+            return;
+        };
+        for (block, answer) in blocks.iter().zip(answers) {
+            if let Some(time) = answer
+                .ok()
+                .and_then(|b| parse_quantity(&b["timestamp"]))
+                .and_then(|t| OffsetDateTime::from_unix_timestamp(i64::try_from(t).ok()?).ok())
+            {
+                self.times.insert(*block, time);
+            }
+        }
+    }
+}

@@ -1,0 +1,306 @@
+//! The token's log index on the devnet, against the chain as the oracle: a history written by
+//! the batch distributor (many Transfers per transaction) replays to every holder's
+//! `balanceOf` and sums to `totalSupply`; the deployment block is the first with the token's
+//! code; a reorg inside the confirmation window counts nothing twice; a scan stopped halfway
+//! resumes without reading a covered range again and ends with the same index; a restart
+//! reads only new blocks. Request counts are the fault proxy's.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use alloy::primitives::{Address, U256};
+use alloy::providers::Provider;
+use popwatch::abi::IERC20;
+use popwatch::config::RpcUrl;
+use popwatch::index::{Completeness, IndexSettings, IndexStore, Indexer, Target};
+use popwatch::sources::chain::rpc::RpcClient;
+use popwatch_devnet::proxy::FaultProxy;
+use popwatch_devnet::{Devnet, Role, Scenario};
+
+/// popwatch's client on `url`, its chain id checked (as the chain source does first).
+async fn rpc(url: &str) -> RpcClient {
+    let rpc = RpcClient::new(
+        &[RpcUrl::parse(url).unwrap()],
+        31337,
+        Duration::from_secs(5),
+    );
+    assert!(rpc.check_chain_ids().await.is_empty());
+    rpc
+}
+
+/// Ranges as small as the devnet's short chain needs to take many requests.
+fn settings(d: &Devnet, initial: u64, max: u64) -> IndexSettings {
+    IndexSettings {
+        token: d.contracts.pop,
+        initial_range: initial,
+        max_range: max,
+        in_flight: 4,
+        per_second: 1_000,
+    }
+}
+
+/// The token and every pool of the devnet: the streams the index reads.
+fn streams(d: &Devnet) -> Vec<Address> {
+    let p = &d.pools;
+    std::iter::once(d.contracts.pop)
+        .chain(p.uniswap_v1)
+        .chain(p.uniswap_v2)
+        .chain(p.sushiswap)
+        .chain(p.uniswap_v3.iter().map(|(_, a)| *a))
+        .collect()
+}
+
+async fn head(d: &Devnet) -> u64 {
+    d.provider().get_block_number().await.unwrap()
+}
+
+/// Extends the index at `dir` to the head; the start block found and the requests taken.
+async fn extend(
+    d: &Devnet,
+    url: &str,
+    dir: &std::path::Path,
+    indexer: &mut Indexer,
+    budget: Option<u64>,
+) -> (u64, popwatch::index::Extended) {
+    let rpc = rpc(url).await;
+    let head = head(d).await;
+    let (start, _) = popwatch::index::start::find(&rpc, d.contracts.pop, head, None)
+        .await
+        .unwrap();
+    let mut store = IndexStore::open_in(dir).unwrap();
+    let extended = indexer
+        .extend(
+            &rpc,
+            &mut store,
+            Target {
+                streams: &streams(d),
+                start,
+                head,
+            },
+            budget,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    (start, extended)
+}
+
+/// The replayed balances and the index's verdict, at the head.
+async fn judged(
+    d: &Devnet,
+    dir: &std::path::Path,
+    start: u64,
+) -> (popwatch::index::Replay, Completeness) {
+    let store = IndexStore::open_in(dir).unwrap();
+    let replayed = popwatch::index::replay(&store.transfers(d.contracts.pop).unwrap());
+    let supply = d
+        .view(d.contracts.pop, IERC20::totalSupplyCall {})
+        .await
+        .unwrap();
+    let verdict = popwatch::index::judge(
+        &replayed,
+        &store.coverage(d.contracts.pop).unwrap(),
+        &store.unavailable(d.contracts.pop).unwrap(),
+        start,
+        head(d).await,
+        Some(supply),
+    );
+    (replayed, verdict)
+}
+
+/// Every holder's replayed balance is its `balanceOf` (read through alloy's provider, not
+/// popwatch's client), and every address with a balance is in the replay.
+async fn assert_replay_matches_the_chain(
+    d: &Devnet,
+    replayed: &popwatch::index::Replay,
+    at_least: usize,
+) {
+    let mut checked = 0;
+    let mut holders: HashSet<Address> = replayed.balances.keys().copied().collect();
+    holders.extend(d.wallets.iter().map(|w| w.address));
+    holders.insert(d.deployer);
+    for holder in holders {
+        let on_chain = d
+            .view(d.contracts.pop, IERC20::balanceOfCall { owner: holder })
+            .await
+            .unwrap();
+        let replay = replayed
+            .balances
+            .get(&holder)
+            .copied()
+            .unwrap_or(U256::ZERO);
+        assert_eq!(replay, on_chain, "{holder}");
+        checked += 1;
+    }
+    assert!(checked >= at_least, "{checked} holders checked");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil: run the README test command"]
+async fn a_batch_distributed_history_replays_to_every_balance_and_the_total_supply() {
+    let d = Devnet::start(Scenario {
+        wallets: 80,
+        ..Scenario::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut indexer = Indexer::new(settings(&d, 4, 64));
+    let (start, extended) = extend(&d, &d.url, dir.path(), &mut indexer, None).await;
+    assert!(extended.finished);
+
+    // The start is the deployment block: no code before it, code at it (alloy's provider).
+    let code_at = |block: u64| {
+        let p = d.provider().clone();
+        let token = d.contracts.pop;
+        async move { p.get_code_at(token).number(block).await.unwrap() }
+    };
+    assert!(code_at(start - 1).await.is_empty(), "code before {start}");
+    assert!(!code_at(start).await.is_empty(), "no code at {start}");
+
+    let (replayed, verdict) = judged(&d, dir.path(), start).await;
+    assert!(
+        replayed.transfers > 80,
+        "the distributor's transfers: {}",
+        replayed.transfers
+    );
+    assert_eq!(verdict, Completeness::Complete { to: head(&d).await });
+    assert_replay_matches_the_chain(&d, &replayed, 80).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil: run the README test command"]
+async fn a_stopped_scan_resumes_without_rereading_and_a_restart_reads_only_new_blocks() {
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let proxy = FaultProxy::start(&d.url).await;
+
+    // In one go, for comparison.
+    let whole = tempfile::TempDir::new().unwrap();
+    let (start, one_go) = extend(
+        &d,
+        &d.url,
+        whole.path(),
+        &mut Indexer::new(settings(&d, 2, 2)),
+        None,
+    )
+    .await;
+    assert!(one_go.requests > 10, "{one_go:?}");
+
+    // Stopped after a third of the requests, then resumed by a new indexer (a new process).
+    let resumed = tempfile::TempDir::new().unwrap();
+    let (_, first) = extend(
+        &d,
+        &proxy.url(),
+        resumed.path(),
+        &mut Indexer::new(settings(&d, 2, 2)),
+        Some(one_go.requests / 3),
+    )
+    .await;
+    assert!(!first.finished);
+    let ranges_before = proxy.log_ranges().len();
+    let (_, second) = extend(
+        &d,
+        &proxy.url(),
+        resumed.path(),
+        &mut Indexer::new(settings(&d, 2, 2)),
+        None,
+    )
+    .await;
+    assert!(second.finished);
+    let ranges = proxy.log_ranges();
+    let (early, late) = ranges.split_at(ranges_before);
+    // Nothing read before is read again, but the confirmation window.
+    let window_from = head(&d).await - popwatch::sources::chain::logs::CONFIRMATIONS;
+    for (from, to) in late {
+        assert!(
+            early.iter().all(|(a, b)| to < a || from > b) || *to >= window_from,
+            "{from}–{to} was read twice"
+        );
+    }
+    // At most the one-go count plus the window read again (13 blocks, 2 at a time).
+    let window_requests = (popwatch::sources::chain::logs::CONFIRMATIONS + 1).div_ceil(2);
+    assert!(
+        first.requests + second.requests <= one_go.requests + window_requests,
+        "{first:?} then {second:?}, against {one_go:?} in one go"
+    );
+    let a = IndexStore::open_in(whole.path())
+        .unwrap()
+        .all_logs()
+        .unwrap();
+    let b = IndexStore::open_in(resumed.path())
+        .unwrap()
+        .all_logs()
+        .unwrap();
+    assert_eq!(a, b, "the same index");
+
+    // A restart with a few new blocks: one request.
+    let unit = d.scenario.unit();
+    d.transfer_pop(
+        d.wallet(Role::Whale).address,
+        d.wallet(Role::Empty).address,
+        unit,
+    )
+    .await
+    .unwrap();
+    proxy.reset_counts();
+    let (_, restart) = extend(
+        &d,
+        &proxy.url(),
+        resumed.path(),
+        &mut Indexer::new(settings(&d, 2000, 100_000)),
+        None,
+    )
+    .await;
+    assert!(restart.requests <= 2, "{restart:?}");
+    let (replayed, verdict) = judged(&d, resumed.path(), start).await;
+    assert!(
+        matches!(verdict, Completeness::Complete { .. }),
+        "{verdict:?}"
+    );
+    assert_replay_matches_the_chain(&d, &replayed, 10).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil: run the README test command"]
+async fn a_reorg_inside_the_window_counts_nothing_twice() {
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut indexer = Indexer::new(settings(&d, 2000, 100_000));
+    let (start, _) = extend(&d, &d.url, dir.path(), &mut indexer, None).await;
+
+    // A transfer the index reads, then a reorg replaces its block with another transfer.
+    let whale = d.wallet(Role::Whale).address;
+    let empty = d.wallet(Role::Empty).address;
+    let unit = d.scenario.unit();
+    let before = d.snapshot().await.unwrap();
+    d.transfer_pop(whale, empty, unit * U256::from(7))
+        .await
+        .unwrap();
+    extend(&d, &d.url, dir.path(), &mut indexer, None).await;
+    d.revert(before).await.unwrap();
+    d.transfer_pop(whale, empty, unit * U256::from(3))
+        .await
+        .unwrap();
+    d.mine(1).await.unwrap();
+    extend(&d, &d.url, dir.path(), &mut indexer, None).await;
+
+    let (replayed, verdict) = judged(&d, dir.path(), start).await;
+    assert!(
+        matches!(verdict, Completeness::Complete { .. }),
+        "{verdict:?}"
+    );
+    assert_replay_matches_the_chain(&d, &replayed, 10).await;
+    let amounts: Vec<U256> = IndexStore::open_in(dir.path())
+        .unwrap()
+        .transfers(d.contracts.pop)
+        .unwrap()
+        .iter()
+        .filter(|t| t.to == empty)
+        .map(|t| t.amount)
+        .collect();
+    assert!(amounts.contains(&(unit * U256::from(3))));
+    assert!(
+        !amounts.contains(&(unit * U256::from(7))),
+        "the orphaned transfer is gone"
+    );
+}
