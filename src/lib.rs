@@ -16,7 +16,6 @@ pub mod flags;
 pub mod format;
 pub mod fsutil;
 pub mod history;
-pub mod index;
 pub mod logging;
 pub mod monitor;
 pub mod net;

@@ -18,7 +18,7 @@ use crate::state::{AppState, SourceStatus};
 
 /// `popwatch snapshot`'s observation: every source read once, through the monitor every front
 /// end drives, judged once.
-pub async fn observe(config: &Config, index: Option<(&std::path::Path, Option<u64>)>) -> Monitor {
+pub async fn observe(config: &Config, index: Option<crate::sources::IndexHandle>) -> Monitor {
     let mut state = AppState::new(config);
     let mut sources = crate::sources::sources_indexed(config, index);
     for update in unavailable_updates(&sources) {

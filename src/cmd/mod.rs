@@ -211,10 +211,10 @@ fn tui(
         )
     } else {
         let loaded = load(flag, wallets)?;
-        let dir = crate::dirs::data_dir();
-        let index = dir
-            .as_deref()
-            .map(|d| (d, Some(crate::sources::chain::index::REFRESH_BUDGET)));
+        let index = crate::history::index_in(
+            crate::dirs::data_dir().as_deref(),
+            Some(crate::sources::chain::index::REFRESH_BUDGET),
+        );
         let sources = crate::sources::sources_indexed(&loaded.config, index);
         (loaded.config, sources, Some(loaded.path))
     };
@@ -335,11 +335,9 @@ fn snapshot(
         .map_err(|e| CommandError::Runtime(format!("cannot start the async runtime: {e}")))?;
     // The log index is extended to the head, all of it, unless --no-history leaves the data
     // directory untouched.
-    let dir = crate::dirs::data_dir().filter(|_| record);
-    let monitor = runtime.block_on(crate::snapshot::observe(
-        &loaded.config,
-        dir.as_deref().map(|d| (d, None)),
-    ));
+    let index =
+        crate::history::index_in(crate::dirs::data_dir().filter(|_| record).as_deref(), None);
+    let monitor = runtime.block_on(crate::snapshot::observe(&loaded.config, index));
     let (state, flags) = (monitor.state(), monitor.flags());
     let now = time::OffsetDateTime::now_utc();
     if record {

@@ -8,6 +8,22 @@ pub mod store;
 
 pub use store::{HistoryError, Recording, Span, Store};
 
+/// The log index in the history file in `dir` (created and migrated), for the chain source to
+/// extend with at most `budget` requests per refresh; `None`, logged, when there is no data
+/// directory or the file cannot be opened (the figures do not depend on it).
+pub fn index_in(
+    dir: Option<&std::path::Path>,
+    budget: Option<u64>,
+) -> Option<crate::sources::IndexHandle> {
+    match Store::open_in(dir?) {
+        Ok(store) => Some((store.into_connection(), budget)),
+        Err(e) => {
+            tracing::warn!(error = %e, "running without the log index");
+            None
+        }
+    }
+}
+
 use series::{Observation, PricedBy, Series};
 
 use crate::state::figures::MARKET_SOURCES;

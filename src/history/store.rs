@@ -243,7 +243,7 @@ impl Store {
     }
 
     /// The open, migrated connection, for the log index that shares the file
-    /// ([`crate::index::IndexStore`]).
+    /// ([`crate::sources::chain::index::IndexStore`]).
     pub fn into_connection(self) -> Connection {
         self.conn
     }

@@ -34,10 +34,7 @@ pub fn sources_for(config: &Config) -> Vec<Box<dyn Source>> {
 
 /// [`sources_for`], the chain source extending the log index kept in `index`'s history file
 /// (the data directory) with at most `budget` requests per refresh (`None`: until done).
-pub fn sources_indexed(
-    config: &Config,
-    index: Option<(&std::path::Path, Option<u64>)>,
-) -> Vec<Box<dyn Source>> {
+pub fn sources_indexed(config: &Config, index: Option<IndexHandle>) -> Vec<Box<dyn Source>> {
     // One HTTP client (one connection pool, root certificates loaded once) for them all.
     let http = crate::net::http_client(std::time::Duration::from_secs(config.chain.timeout_secs));
     let mut sources: Vec<Box<dyn Source>> =
@@ -48,22 +45,21 @@ pub fn sources_indexed(
     sources
 }
 
-/// The chain source, with the log index where a data directory is given (a history file that
-/// cannot be opened leaves the source without it, logged: the figures do not depend on it).
+/// The log index to extend: a connection to the history file, and the requests an extension
+/// may spend per refresh (`None`: until done).
+pub type IndexHandle = (rusqlite::Connection, Option<u64>);
+
+/// The chain source, extending the log index where one is given.
 pub fn chain_source(
     config: &Config,
     http: reqwest::Client,
-    index: Option<(&std::path::Path, Option<u64>)>,
+    index: Option<IndexHandle>,
 ) -> crate::sources::chain::ChainSource {
     let source = crate::sources::chain::ChainSource::with_http(config, http);
-    match index
-        .map(|(dir, budget)| crate::sources::chain::index::ChainIndex::open(config, dir, budget))
-    {
-        Some(Ok(index)) => source.with_index(index),
-        Some(Err(e)) => {
-            tracing::warn!(error = %e, "running without the log index");
-            source
-        }
+    match index {
+        Some((conn, budget)) => source.with_index(crate::sources::chain::index::ChainIndex::new(
+            config, conn, budget,
+        )),
         None => source,
     }
 }

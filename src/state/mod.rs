@@ -207,7 +207,7 @@ pub struct AppState {
     /// The token's log index, once an extension has ended.
     pub index: Option<transfers::IndexSummary>,
     /// The extension under way, for the progress bar.
-    pub index_progress: Option<crate::index::Progress>,
+    pub index_progress: Option<crate::state::transfers::IndexProgress>,
     /// Why the last extension failed, until one succeeds.
     pub index_error: Option<String>,
     /// The last block the log scan processed.

@@ -57,17 +57,38 @@ pub struct LogReading {
     pub get_logs_calls: u64,
 }
 
-/// What the token's log index holds and proves (see `crate::index`).
+/// What the token's log index holds and proves (the chain source's index).
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndexSummary {
     pub start_block: u64,
     /// Where the start block came from, for the user.
     pub start_source: String,
-    pub completeness: crate::index::Completeness,
+    pub completeness: Completeness,
     pub logs: u64,
     pub transfers: u64,
     /// Addresses holding a non-zero replayed balance.
     pub holders: usize,
     pub first_transfer: Option<TransferSeen>,
     pub last_transfer: Option<TransferSeen>,
+}
+
+/// How much of the token's history the index proves it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Completeness {
+    /// Every Transfer from the start block to `to`: the replayed balances sum to totalSupply.
+    Complete { to: u64 },
+    /// Not proven complete: what the index holds runs from `from` (contiguously to the head
+    /// read), and why it is not the whole history.
+    Partial { from: Option<u64>, reason: String },
+}
+
+/// How far an extension of the index has gone, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IndexProgress {
+    pub blocks_done: u64,
+    pub blocks_total: u64,
+    pub logs: u64,
+    pub requests: u64,
+    /// At the pace so far.
+    pub eta: Option<std::time::Duration>,
 }

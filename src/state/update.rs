@@ -51,7 +51,7 @@ pub enum Update {
     /// The token's log index after an extension: what it holds and proves.
     Index(Box<super::transfers::IndexSummary>),
     /// How far the extension under way has gone (`None`: it ended).
-    IndexProgress(Option<crate::index::Progress>),
+    IndexProgress(Option<crate::state::transfers::IndexProgress>),
     /// The extension failed (it resumes from what was committed at the next refresh).
     IndexFailed { error: String },
     /// The log scan failed this refresh (the balances may still be current); it resumes

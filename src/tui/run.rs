@@ -399,10 +399,10 @@ fn reload(app: &mut App, live: &mut super::LiveConfig, runner: Option<&mut Runne
                 let http = crate::net::http_client(std::time::Duration::from_secs(
                     config.chain.timeout_secs,
                 ));
-                let dir = crate::dirs::data_dir();
-                let index = dir
-                    .as_deref()
-                    .map(|d| (d, Some(crate::sources::chain::index::REFRESH_BUDGET)));
+                let index = crate::history::index_in(
+                    crate::dirs::data_dir().as_deref(),
+                    Some(crate::sources::chain::index::REFRESH_BUDGET),
+                );
                 runner.replace(Box::new(crate::sources::chain_source(&config, http, index)));
             }
             app.notice = Some(format!(

@@ -8,12 +8,13 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use alloy::primitives::{Address, U256};
+use alloy::primitives::{Address, B256, Bytes, U256};
 use alloy::providers::Provider;
 use popwatch::abi::IERC20;
 use popwatch::config::RpcUrl;
-use popwatch::index::{Completeness, IndexSettings, IndexStore, Indexer, Target};
+use popwatch::sources::chain::index::{IndexSettings, IndexStore, IndexedLog, Indexer, Target};
 use popwatch::sources::chain::rpc::RpcClient;
+use popwatch::state::transfers::Completeness;
 use popwatch_devnet::proxy::FaultProxy;
 use popwatch_devnet::{Devnet, Role, Scenario};
 
@@ -26,6 +27,15 @@ async fn rpc(url: &str) -> RpcClient {
     );
     assert!(rpc.check_chain_ids().await.is_empty());
     rpc
+}
+
+/// The index in the history file in `dir`.
+fn store_in(dir: &std::path::Path) -> IndexStore {
+    IndexStore::new(
+        popwatch::history::Store::open_in(dir)
+            .unwrap()
+            .into_connection(),
+    )
 }
 
 /// Ranges as small as the devnet's short chain needs to take many requests.
@@ -61,13 +71,14 @@ async fn extend(
     dir: &std::path::Path,
     indexer: &mut Indexer,
     budget: Option<u64>,
-) -> (u64, popwatch::index::Extended) {
+) -> (u64, popwatch::sources::chain::index::Extended) {
     let rpc = rpc(url).await;
     let head = head(d).await;
-    let (start, _) = popwatch::index::start::find(&rpc, d.contracts.pop, head, None)
-        .await
-        .unwrap();
-    let mut store = IndexStore::open_in(dir).unwrap();
+    let (start, _) =
+        popwatch::sources::chain::index::start::find(&rpc, d.contracts.pop, head, None)
+            .await
+            .unwrap();
+    let mut store = store_in(dir);
     let extended = indexer
         .extend(
             &rpc,
@@ -90,14 +101,15 @@ async fn judged(
     d: &Devnet,
     dir: &std::path::Path,
     start: u64,
-) -> (popwatch::index::Replay, Completeness) {
-    let store = IndexStore::open_in(dir).unwrap();
-    let replayed = popwatch::index::replay(&store.transfers(d.contracts.pop).unwrap());
+) -> (popwatch::sources::chain::index::Replay, Completeness) {
+    let store = store_in(dir);
+    let replayed =
+        popwatch::sources::chain::index::replay(&store.transfers(d.contracts.pop).unwrap());
     let supply = d
         .view(d.contracts.pop, IERC20::totalSupplyCall {})
         .await
         .unwrap();
-    let verdict = popwatch::index::judge(
+    let verdict = popwatch::sources::chain::index::judge(
         &replayed,
         &store.coverage(d.contracts.pop).unwrap(),
         &store.unavailable(d.contracts.pop).unwrap(),
@@ -112,7 +124,7 @@ async fn judged(
 /// popwatch's client), and every address with a balance is in the replay.
 async fn assert_replay_matches_the_chain(
     d: &Devnet,
-    replayed: &popwatch::index::Replay,
+    replayed: &popwatch::sources::chain::index::Replay,
     at_least: usize,
 ) {
     let mut checked = 0;
@@ -223,14 +235,8 @@ async fn a_stopped_scan_resumes_without_rereading_and_a_restart_reads_only_new_b
         first.requests + second.requests <= one_go.requests + window_requests,
         "{first:?} then {second:?}, against {one_go:?} in one go"
     );
-    let a = IndexStore::open_in(whole.path())
-        .unwrap()
-        .all_logs()
-        .unwrap();
-    let b = IndexStore::open_in(resumed.path())
-        .unwrap()
-        .all_logs()
-        .unwrap();
+    let a = store_in(whole.path()).all_logs().unwrap();
+    let b = store_in(resumed.path()).all_logs().unwrap();
     assert_eq!(a, b, "the same index");
 
     // A restart with a few new blocks: one request.
@@ -290,8 +296,7 @@ async fn a_reorg_inside_the_window_counts_nothing_twice() {
         "{verdict:?}"
     );
     assert_replay_matches_the_chain(&d, &replayed, 10).await;
-    let amounts: Vec<U256> = IndexStore::open_in(dir.path())
-        .unwrap()
+    let amounts: Vec<U256> = store_in(dir.path())
         .transfers(d.contracts.pop)
         .unwrap()
         .iter()
@@ -303,4 +308,55 @@ async fn a_reorg_inside_the_window_counts_nothing_twice() {
         !amounts.contains(&(unit * U256::from(7))),
         "the orphaned transfer is gone"
     );
+}
+
+/// A range committed again (the confirmation window after a reorg) replaces its logs; ranges
+/// read merge; a range read after a refusal is no longer unavailable.
+#[test]
+fn a_committed_range_replaces_its_logs_and_is_covered_once() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut store = store_in(dir.path());
+    let token = Address::repeat_byte(0x5d);
+    let log = |block: u64, hash: u8| IndexedLog {
+        block,
+        log_index: 0,
+        block_hash: B256::repeat_byte(hash),
+        tx: B256::repeat_byte(1),
+        emitter: token,
+        topics: vec![B256::repeat_byte(9)],
+        data: Bytes::new(),
+    };
+    store
+        .commit(&[token], (1, 10), &[log(3, 1), log(7, 1)])
+        .unwrap();
+    store.commit(&[token], (11, 20), &[log(15, 1)]).unwrap();
+    // The window read again after a reorg: block 7's log is gone, block 9 has a new one.
+    store
+        .commit(&[token], (5, 20), &[log(9, 2), log(15, 2)])
+        .unwrap();
+    let blocks: Vec<(u64, B256)> = store
+        .all_logs()
+        .unwrap()
+        .iter()
+        .map(|l| (l.block, l.block_hash))
+        .collect();
+    assert_eq!(
+        blocks,
+        [
+            (3, B256::repeat_byte(1)),
+            (9, B256::repeat_byte(2)),
+            (15, B256::repeat_byte(2))
+        ]
+    );
+    assert_eq!(store.coverage(token).unwrap(), [(1, 20)]);
+
+    store
+        .mark_unavailable(&[token], (30, 40), "pruned")
+        .unwrap();
+    assert_eq!(
+        store.unavailable(token).unwrap(),
+        [((30, 40), "pruned".to_owned())]
+    );
+    store.commit(&[token], (30, 40), &[]).unwrap();
+    assert!(store.unavailable(token).unwrap().is_empty());
 }

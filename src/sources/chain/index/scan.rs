@@ -69,16 +69,7 @@ impl IndexSettings {
     }
 }
 
-/// How far an extension has gone, for a progress bar.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Progress {
-    pub blocks_done: u64,
-    pub blocks_total: u64,
-    pub logs: u64,
-    pub requests: u64,
-    /// At the pace so far.
-    pub eta: Option<Duration>,
-}
+pub use crate::state::transfers::IndexProgress as Progress;
 
 /// What one extension did.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -3,13 +3,10 @@
 //! the ranges nodes refused as pruned. A range read is committed in one transaction with its
 //! logs, so a scan killed at any point resumes from what was committed.
 
-use std::path::Path;
-
 use alloy::primitives::{Address, B256, Bytes};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::log::{IndexedLog, Transfer};
-use crate::history::HistoryError;
 
 pub struct IndexStore {
     conn: Connection,
@@ -41,11 +38,10 @@ pub fn merged(mut ranges: Vec<Range>) -> Vec<Range> {
 }
 
 impl IndexStore {
-    /// The index in the history file in `dir` (created and migrated as the history is).
-    pub fn open_in(dir: &Path) -> Result<Self, HistoryError> {
-        Ok(Self {
-            conn: crate::history::Store::open_in(dir)?.into_connection(),
-        })
+    /// The index kept through `conn`: a connection to the history file, migrated (the
+    /// history module, above the sources, opens it).
+    pub fn new(conn: Connection) -> Self {
+        Self { conn }
     }
 
     /// The ranges of `stream` read so far, merged, oldest first.
@@ -273,54 +269,5 @@ mod tests {
         );
         assert_eq!(merged(vec![]), vec![]);
         assert_eq!(merged(vec![(5, u64::MAX), (1, 4)]), vec![(1, u64::MAX)]);
-    }
-
-    #[test]
-    fn a_committed_range_replaces_its_logs_and_is_covered_once() {
-        let dir = tempfile::TempDir::new().unwrap();
-        let mut store = IndexStore::open_in(dir.path()).unwrap();
-        let token = Address::repeat_byte(0x5d);
-        let log = |block: u64, hash: u8| IndexedLog {
-            block,
-            log_index: 0,
-            block_hash: B256::repeat_byte(hash),
-            tx: B256::repeat_byte(1),
-            emitter: token,
-            topics: vec![B256::repeat_byte(9)],
-            data: Bytes::new(),
-        };
-        store
-            .commit(&[token], (1, 10), &[log(3, 1), log(7, 1)])
-            .unwrap();
-        store.commit(&[token], (11, 20), &[log(15, 1)]).unwrap();
-        // The window read again after a reorg: block 7's log is gone, block 9 has a new one.
-        store
-            .commit(&[token], (5, 20), &[log(9, 2), log(15, 2)])
-            .unwrap();
-        let blocks: Vec<(u64, B256)> = store
-            .all_logs()
-            .unwrap()
-            .iter()
-            .map(|l| (l.block, l.block_hash))
-            .collect();
-        assert_eq!(
-            blocks,
-            [
-                (3, B256::repeat_byte(1)),
-                (9, B256::repeat_byte(2)),
-                (15, B256::repeat_byte(2))
-            ]
-        );
-        assert_eq!(store.coverage(token).unwrap(), [(1, 20)]);
-
-        store
-            .mark_unavailable(&[token], (30, 40), "pruned")
-            .unwrap();
-        assert_eq!(
-            store.unavailable(token).unwrap(),
-            [((30, 40), "pruned".to_owned())]
-        );
-        store.commit(&[token], (30, 40), &[]).unwrap();
-        assert!(store.unavailable(token).unwrap().is_empty());
     }
 }

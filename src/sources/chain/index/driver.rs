@@ -3,17 +3,15 @@
 //! over several refreshes), its Transfers replayed and judged, and a summary sent.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use alloy::primitives::{Address, U256};
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::ChainError;
-use super::rpc::{RpcCall, RpcClient, parse_quantity};
-use crate::history::HistoryError;
-use crate::index::{IndexSettings, IndexStore, Indexer, StartSource, Transfer};
+use super::{IndexSettings, IndexStore, Indexer, StartSource, Transfer};
 use crate::sources::UpdateSender;
+use crate::sources::chain::ChainError;
+use crate::sources::chain::rpc::{RpcCall, RpcClient, parse_quantity};
 use crate::state::Update;
 use crate::state::transfers::{IndexSummary, TransferSeen};
 
@@ -37,13 +35,14 @@ const START_BLOCK: &str = "index.start_block";
 const START_SOURCE: &str = "index.start_source";
 
 impl ChainIndex {
-    /// The index in the history file in `dir`.
-    pub fn open(
+    /// The index kept through `conn`, a connection to the history file (migrated: the
+    /// caller opens it through the history store).
+    pub fn new(
         config: &crate::config::Config,
-        dir: &Path,
+        conn: rusqlite::Connection,
         budget: Option<u64>,
-    ) -> Result<Self, HistoryError> {
-        let store = IndexStore::open_in(dir)?;
+    ) -> Self {
+        let store = IndexStore::new(conn);
         // Found once, kept: the deployment block never changes. A configured start applies
         // when it was the fallback last time too.
         let start = match (store.meta(START_BLOCK), store.meta(START_SOURCE)) {
@@ -52,7 +51,7 @@ impl ChainIndex {
             }
             _ => None,
         };
-        Ok(Self {
+        Self {
             store,
             indexer: Indexer::new(IndexSettings::from_config(config)),
             token: config.token.address,
@@ -60,7 +59,7 @@ impl ChainIndex {
             start,
             budget,
             times: HashMap::new(),
-        })
+        }
     }
 
     /// Extends the index to `head` for the token and `pools`, then judges it; progress goes to
@@ -76,8 +75,13 @@ impl ChainIndex {
         let (start, source) = match &self.start {
             Some(found) => found.clone(),
             None => {
-                let found =
-                    crate::index::start::find(rpc, self.token, head, self.configured_start).await?;
+                let found = crate::sources::chain::index::start::find(
+                    rpc,
+                    self.token,
+                    head,
+                    self.configured_start,
+                )
+                .await?;
                 if found.1 == StartSource::Deployment {
                     let _ = self.store.set_meta(START_BLOCK, &found.0.to_string());
                     let _ = self.store.set_meta(START_SOURCE, "deployment");
@@ -99,7 +103,7 @@ impl ChainIndex {
             .extend(
                 rpc,
                 &mut self.store,
-                crate::index::Target {
+                crate::sources::chain::index::Target {
                     streams: &streams,
                     start,
                     head,
@@ -113,10 +117,10 @@ impl ChainIndex {
         let failed =
             |e: rusqlite::Error| ChainError::Call(format!("the log index could not be read: {e}"));
         let transfers = self.store.transfers(self.token).map_err(failed)?;
-        let replayed = crate::index::replay(&transfers);
+        let replayed = crate::sources::chain::index::replay(&transfers);
         let coverage = self.store.coverage(self.token).map_err(failed)?;
         let unavailable = self.store.unavailable(self.token).map_err(failed)?;
-        let completeness = crate::index::judge(
+        let completeness = crate::sources::chain::index::judge(
             &replayed,
             &coverage,
             &unavailable,

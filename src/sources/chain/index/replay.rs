@@ -10,6 +10,7 @@ use alloy::primitives::{Address, U256};
 
 use super::log::Transfer;
 use super::store::Range;
+pub use crate::state::transfers::Completeness;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Replay {
@@ -62,16 +63,6 @@ pub fn replay(transfers: &[Transfer]) -> Replay {
     }
     out.balances.retain(|_, b| !b.is_zero());
     out
-}
-
-/// How much of the token's history the index proves it holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Completeness {
-    /// Every Transfer from the start block to `to`: the replayed balances sum to totalSupply.
-    Complete { to: u64 },
-    /// Not proven complete: what the index holds runs from `from` (contiguously to the head
-    /// read), and why it is not the whole history.
-    Partial { from: Option<u64>, reason: String },
 }
 
 /// Judges the index of the token: `coverage`, its merged read ranges; `start`, where the
