@@ -39,7 +39,7 @@ pub async fn collect(config: &Config) -> AppState {
 
 /// The version of `snapshot --json`'s shape, described by `schemas/snapshot.schema.json`.
 /// A change of shape bumps it and is listed in the README's changelog.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 #[derive(Debug, Serialize)]
 pub struct SnapshotJson {
@@ -60,6 +60,84 @@ pub struct SnapshotJson {
     /// Rules whose inputs are unknown, and what they lack.
     pub not_evaluated: Vec<crate::flags::NotEvaluated>,
     pub sources: Vec<SourceJson>,
+    /// The token's log index: `null` where none is kept (`--no-history`) or before it is read.
+    pub index: Option<IndexJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct IndexJson {
+    pub start_block: u64,
+    /// Where the start block came from: the deployment block, `[token] start_block`, or the
+    /// chain's first block, with why.
+    pub start_source: String,
+    /// Proven complete: the replayed balances of every holder sum to totalSupply.
+    pub complete: bool,
+    /// Complete up to this block; `null` when partial.
+    pub complete_to: Option<u64>,
+    /// Partial: the block the index holds every log from (to the head), or `null`; and why.
+    pub partial_from: Option<u64>,
+    pub partial_reason: Option<String>,
+    pub logs: u64,
+    pub transfers: u64,
+    pub holders: u64,
+    pub first_transfer: Option<TransferJson>,
+    pub last_transfer: Option<TransferJson>,
+}
+
+/// The index in one line of the table: what it proves, what it holds, its first and last
+/// Transfer.
+fn index_line(index: &IndexJson) -> String {
+    let proof = match (index.complete_to, index.partial_from) {
+        (Some(to), _) => format!("complete from block {} to {to}", index.start_block),
+        (None, Some(from)) => format!(
+            "partial, from block {from} ({})",
+            index.partial_reason.as_deref().unwrap_or("")
+        ),
+        (None, None) => format!(
+            "partial ({})",
+            index.partial_reason.as_deref().unwrap_or("")
+        ),
+    };
+    let at = |t: &Option<TransferJson>| {
+        t.as_ref()
+            .map(|t| {
+                format!(
+                    "block {} ({})",
+                    t.block,
+                    t.at.as_deref().unwrap_or("time unknown")
+                )
+            })
+            .unwrap_or_else(|| "none".to_owned())
+    };
+    format!(
+        "{proof}: {} logs, {} Transfers, {} holders; first Transfer {}, last {}",
+        index.logs,
+        index.transfers,
+        index.holders,
+        at(&index.first_transfer),
+        at(&index.last_transfer)
+    )
+}
+
+fn index_json(summary: &crate::state::transfers::IndexSummary) -> IndexJson {
+    use crate::state::transfers::Completeness;
+    let (complete_to, partial_from, partial_reason) = match &summary.completeness {
+        Completeness::Complete { to } => (Some(*to), None, None),
+        Completeness::Partial { from, reason } => (None, *from, Some(sanitize(reason))),
+    };
+    IndexJson {
+        start_block: summary.start_block,
+        start_source: sanitize(&summary.start_source),
+        complete: complete_to.is_some(),
+        complete_to,
+        partial_from,
+        partial_reason,
+        logs: summary.logs,
+        transfers: summary.transfers,
+        holders: summary.holders as u64,
+        first_transfer: summary.first_transfer.as_ref().map(transfer_json),
+        last_transfer: summary.last_transfer.as_ref().map(transfer_json),
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -631,6 +709,7 @@ pub fn to_json(state: &AppState, flags: &Flags, now: OffsetDateTime) -> Snapshot
                 error: crate::state::figures::source_problem(&s.status),
             })
             .collect(),
+        index: state.index.as_ref().map(index_json),
     }
 }
 
@@ -679,6 +758,14 @@ pub fn to_table(state: &AppState, flags: &Flags, now: OffsetDateTime) -> String 
             .zip(state.token.decimals)
             .map(|(raw, d)| token_amount(raw, d, 4))
             .unwrap_or_else(unknown),
+    );
+    let _ = writeln!(
+        out,
+        "index   {}",
+        json.index
+            .as_ref()
+            .map(index_line)
+            .unwrap_or_else(|| "not kept (--no-history) or not read".to_owned())
     );
     let _ = writeln!(out);
     if json.wallets.is_empty() {

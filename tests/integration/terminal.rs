@@ -73,7 +73,11 @@ fn the_demo_navigates_helps_masks_and_quits_cleanly() {
     };
     tmux.keys(&["j", "Enter"]);
     tmux.wait_text(&address_of("Cold storage"), WAIT);
-    tmux.keys(&["Escape", "j", "Enter"]);
+    // Esc, then the next key once it has landed: an Esc and a key read together are the
+    // terminal's Alt-key.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the detail to close", WAIT, |s| !s.contains("Etherscan"));
+    tmux.keys(&["j", "Enter"]);
     tmux.wait_text(&address_of("No gas"), WAIT);
     tmux.keys(&["Escape"]);
     tmux.wait_for("the detail to close", WAIT, |s| !s.contains("Etherscan"));

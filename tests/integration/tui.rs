@@ -828,3 +828,56 @@ fn a_tall_main_view_shows_the_selected_exit_and_the_portfolio_below_the_table() 
     let short = text(&render(&app, 80, 12));
     assert!(!short.contains("Exit of"), "{short}");
 }
+
+/// The log index on screen: its progress in the status bar while it is read (at 80 columns
+/// too), then in the Contract view what it proves and the first and last Transfer.
+#[test]
+fn the_index_shows_its_progress_then_what_it_proves() {
+    use popwatch::state::transfers::{Completeness, IndexProgress, IndexSummary, TransferSeen};
+    let mut app = fixture("POP Network Token");
+    app.apply(Update::IndexProgress(Some(IndexProgress {
+        blocks_done: 450,
+        blocks_total: 1000,
+        logs: 1234,
+        requests: 9,
+        eta: Some(std::time::Duration::from_secs(90)),
+    })));
+    let wide = text(&render(&app, 200, 30));
+    assert!(wide.contains("index ▕████░░░░░░▏ 45% · 1234 logs · ~1m left"), "{wide}");
+    let narrow = text(&render(&app, 80, 24));
+    let status = narrow.lines().last().unwrap();
+    assert!(status.contains("index 45%") && status.contains("? help"), "{status}");
+
+    let transfer = |block: u64, days_ago: i64| TransferSeen {
+        block,
+        time: Some(NOW - Duration::days(days_ago)),
+        tx: Default::default(),
+        log_index: 0,
+        from: Address::ZERO,
+        to: Address::repeat_byte(0x11),
+        amount: U256::from(1),
+        tx_sender: None,
+    };
+    app.apply(Update::Index(Box::new(IndexSummary {
+        start_block: 4_000_000,
+        start_source: "the contract's deployment block".into(),
+        completeness: Completeness::Complete { to: 21_000_043 },
+        logs: 5000,
+        transfers: 4321,
+        holders: 987,
+        first_transfer: Some(transfer(4_000_001, 2900)),
+        last_transfer: Some(transfer(20_990_000, 40)),
+    })));
+    app.handle(Action::View(View::Contract));
+    let contract = text(&render(&app, 120, 30));
+    for expected in [
+        "first Transfer",
+        "block 4000001",
+        "block 20990000",
+        "complete: 4321 Transfers, 987 holders",
+        "from block 4000000",
+    ] {
+        assert!(contract.contains(expected), "{expected}: {contract}");
+    }
+    assert!(!text(&render(&app, 200, 30)).contains("index ▕"), "the bar goes when it ends");
+}

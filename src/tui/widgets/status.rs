@@ -159,6 +159,30 @@ impl StatusBar<'_> {
                 spans.push(span);
             }
         }
+        if let Some(p) = &app.state().index_progress {
+            // The log index being read: how far, and at this pace how long.
+            let pct = p
+                .blocks_done
+                .saturating_mul(100)
+                .checked_div(p.blocks_total)
+                .map_or(100, |pct| pct.min(100));
+            let text = if detail >= Detail::Short {
+                format!("index {pct}%")
+            } else {
+                let filled = usize::try_from(pct / 10).unwrap_or(10);
+                format!(
+                    "index ▕{}{}▏ {pct}% · {} logs{}",
+                    "█".repeat(filled),
+                    "░".repeat(10 - filled),
+                    p.logs,
+                    p.eta
+                        .map(|eta| format!(" · ~{} left", age(eta.as_secs() as i64)))
+                        .unwrap_or_default()
+                )
+            };
+            spans.push(sep());
+            spans.push(Span::styled(text, theme::dim()));
+        }
         let cut = if detail >= Detail::Short { 14 } else { 30 };
         if let Some(error) = &app.state().logs_error {
             // Balances can be current while the transfer history is not.

@@ -356,26 +356,45 @@ impl Widget for ContractView<'_> {
                 ]));
             }
         }
-        let last = self.0.state().latest_transfer.as_ref();
+        let when = |t: &crate::state::transfers::TransferSeen| {
+            format!(
+                "block {} · {}",
+                t.block,
+                t.time
+                    .map(|at| format!(
+                        "{} ({} ago)",
+                        at.date(),
+                        crate::format::age((self.0.now - at).whole_seconds())
+                    ))
+                    .unwrap_or_else(|| "time unknown".into())
+            )
+        };
+        let state = self.0.state();
+        let index = state.index.as_ref();
+        if let Some(first) = index.and_then(|i| i.first_transfer.as_ref()) {
+            rows.push(Row::new([
+                Cell::from("first Transfer"),
+                Cell::from(when(first)),
+                Cell::from(""),
+            ]));
+        }
         rows.push(Row::new([
             Cell::from("last Transfer"),
-            Cell::from(match last {
-                Some(l) => format!(
-                    "block {} · {}",
-                    l.block,
-                    l.time
-                        .map(|at| format!(
-                            "{} ago",
-                            crate::format::age((self.0.now - at).whole_seconds())
-                        ))
-                        .unwrap_or_else(|| "time unknown".into())
-                ),
-                None if self.0.state().logs_block.is_some() => {
-                    "none in the scanned window".to_owned()
-                }
+            Cell::from(match state.latest_transfer.as_ref() {
+                Some(l) => when(l),
+                None if state.logs_block.is_some() => "none in the scanned window".to_owned(),
                 None => "—".to_owned(),
             }),
             Cell::from(""),
+        ]));
+        rows.push(Row::new([
+            Cell::from("log index"),
+            Cell::from(index_status(self.0)),
+            Cell::from(
+                index
+                    .map(|i| format!("from block {}", i.start_block))
+                    .unwrap_or_default(),
+            ),
         ]));
         Table::new(
             rows,
@@ -392,6 +411,32 @@ impl Widget for ContractView<'_> {
                 .title(format!(" Contract {} ", t.address.to_checksum(None))),
         )
         .render(area, buf);
+    }
+}
+
+/// What the log index proves, holds, or is doing, in a cell.
+fn index_status(app: &App) -> String {
+    use crate::state::transfers::Completeness;
+    let state = app.state();
+    if let Some(p) = &state.index_progress {
+        return format!(
+            "reading: {} of {} blocks, {} logs",
+            p.blocks_done, p.blocks_total, p.logs
+        );
+    }
+    if let Some(error) = &state.index_error {
+        return format!("✗ {}", safe(error));
+    }
+    match state.index.as_ref().map(|i| (&i.completeness, i)) {
+        Some((Completeness::Complete { .. }, i)) => {
+            format!("complete: {} Transfers, {} holders", i.transfers, i.holders)
+        }
+        Some((Completeness::Partial { from, reason }, _)) => format!(
+            "partial{}: {}",
+            from.map(|b| format!(" from block {b}")).unwrap_or_default(),
+            safe(reason)
+        ),
+        None => "not kept (no history) or not read yet".to_owned(),
     }
 }
 
