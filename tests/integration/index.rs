@@ -15,16 +15,14 @@ use popwatch::config::RpcUrl;
 use popwatch::sources::chain::index::{IndexSettings, IndexStore, IndexedLog, Indexer, Target};
 use popwatch::sources::chain::rpc::RpcClient;
 use popwatch::state::transfers::Completeness;
-use popwatch_devnet::proxy::FaultProxy;
+use popwatch_devnet::proxy::{FaultProxy, HistoryLoss};
 use popwatch_devnet::{Devnet, Role, Scenario};
 
-/// popwatch's client on `url`, its chain id checked (as the chain source does first).
+/// popwatch's client on `url` (several, comma-separated, in order), its chain ids checked (as
+/// the chain source does first).
 async fn rpc(url: &str) -> RpcClient {
-    let rpc = RpcClient::new(
-        &[RpcUrl::parse(url).unwrap()],
-        31337,
-        Duration::from_secs(5),
-    );
+    let urls: Vec<RpcUrl> = url.split(',').map(|u| RpcUrl::parse(u).unwrap()).collect();
+    let rpc = RpcClient::new(&urls, 31337, Duration::from_secs(5));
     assert!(rpc.check_chain_ids().await.is_empty());
     rpc
 }
@@ -359,4 +357,175 @@ fn a_committed_range_replaces_its_logs_and_is_covered_once() {
     );
     store.commit(&[token], (30, 40), &[]).unwrap();
     assert!(store.unavailable(token).unwrap().is_empty());
+}
+
+/// A node capping ranges and results (scaled to the devnet: 4 blocks, 6 logs) ends with the
+/// same index as one without caps, ranges halving from the configured maximum.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil: run the README test command"]
+async fn range_and_result_caps_end_with_the_same_index() {
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let proxy = FaultProxy::start(&d.url).await;
+    let whole = tempfile::TempDir::new().unwrap();
+    extend(
+        &d,
+        &d.url,
+        whole.path(),
+        &mut Indexer::new(settings(&d, 100_000, 100_000)),
+        None,
+    )
+    .await;
+    proxy.limit_logs(4, 6);
+    let capped = tempfile::TempDir::new().unwrap();
+    let (start, extended) = extend(
+        &d,
+        &proxy.url(),
+        capped.path(),
+        &mut Indexer::new(settings(&d, 100_000, 100_000)),
+        None,
+    )
+    .await;
+    assert!(extended.finished);
+    assert!(
+        proxy.log_ranges().iter().any(|(a, b)| b - a + 1 > 4),
+        "some were refused"
+    );
+    assert_eq!(
+        store_in(whole.path()).all_logs().unwrap(),
+        store_in(capped.path()).all_logs().unwrap()
+    );
+    let (_, verdict) = judged(&d, capped.path(), start).await;
+    assert!(
+        matches!(verdict, Completeness::Complete { .. }),
+        "{verdict:?}"
+    );
+}
+
+/// Without past state (`eth_getCode` refused below the head) the deployment block cannot be
+/// found: the start is `[token] start_block` when set, else the chain's first block, each
+/// saying why; from the first block the index is still complete.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil: run the README test command"]
+async fn without_past_state_the_start_falls_back_and_says_why() {
+    use popwatch::sources::chain::index::StartSource;
+    use popwatch::sources::chain::index::start::find;
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let proxy = FaultProxy::start(&d.url).await;
+    let head = head(&d).await;
+    let direct = rpc(&d.url).await;
+    let (deployed, source) = find(&direct, d.contracts.pop, head, None).await.unwrap();
+    assert_eq!(source, StartSource::Deployment);
+
+    proxy.lose_state_below(head);
+    let behind = rpc(&proxy.url()).await;
+    let (start, source) = find(&behind, d.contracts.pop, head, None).await.unwrap();
+    assert_eq!(start, d.scenario.start_block, "the chain's first block");
+    assert!(
+        matches!(&source, StartSource::Earliest(why) if why.contains("no past state")),
+        "{source:?}"
+    );
+    assert!(source.describe().contains("set [token] start_block"));
+    let (start, source) = find(&behind, d.contracts.pop, head, Some(deployed))
+        .await
+        .unwrap();
+    assert_eq!(start, deployed);
+    assert!(matches!(source, StartSource::Configured(_)), "{source:?}");
+
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut store = store_in(dir.path());
+    Indexer::new(settings(&d, 100_000, 100_000))
+        .extend(
+            &behind,
+            &mut store,
+            Target {
+                streams: &streams(&d),
+                start: d.scenario.start_block,
+                head,
+            },
+            None,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    let (replayed, verdict) = judged(&d, dir.path(), d.scenario.start_block).await;
+    assert!(
+        matches!(verdict, Completeness::Complete { .. }),
+        "{verdict:?}"
+    );
+    assert_replay_matches_the_chain(&d, &replayed, 10).await;
+}
+
+/// A node that refuses old logs as pruned: the range is asked of the next endpoint, and with
+/// none left it is marked unavailable and the index says partial, with why. A node that leaves
+/// them out without a word is caught by the supply: partial, never complete.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil: run the README test command"]
+async fn pruned_or_silently_missing_history_is_never_called_complete() {
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let proxy = FaultProxy::start(&d.url).await;
+    let direct = rpc(&d.url).await;
+    let head = head(&d).await;
+    let (deployed, _) =
+        popwatch::sources::chain::index::start::find(&direct, d.contracts.pop, head, None)
+            .await
+            .unwrap();
+    let floor = deployed + 10;
+
+    // Pruned, and another endpoint has it: complete.
+    proxy.lose_history_below(floor, HistoryLoss::Pruned);
+    let both = format!("{},{}", proxy.url(), d.url);
+    let dir = tempfile::TempDir::new().unwrap();
+    extend(
+        &d,
+        &both,
+        dir.path(),
+        &mut Indexer::new(settings(&d, 4, 4)),
+        None,
+    )
+    .await;
+    let (_, verdict) = judged(&d, dir.path(), deployed).await;
+    assert!(
+        matches!(verdict, Completeness::Complete { .. }),
+        "{verdict:?}"
+    );
+
+    // Pruned, and no other endpoint: partial, the refused range named.
+    let dir = tempfile::TempDir::new().unwrap();
+    let (_, extended) = extend(
+        &d,
+        &proxy.url(),
+        dir.path(),
+        &mut Indexer::new(settings(&d, 4, 4)),
+        None,
+    )
+    .await;
+    assert!(extended.finished, "the rest is read");
+    assert!(
+        !store_in(dir.path())
+            .unavailable(d.contracts.pop)
+            .unwrap()
+            .is_empty()
+    );
+    let (_, verdict) = judged(&d, dir.path(), deployed).await;
+    assert!(
+        matches!(&verdict, Completeness::Partial { reason, .. } if reason.contains("pruned")),
+        "{verdict:?}"
+    );
+
+    // Silent: the answers are empty below the floor; the replay does not add up.
+    proxy.lose_history_below(floor, HistoryLoss::Silent);
+    let dir = tempfile::TempDir::new().unwrap();
+    extend(
+        &d,
+        &proxy.url(),
+        dir.path(),
+        &mut Indexer::new(settings(&d, 4, 4)),
+        None,
+    )
+    .await;
+    let (_, verdict) = judged(&d, dir.path(), deployed).await;
+    assert!(
+        matches!(&verdict, Completeness::Partial { reason, .. } if reason.contains("below zero") || reason.contains("sum to")),
+        "{verdict:?}"
+    );
 }

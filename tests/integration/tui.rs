@@ -843,10 +843,16 @@ fn the_index_shows_its_progress_then_what_it_proves() {
         eta: Some(std::time::Duration::from_secs(90)),
     })));
     let wide = text(&render(&app, 200, 30));
-    assert!(wide.contains("index ▕████░░░░░░▏ 45% · 1234 logs · ~1m left"), "{wide}");
+    assert!(
+        wide.contains("index ▕████░░░░░░▏ 45% · 1234 logs · ~1m left"),
+        "{wide}"
+    );
     let narrow = text(&render(&app, 80, 24));
     let status = narrow.lines().last().unwrap();
-    assert!(status.contains("index 45%") && status.contains("? help"), "{status}");
+    assert!(
+        status.contains("index 45%") && status.contains("? help"),
+        "{status}"
+    );
 
     let transfer = |block: u64, days_ago: i64| TransferSeen {
         block,
@@ -879,5 +885,8 @@ fn the_index_shows_its_progress_then_what_it_proves() {
     ] {
         assert!(contract.contains(expected), "{expected}: {contract}");
     }
-    assert!(!text(&render(&app, 200, 30)).contains("index ▕"), "the bar goes when it ends");
+    assert!(
+        !text(&render(&app, 200, 30)).contains("index ▕"),
+        "the bar goes when it ends"
+    );
 }

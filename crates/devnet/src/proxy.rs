@@ -67,6 +67,15 @@ pub enum Behaviour {
     NoStateOverrides,
 }
 
+/// How a node without old logs answers for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryLoss {
+    /// JSON-RPC error 4444, "pruned history unavailable".
+    Pruned,
+    /// Success, without the logs below the floor.
+    Silent,
+}
+
 #[derive(Debug, Default)]
 pub struct Counters {
     pub http_requests: AtomicU64,
@@ -86,6 +95,11 @@ struct Shared {
     methods: Mutex<Vec<Vec<String>>>,
     /// Limits like a public node's on eth_getLogs: (max blocks per range, max results).
     logs_limit: Mutex<Option<(u64, usize)>>,
+    /// Below this block the node has no logs: it refuses them as pruned, or (silently) leaves
+    /// them out.
+    history_floor: Mutex<Option<(u64, HistoryLoss)>>,
+    /// Below this block the node serves no state (`eth_getCode` at it fails).
+    state_floor: Mutex<Option<u64>>,
     /// Every eth_getLogs range asked for, as (from, to).
     log_ranges: Mutex<Vec<(u64, u64)>>,
     client: reqwest::Client,
@@ -127,6 +141,8 @@ impl FaultProxy {
             paths: Mutex::new(Vec::new()),
             methods: Mutex::new(Vec::new()),
             logs_limit: Mutex::new(None),
+            history_floor: Mutex::new(None),
+            state_floor: Mutex::new(None),
             log_ranges: Mutex::new(Vec::new()),
             client: reqwest::Client::new(),
             connections: Mutex::new(Vec::new()),
@@ -191,6 +207,18 @@ impl FaultProxy {
     /// Refuse eth_getLogs ranges over `max_range` blocks and answers over `max_results` logs.
     pub fn limit_logs(&self, max_range: u64, max_results: usize) {
         *self.shared.logs_limit.lock().unwrap() = Some((max_range, max_results));
+    }
+
+    /// Logs below `block` are gone: refused as pruned (EIP-4444's code 4444), or left out of
+    /// the answer without a word.
+    pub fn lose_history_below(&self, block: u64, loss: HistoryLoss) {
+        *self.shared.history_floor.lock().unwrap() = Some((block, loss));
+    }
+
+    /// State below `block` is not served: `eth_getCode` at such a block fails, as a node
+    /// without archive state answers.
+    pub fn lose_state_below(&self, block: u64) {
+        *self.shared.state_floor.lock().unwrap() = Some(block);
     }
 
     /// The eth_getLogs ranges asked for so far, refused ones included.
@@ -574,6 +602,8 @@ fn limit_logs(shared: &Shared, request: &[u8], answer: &[u8]) -> Option<Vec<u8>>
         one => vec![one.clone()],
     };
     let limit = *shared.logs_limit.lock().unwrap();
+    let history_floor = *shared.history_floor.lock().unwrap();
+    let state_floor = *shared.state_floor.lock().unwrap();
     let items: Vec<&mut serde_json::Value> = match &mut answer {
         serde_json::Value::Array(items) => items.iter_mut().collect(),
         one => vec![one],
@@ -582,6 +612,14 @@ fn limit_logs(shared: &Shared, request: &[u8], answer: &[u8]) -> Option<Vec<u8>>
         let Some(req) = requests.iter().find(|r| r["id"] == item["id"]) else {
             continue;
         };
+        if req["method"] == "eth_getCode"
+            && let (Some(floor), Some(at)) = (state_floor, quantity(&req["params"][1]))
+            && at < floor
+        {
+            let id = item["id"].clone();
+            *item = serde_json::json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32000, "message": format!("missing trie node: state at block {at} is not available")}});
+            continue;
+        }
         if req["method"] != "eth_getLogs" {
             continue;
         }
@@ -590,6 +628,24 @@ fn limit_logs(shared: &Shared, request: &[u8], answer: &[u8]) -> Option<Vec<u8>>
             quantity(&req["params"][0]["toBlock"])?,
         );
         shared.log_ranges.lock().unwrap().push((from, to));
+        if let Some((floor, loss)) = history_floor
+            && from < floor
+        {
+            let id = item["id"].clone();
+            match loss {
+                HistoryLoss::Pruned => {
+                    *item = serde_json::json!({"jsonrpc": "2.0", "id": id, "error": {"code": 4444, "message": "pruned history unavailable"}});
+                    continue;
+                }
+                HistoryLoss::Silent => {
+                    if let Some(logs) = item["result"].as_array_mut() {
+                        logs.retain(|log| {
+                            quantity(&log["blockNumber"]).is_some_and(|b| b >= floor)
+                        });
+                    }
+                }
+            }
+        }
         let Some((max_range, max_results)) = limit else {
             continue;
         };
