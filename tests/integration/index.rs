@@ -529,3 +529,95 @@ async fn pruned_or_silently_missing_history_is_never_called_complete() {
         "{verdict:?}"
     );
 }
+
+/// The request goals of the issue, on mainnet's 45-day window scaled 1:100 (324,000 blocks as
+/// 3,240; POP's sparse Transfers; ranges and caps scaled alike, so the request count is
+/// mainnet's): at most 40 requests against a node that takes 10,000-block ranges, at most 330
+/// against one capped at 1,000, and a restart in at most 2. Counted at the proxy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil: run the README test command"]
+async fn the_45_day_window_and_a_restart_take_the_requests_of_the_goals() {
+    const SCALE: u64 = 100;
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let whale = d.wallet(Role::Whale).address;
+    let empty = d.wallet(Role::Empty).address;
+    for _ in 0..3 {
+        d.mine(1_080).await.unwrap();
+        d.transfer_pop(whale, empty, d.scenario.unit())
+            .await
+            .unwrap();
+    }
+    let head = head(&d).await;
+    let window = 324_000 / SCALE;
+    let scaled = IndexSettings {
+        token: d.contracts.pop,
+        initial_range: 2_000 / SCALE,
+        max_range: 100_000 / SCALE,
+        in_flight: 4,
+        per_second: 1_000,
+    };
+    let mut counts = Vec::new();
+    for (cap, goal) in [(10_000 / SCALE, 40), (1_000 / SCALE, 330)] {
+        let proxy = FaultProxy::start(&d.url).await;
+        proxy.limit_logs(cap, 10_000);
+        let rpc = rpc(&proxy.url()).await;
+        let dir = tempfile::TempDir::new().unwrap();
+        let mut store = store_in(dir.path());
+        let mut indexer = Indexer::new(scaled.clone());
+        proxy.reset_counts();
+        let extended = indexer
+            .extend(
+                &rpc,
+                &mut store,
+                Target {
+                    streams: &streams(&d),
+                    start: head - window + 1,
+                    head,
+                },
+                None,
+                &mut |_| {},
+            )
+            .await
+            .unwrap();
+        assert!(extended.finished);
+        let requests = proxy.http_requests();
+        counts.push((cap * SCALE, requests));
+        assert!(
+            requests <= goal,
+            "capped at {}: {requests} requests",
+            cap * SCALE
+        );
+        assert_eq!(
+            store.coverage(d.contracts.pop).unwrap(),
+            [(head - window + 1, head)]
+        );
+
+        // A restart a few blocks later: the new blocks and the window, at once.
+        d.transfer_pop(whale, empty, d.scenario.unit())
+            .await
+            .unwrap();
+        let later = self::head(&d).await;
+        proxy.reset_counts();
+        let mut restarted = Indexer::new(scaled.clone());
+        restarted
+            .extend(
+                &rpc,
+                &mut store,
+                Target {
+                    streams: &streams(&d),
+                    start: head - window + 1,
+                    head: later,
+                },
+                None,
+                &mut |_| {},
+            )
+            .await
+            .unwrap();
+        assert!(
+            proxy.http_requests() <= 2,
+            "a restart: {}",
+            proxy.http_requests()
+        );
+    }
+    eprintln!("45-day window (1:{SCALE}), requests by node cap: {counts:?}");
+}

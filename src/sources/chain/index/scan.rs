@@ -41,6 +41,9 @@ pub const POOL_EVENTS: [&str; 11] = [
     "Burn(address,int24,int24,uint128,uint256,uint256)",
 ];
 
+/// Where the range limit a node stated is kept between runs.
+const CEILING: &str = "index.range_ceiling";
+
 /// An answer with fewer logs than this is sparse: the next range may be twice as long.
 const SPARSE: usize = 1_000;
 
@@ -85,6 +88,9 @@ pub struct Extended {
 pub struct Indexer {
     settings: IndexSettings,
     range: u64,
+    /// The largest range the node says it takes, once it has said so: ranges never grow past
+    /// it again (each refusal would cost a request).
+    ceiling: Option<u64>,
     topics: Vec<B256>,
 }
 
@@ -116,6 +122,7 @@ impl Indexer {
             .collect();
         Self {
             range: settings.initial_range.min(settings.max_range),
+            ceiling: None,
             settings,
             topics,
         }
@@ -197,6 +204,15 @@ impl Indexer {
             head,
         } = target;
         let mut work = Self::work(store, streams, start, head)?;
+        // The range limit a node stated before, in an earlier process too.
+        if self.ceiling.is_none()
+            && let Ok(Some(kept)) = store.meta(CEILING)
+        {
+            self.ceiling = kept.parse().ok();
+        }
+        if let Some(ceiling) = self.ceiling {
+            self.range = self.range.min(ceiling).max(1);
+        }
         let blocks_total: u64 = work
             .iter()
             .flat_map(|(_, gaps)| gaps.iter().map(|(a, b)| b - a + 1))
@@ -208,11 +224,20 @@ impl Indexer {
         pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut retries: Vec<Pending> = Vec::new();
         let mut in_flight = FuturesUnordered::new();
+        let mut refused = false;
         loop {
-            // Fill the budget of requests in flight, newest blocks first.
-            while in_flight.len() < self.settings.in_flight
-                && budget.is_none_or(|b| done.requests < b)
-            {
+            // Fill the budget of requests in flight, newest blocks first; one alone while the
+            // range is still finding its size (until the node refuses one, or it reaches the
+            // maximum), so a range it refuses is refused once, not by each of several requests
+            // sent at once, and the ranges sent together are full-sized.
+            let settled = refused
+                || self.range
+                    >= self
+                        .settings
+                        .max_range
+                        .min(self.ceiling.unwrap_or(u64::MAX));
+            let width = if settled { self.settings.in_flight } else { 1 };
+            while in_flight.len() < width && budget.is_none_or(|b| done.requests < b) {
                 let Some(pending) = retries.pop().or_else(|| self.next_range(&mut work)) else {
                     break;
                 };
@@ -252,7 +277,11 @@ impl Indexer {
                         .commit(&pending.streams, pending.range, &logs)
                         .map_err(store_error)?;
                     if logs.len() < SPARSE {
-                        self.range = self.range.saturating_mul(2).min(self.settings.max_range);
+                        self.range = self
+                            .range
+                            .saturating_mul(2)
+                            .min(self.settings.max_range)
+                            .min(self.ceiling.unwrap_or(u64::MAX));
                     }
                     done.logs += logs.len() as u64;
                     blocks_done += pending.range.1 - pending.range.0 + 1;
@@ -279,17 +308,27 @@ impl Indexer {
                     });
                 }
                 Some(Err(e)) if is_range_error(&e) && pending.range.1 > pending.range.0 => {
-                    // Halve, and read the range again in two.
+                    // The range the node says it takes, else half; the refused blocks go back
+                    // to be read in ranges of that size.
+                    refused = true;
                     let (from, to) = pending.range;
-                    self.range = (to - from).div_ceil(2).max(1);
-                    let mid = from + (to - from) / 2;
-                    tracing::debug!(from, to, range = self.range, error = %e, "index: range refused, halving");
-                    for range in [(from, mid), (mid + 1, to)] {
-                        retries.push(Pending {
-                            streams: pending.streams.clone(),
-                            range,
-                            excluded: pending.excluded.clone(),
-                        });
+                    let size = to - from + 1;
+                    match stated_block_limit(&e.message).filter(|max| *max < size) {
+                        Some(max) => {
+                            let ceiling = self.ceiling.map_or(max, |c| c.min(max));
+                            self.ceiling = Some(ceiling);
+                            self.range = max;
+                            let _ = store.set_meta(CEILING, &ceiling.to_string());
+                        }
+                        None => self.range = (size / 2).max(1),
+                    }
+                    tracing::debug!(from, to, range = self.range, error = %e, "index: range refused");
+                    if let Some((_, gaps)) = work
+                        .iter_mut()
+                        .find(|(streams, _)| *streams == pending.streams)
+                    {
+                        gaps.push(pending.range);
+                        *gaps = merged(std::mem::take(gaps));
                     }
                 }
                 Some(Err(e)) => return Err(ChainError::Call(format!("eth_getLogs: {e}"))),
@@ -351,6 +390,39 @@ impl Indexer {
     }
 }
 
+/// The largest block range a node's refusal says it takes ("max 10000 blocks", "up to a 2K
+/// block range"), if it says one; a refusal about the number of results says nothing of blocks.
+pub fn stated_block_limit(message: &str) -> Option<u64> {
+    let lower = message.to_lowercase();
+    if !lower.contains("block") || lower.contains("result") {
+        return None;
+    }
+    let mut numbers = Vec::new();
+    let mut digits = String::new();
+    let mut chars = lower.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            // "10,000": the comma is part of the number.
+            if chars.peek() == Some(&',') {
+                chars.next();
+            }
+            continue;
+        }
+        if !digits.is_empty() {
+            let scale = if c == 'k' { 1_000 } else { 1 };
+            if let Ok(n) = digits.parse::<u64>() {
+                numbers.push(n.saturating_mul(scale));
+            }
+            digits.clear();
+        }
+    }
+    if let Ok(n) = digits.parse::<u64>() {
+        numbers.push(n);
+    }
+    numbers.into_iter().find(|n| *n > 0)
+}
+
 /// Whether a node says it no longer serves that history (EIP-4444 expiry; code 4444, or its
 /// words).
 pub fn is_pruned(e: &CallError) -> bool {
@@ -363,4 +435,30 @@ pub fn is_pruned(e: &CallError) -> bool {
 
 fn store_error(e: rusqlite::Error) -> ChainError {
     ChainError::Call(format!("the log index could not be written: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stated_block_limit;
+
+    #[test]
+    fn a_refusal_s_stated_block_limit_is_read_and_a_result_limit_is_not() {
+        assert_eq!(
+            stated_block_limit("block range is too large: max 1000 blocks"),
+            Some(1000)
+        );
+        assert_eq!(
+            stated_block_limit("You can make eth_getLogs requests with up to a 2K block range"),
+            Some(2000)
+        );
+        assert_eq!(
+            stated_block_limit("exceeded max block range of 10,000"),
+            Some(10_000)
+        );
+        assert_eq!(
+            stated_block_limit("query returned more than 10000 results"),
+            None
+        );
+        assert_eq!(stated_block_limit("block range too large"), None);
+    }
 }
