@@ -100,6 +100,8 @@ struct Shared {
     history_floor: Mutex<Option<(u64, HistoryLoss)>>,
     /// Below this block the node serves no state (`eth_getCode` at it fails).
     state_floor: Mutex<Option<u64>>,
+    /// Added before every answer: a route to a distant node.
+    latency: Mutex<Duration>,
     /// Every eth_getLogs range asked for, as (from, to).
     log_ranges: Mutex<Vec<(u64, u64)>>,
     client: reqwest::Client,
@@ -143,6 +145,7 @@ impl FaultProxy {
             logs_limit: Mutex::new(None),
             history_floor: Mutex::new(None),
             state_floor: Mutex::new(None),
+            latency: Mutex::new(Duration::ZERO),
             log_ranges: Mutex::new(Vec::new()),
             client: reqwest::Client::new(),
             connections: Mutex::new(Vec::new()),
@@ -221,6 +224,11 @@ impl FaultProxy {
         *self.shared.state_floor.lock().unwrap() = Some(block);
     }
 
+    /// Every answer is held back `latency` (a route to a distant node; benchmarks).
+    pub fn set_latency(&self, latency: Duration) {
+        *self.shared.latency.lock().unwrap() = latency;
+    }
+
     /// The eth_getLogs ranges asked for so far, refused ones included.
     pub fn log_ranges(&self) -> Vec<(u64, u64)> {
         self.shared.log_ranges.lock().unwrap().clone()
@@ -292,6 +300,10 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
     let mut buf = Vec::new();
     while let Some((line, body)) = read_request(&mut stream, &mut buf).await {
         shared.counters.http_requests.fetch_add(1, Ordering::SeqCst);
+        let latency = *shared.latency.lock().unwrap();
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
         shared.arrivals.lock().unwrap().push(Instant::now());
         shared
             .paths
