@@ -7,7 +7,6 @@
 
 use std::time::{Duration, Instant};
 
-use alloy::primitives::Address;
 use alloy::providers::Provider;
 use popwatch::config::RpcUrl;
 use popwatch::history::Store;
@@ -67,7 +66,7 @@ async fn measure() -> Vec<Row> {
                 .unwrap();
         }
         let head = d.provider().get_block_number().await.unwrap();
-        let streams = streams(&d);
+        let streams = d.token_and_pools();
         for (cap, node) in [
             (100_000, "a node taking 100,000-block ranges"),
             (10_000, "a node taking 10,000-block ranges"),
@@ -141,14 +140,4 @@ async fn measure() -> Vec<Row> {
         }
     }
     rows
-}
-
-fn streams(d: &Devnet) -> Vec<Address> {
-    let p = &d.pools;
-    std::iter::once(d.contracts.pop)
-        .chain(p.uniswap_v1)
-        .chain(p.uniswap_v2)
-        .chain(p.sushiswap)
-        .chain(p.uniswap_v3.iter().map(|(_, a)| *a))
-        .collect()
 }

@@ -47,17 +47,6 @@ fn settings(d: &Devnet, initial: u64, max: u64) -> IndexSettings {
     }
 }
 
-/// The token and every pool of the devnet: the streams the index reads.
-fn streams(d: &Devnet) -> Vec<Address> {
-    let p = &d.pools;
-    std::iter::once(d.contracts.pop)
-        .chain(p.uniswap_v1)
-        .chain(p.uniswap_v2)
-        .chain(p.sushiswap)
-        .chain(p.uniswap_v3.iter().map(|(_, a)| *a))
-        .collect()
-}
-
 async fn head(d: &Devnet) -> u64 {
     d.provider().get_block_number().await.unwrap()
 }
@@ -82,7 +71,7 @@ async fn extend(
             &rpc,
             &mut store,
             Target {
-                streams: &streams(d),
+                streams: &d.token_and_pools(),
                 start,
                 head,
             },
@@ -438,7 +427,7 @@ async fn without_past_state_the_start_falls_back_and_says_why() {
             &behind,
             &mut store,
             Target {
-                streams: &streams(&d),
+                streams: &d.token_and_pools(),
                 start: d.scenario.start_block,
                 head,
             },
@@ -570,7 +559,7 @@ async fn the_45_day_window_and_a_restart_take_the_requests_of_the_goals() {
                 &rpc,
                 &mut store,
                 Target {
-                    streams: &streams(&d),
+                    streams: &d.token_and_pools(),
                     start: head - window + 1,
                     head,
                 },
@@ -604,7 +593,7 @@ async fn the_45_day_window_and_a_restart_take_the_requests_of_the_goals() {
                 &rpc,
                 &mut store,
                 Target {
-                    streams: &streams(&d),
+                    streams: &d.token_and_pools(),
                     start: head - window + 1,
                     head: later,
                 },

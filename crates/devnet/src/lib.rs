@@ -117,6 +117,17 @@ impl Devnet {
         &self.anvil
     }
 
+    /// The token, then every pool of every venue: the streams popwatch's log index reads.
+    pub fn token_and_pools(&self) -> Vec<Address> {
+        let p = &self.pools;
+        std::iter::once(self.contracts.pop)
+            .chain(p.uniswap_v1)
+            .chain(p.uniswap_v2)
+            .chain(p.sushiswap)
+            .chain(p.uniswap_v3.iter().map(|(_, a)| *a))
+            .collect()
+    }
+
     pub fn wallet(&self, role: Role) -> &PlannedWallet {
         self.wallets
             .iter()
