@@ -91,6 +91,9 @@ pub struct Indexer {
     /// The largest range the node says it takes, once it has said so: ranges never grow past
     /// it again (each refusal would cost a request).
     ceiling: Option<u64>,
+    /// Ranges refused as pruned are asked again once per indexer (per process: an endpoint
+    /// added since may serve them), then skipped.
+    retried_unavailable: bool,
     topics: Vec<B256>,
 }
 
@@ -123,6 +126,7 @@ impl Indexer {
         Self {
             range: settings.initial_range.min(settings.max_range),
             ceiling: None,
+            retried_unavailable: false,
             settings,
             topics,
         }
@@ -133,19 +137,23 @@ impl Indexer {
     fn work(
         store: &IndexStore,
         streams: &[Address],
-        start: u64,
-        head: u64,
+        (start, head): Range,
+        skip_unavailable: bool,
     ) -> Result<Work, ChainError> {
         let window = (head.saturating_sub(CONFIRMATIONS).max(start), head);
         let mut groups: BTreeMap<Vec<Range>, Vec<Address>> = BTreeMap::new();
         for &stream in streams {
             let covered = store.coverage(stream).map_err(store_error)?;
-            let skipped: Vec<Range> = store
-                .unavailable(stream)
-                .map_err(store_error)?
-                .into_iter()
-                .map(|(r, _)| r)
-                .collect();
+            let skipped: Vec<Range> = if skip_unavailable {
+                store
+                    .unavailable(stream)
+                    .map_err(store_error)?
+                    .into_iter()
+                    .map(|(r, _)| r)
+                    .collect()
+            } else {
+                Vec::new()
+            };
             let mut gaps = Vec::new();
             let mut next = start;
             for (from, to) in merged(covered.into_iter().chain(skipped).collect()) {
@@ -203,7 +211,8 @@ impl Indexer {
             start,
             head,
         } = target;
-        let mut work = Self::work(store, streams, start, head)?;
+        let mut work = Self::work(store, streams, (start, head), self.retried_unavailable)?;
+        self.retried_unavailable = true;
         // The range limit a node stated before, in an earlier process too.
         if self.ceiling.is_none()
             && let Ok(Some(kept)) = store.meta(CEILING)
@@ -256,8 +265,9 @@ impl Indexer {
             };
             let (answers, endpoint) = match answer {
                 Ok(answered) => answered,
-                // Every endpoint has refused this range as pruned: it is unavailable.
-                Err(_) if !pending.excluded.is_empty() => {
+                // Every endpoint has refused this range as pruned: it is unavailable (another
+                // failure, a timeout of the last endpoint asked, is the extension's).
+                Err(e) if !pending.excluded.is_empty() && e.all_excluded() => {
                     let why = format!(
                         "pruned history: refused by {} endpoint(s)",
                         pending.excluded.len()

@@ -115,6 +115,16 @@ pub struct AllFailed {
     pub reasons: Vec<String>,
 }
 
+/// The reason when the caller excluded every endpoint (none was asked).
+const ALL_EXCLUDED: &str = "every endpoint was excluded";
+
+impl AllFailed {
+    /// No endpoint was asked: the caller had excluded them all (each had refused already).
+    pub fn all_excluded(&self) -> bool {
+        self.reasons.iter().all(|r| r == ALL_EXCLUDED)
+    }
+}
+
 /// A refused endpoint, for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
@@ -308,7 +318,7 @@ impl RpcClient {
             ));
         }
         if reasons.is_empty() {
-            reasons.push("every endpoint was excluded".to_owned());
+            reasons.push(ALL_EXCLUDED.to_owned());
         }
         Err(AllFailed { reasons })
     }
