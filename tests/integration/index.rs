@@ -610,3 +610,89 @@ async fn the_45_day_window_and_a_restart_take_the_requests_of_the_goals() {
     }
     eprintln!("45-day window (1:{SCALE}), requests by node cap: {counts:?}");
 }
+
+/// `popwatch snapshot` killed (SIGKILL) in the middle of its index scan: the next run reads
+/// no range the killed one committed (only the confirmation window again) and ends with the
+/// index an uninterrupted scan builds, proven complete.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil: run the README test command"]
+async fn a_snapshot_killed_mid_scan_resumes_where_it_stopped() {
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let whale = d.wallet(Role::Whale).address;
+    let empty = d.wallet(Role::Empty).address;
+    for _ in 0..3 {
+        d.mine(100).await.unwrap();
+        d.transfer_pop(whale, empty, d.scenario.unit())
+            .await
+            .unwrap();
+    }
+    let proxy = FaultProxy::start(&d.url).await;
+    proxy.set_latency(Duration::from_millis(30));
+    let data = tempfile::TempDir::new().unwrap();
+    let config = data.path().join("devnet.toml");
+    // Index ranges of 4 blocks (the window scan keeps its 2,000), through the proxy.
+    let toml = d.config_toml().replace(&d.url, &proxy.url()).replace(
+        "[chain.contracts]",
+        "logs_max_range_blocks = 4\n\n[chain.contracts]",
+    );
+    std::fs::write(&config, toml).unwrap();
+    let snapshot = || {
+        crate::support::popwatch(data.path())
+            .args(["snapshot", "--json", "--config"])
+            .arg(&config)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let index_ranges = |p: &FaultProxy| -> Vec<(u64, u64)> {
+        p.log_ranges()
+            .into_iter()
+            .filter(|(a, b)| b - a < 4)
+            .collect()
+    };
+
+    let mut killed = snapshot();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while index_ranges(&proxy).len() < 15 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the index scan never started"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    killed.kill().unwrap();
+    killed.wait().unwrap();
+    let before = index_ranges(&proxy);
+    // What the killed run had committed (ranges in flight at the kill were not).
+    let covered = store_in(data.path()).coverage(d.contracts.pop).unwrap();
+    assert!(!covered.is_empty(), "the killed run committed ranges");
+
+    let out = snapshot().wait_with_output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["index"]["complete"], true, "{}", json["index"]);
+    let head = json["block"].as_u64().unwrap();
+    let after = &index_ranges(&proxy)[before.len()..];
+    let window_from = head - popwatch::sources::chain::logs::CONFIRMATIONS;
+    for (from, to) in after {
+        let reread = covered.iter().any(|(a, b)| from <= b && to >= a);
+        assert!(
+            !reread || *to >= window_from,
+            "{from}–{to} read again though it was covered: {covered:?}"
+        );
+    }
+    // The same index as one scan without a kill.
+    let whole = tempfile::TempDir::new().unwrap();
+    extend(
+        &d,
+        &d.url,
+        whole.path(),
+        &mut Indexer::new(settings(&d, 4, 4)),
+        None,
+    )
+    .await;
+    assert_eq!(
+        store_in(data.path()).all_logs().unwrap(),
+        store_in(whole.path()).all_logs().unwrap()
+    );
+}
