@@ -696,3 +696,49 @@ async fn a_snapshot_killed_mid_scan_resumes_where_it_stopped() {
         store_in(whole.path()).all_logs().unwrap()
     );
 }
+
+/// The wallets' transfers and approvals are read from the index where it holds the window: the
+/// same histories as a scan asking the node, without one `eth_getLogs` of the window scan.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil: run the README test command"]
+async fn the_wallets_history_is_read_from_the_index() {
+    use popwatch::state::Update;
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let config = d.config().unwrap();
+    let http = popwatch::net::http_client(Duration::from_secs(5));
+    let logs_of = |updates: Vec<Update>| {
+        updates
+            .into_iter()
+            .find_map(|u| match u {
+                Update::Logs(reading) => Some(*reading),
+                _ => None,
+            })
+            .expect("a log reading")
+    };
+    let plain: Box<dyn popwatch::sources::Source> =
+        Box::new(popwatch::sources::chain_source(&config, http.clone(), None));
+    let direct = logs_of(popwatch::sources::refresh_all_once(&mut [plain]).await);
+    assert!(direct.get_logs_calls > 0);
+
+    let dir = tempfile::TempDir::new().unwrap();
+    let conn = popwatch::history::Store::open_in(dir.path())
+        .unwrap()
+        .into_connection();
+    let indexed: Box<dyn popwatch::sources::Source> = Box::new(popwatch::sources::chain_source(
+        &config,
+        http,
+        Some((conn, None)),
+    ));
+    let from_index = logs_of(popwatch::sources::refresh_all_once(&mut [indexed]).await);
+    assert_eq!(
+        from_index.get_logs_calls, 0,
+        "the window came from the index"
+    );
+    assert_eq!(from_index.wallets, direct.wallets);
+    assert_eq!(from_index.latest_transfer, direct.latest_transfer);
+    assert!(
+        from_index.wallets.iter().any(|w| !w.transfers.is_empty())
+            && from_index.wallets.iter().any(|w| !w.approvals.is_empty()),
+        "the scenario has transfers and approvals to compare"
+    );
+}

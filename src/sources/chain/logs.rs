@@ -30,6 +30,14 @@ const GROW_AFTER: u32 = 4;
 /// Ethereum's ~12-second blocks, for turning `scan_days` into blocks.
 const BLOCKS_PER_DAY: u64 = 7_200;
 
+/// The token's every log from `from` to the head the scan reads to, kept elsewhere (the log
+/// index), in the JSON shape of `eth_getLogs`.
+#[derive(Debug, Clone, Default)]
+pub struct ArchivedLogs {
+    pub from: u64,
+    pub logs: Vec<Value>,
+}
+
 /// Whether a node's error says the range or the result set is too large (so: halve).
 pub fn is_range_error(e: &CallError) -> bool {
     let m = e.message.to_lowercase();
@@ -129,6 +137,22 @@ impl LogScanner {
 
     /// Scans up to `head` (already read by the chain refresh, pinned there).
     pub async fn scan(&mut self, rpc: &RpcClient, head: u64) -> Result<LogReading, ChainError> {
+        self.scan_from(rpc, head, None).await
+    }
+
+    /// How far back the first scan goes, in blocks.
+    pub fn window_blocks(&self) -> u64 {
+        self.scan_blocks
+    }
+
+    /// [`LogScanner::scan`], the logs taken from `archived` (the log index's) where it holds
+    /// them all, so the node is asked only for what it does not.
+    pub async fn scan_from(
+        &mut self,
+        rpc: &RpcClient,
+        head: u64,
+        archived: Option<ArchivedLogs>,
+    ) -> Result<LogReading, ChainError> {
         let earliest = self.earliest_block(rpc).await?;
         let start = match self.processed {
             None => head.saturating_sub(self.scan_blocks).max(earliest),
@@ -148,12 +172,26 @@ impl LogScanner {
         let mut fresh_latest: Option<TransferSeen> = None;
         let mut successes = 0u32;
         while from <= head {
-            let to = (from + self.chunk - 1).min(head);
-            let calls = self.log_calls(from, to);
-            calls_made += calls.len() as u64;
-            // Only a node that has reached `head` answers: a lagging one would answer the
-            // range past its own head with nothing, and those transfers would never be read.
-            let answers = rpc.call_many_at(&calls, head).await?;
+            let held = archived.as_ref().filter(|a| a.from <= from).map(|a| {
+                a.logs
+                    .iter()
+                    .filter(|log| parse_quantity(&log["blockNumber"]).is_some_and(|b| b >= from))
+                    .cloned()
+                    .collect::<Vec<Value>>()
+            });
+            let (to, answers) = match held {
+                // Every log of the token in [from, head], from the index: one pass, no call.
+                Some(logs) => (head, self.split_archived(logs)),
+                None => {
+                    let to = (from + self.chunk - 1).min(head);
+                    let calls = self.log_calls(from, to);
+                    calls_made += calls.len() as u64;
+                    // Only a node that has reached `head` answers: a lagging one would answer
+                    // the range past its own head with nothing, and those transfers would
+                    // never be read.
+                    (to, rpc.call_many_at(&calls, head).await?)
+                }
+            };
             if let Some(e) = answers.iter().find_map(|a| a.as_ref().err()) {
                 if is_range_error(e) && self.chunk > 1 {
                     self.chunk = (self.chunk / 2).max(1);
@@ -231,6 +269,28 @@ impl LogScanner {
         let allowances = &self.allowances.insert(allowances).0.clone();
         self.processed = Some(head);
         Ok(self.reading(head, allowances, calls_made))
+    }
+
+    /// The token's logs from the archive as the two answers the node would give: its
+    /// Transfers, and the Approvals whose owner is a watched wallet.
+    fn split_archived(&self, logs: Vec<Value>) -> Vec<super::rpc::CallResult> {
+        let transfer = format!("{TRANSFER_TOPIC}");
+        let approval = format!("{APPROVAL_TOPIC}");
+        let owners: Vec<String> = self
+            .wallets
+            .iter()
+            .map(|w| format!("{}", address_topic(*w)))
+            .collect();
+        let (mut transfers, mut approvals) = (Vec::new(), Vec::new());
+        for log in logs {
+            let topic = |i: usize| log["topics"][i].as_str().unwrap_or_default().to_lowercase();
+            if topic(0) == transfer {
+                transfers.push(log);
+            } else if topic(0) == approval && owners.contains(&topic(1)) {
+                approvals.push(log);
+            }
+        }
+        vec![Ok(Value::Array(transfers)), Ok(Value::Array(approvals))]
     }
 
     /// The chain's first block number (read once: it never changes).

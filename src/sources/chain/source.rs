@@ -272,8 +272,29 @@ impl Source for ChainSource {
                         );
                         Some(exits)
                     };
-                    let (exits, logs) =
-                        tokio::join!(exits_work, self.scanner.scan(reader.rpc(), block));
+                    // The log index first, then the wallets' window read from it where it
+                    // holds the window (the node asked only for what it does not).
+                    let index = &mut self.index;
+                    let scanner = &mut self.scanner;
+                    let index_out = out.clone();
+                    let logs_work = async move {
+                        let rpc = reader.rpc();
+                        let mut extended = None;
+                        let mut archived = None;
+                        if let Some(index) = index {
+                            extended = Some(
+                                index
+                                    .refresh(rpc, block, &pools, total_supply, &index_out)
+                                    .await,
+                            );
+                            archived = index.token_logs_since(
+                                block.saturating_sub(scanner.window_blocks()),
+                                block,
+                            );
+                        }
+                        (extended, scanner.scan_from(rpc, block, archived).await)
+                    };
+                    let (exits, (extended, logs)) = tokio::join!(exits_work, logs_work);
                     match exits {
                         Some(exits) => {
                             let _ = out.send(Update::Exits(Box::new(exits)));
@@ -303,19 +324,17 @@ impl Source for ChainSource {
                     if let Some(names) = self.names.due(&self.reader, &seen).await {
                         let _ = out.send(Update::EnsNames(names));
                     }
-                    if let Some(index) = &mut self.index {
-                        let rpc = self.reader.rpc();
-                        match index.refresh(rpc, block, &pools, total_supply, &out).await {
-                            Ok(summary) => {
-                                let _ = out.send(Update::Index(Box::new(summary)));
-                            }
-                            Err(e) => {
-                                tracing::warn!(error = %e, "log index not extended; it resumes next refresh");
-                                let _ = out.send(Update::IndexFailed {
-                                    error: e.to_string(),
-                                });
-                            }
+                    match extended {
+                        Some(Ok(summary)) => {
+                            let _ = out.send(Update::Index(Box::new(summary)));
                         }
+                        Some(Err(e)) => {
+                            tracing::warn!(error = %e, "log index not extended; it resumes next refresh");
+                            let _ = out.send(Update::IndexFailed {
+                                error: e.to_string(),
+                            });
+                        }
+                        None => {}
                     }
                 }
                 Err(e) => {

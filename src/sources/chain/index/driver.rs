@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use super::{IndexSettings, IndexStore, Indexer, StartSource, Transfer};
 use crate::sources::UpdateSender;
 use crate::sources::chain::ChainError;
+use crate::sources::chain::logs::ArchivedLogs;
 use crate::sources::chain::rpc::{RpcCall, RpcClient, parse_quantity};
 use crate::state::Update;
 use crate::state::transfers::{IndexSummary, TransferSeen};
@@ -144,6 +145,36 @@ impl ChainIndex {
             holders: replayed.balances.len(),
             first_transfer: replayed.first.map(|t| self.seen(t)),
             last_transfer: replayed.last.map(|t| self.seen(t)),
+        })
+    }
+
+    /// Where the index starts and whether that is the contract's deployment (nothing of the
+    /// token exists before it) once found.
+    fn deployment(&self) -> Option<u64> {
+        match &self.start {
+            Some((block, StartSource::Deployment)) => Some(*block),
+            _ => None,
+        }
+    }
+
+    /// The token's every log from `since` to `head`, where the index holds them all (it has
+    /// read every block from `since`, or from the deployment block when that is later: nothing
+    /// of the token exists before it), for the window scan of the wallets' transfers and
+    /// approvals; `None` where it does not.
+    pub fn token_logs_since(&self, since: u64, head: u64) -> Option<ArchivedLogs> {
+        let from = since.max(self.deployment()?);
+        let covered = self.store.coverage(self.token).ok()?;
+        if from <= head && !covered.iter().any(|(a, b)| *a <= from && *b >= head) {
+            return None;
+        }
+        let logs = if from <= head {
+            self.store.logs_of(self.token, (from, head)).ok()?
+        } else {
+            Vec::new()
+        };
+        Some(ArchivedLogs {
+            from: since,
+            logs: logs.iter().map(super::IndexedLog::to_json).collect(),
         })
     }
 

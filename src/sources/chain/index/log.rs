@@ -95,6 +95,20 @@ impl IndexedLog {
         }))
     }
 
+    /// The log in the JSON shape of `eth_getLogs` (for what reads logs as a node gives them).
+    pub fn to_json(&self) -> Value {
+        let topics: Vec<String> = self.topics.iter().map(|t| format!("{t}")).collect();
+        serde_json::json!({
+            "address": format!("{:#x}", self.emitter),
+            "topics": topics,
+            "data": format!("{}", self.data),
+            "blockNumber": format!("0x{:x}", self.block),
+            "logIndex": format!("0x{:x}", self.log_index),
+            "transactionHash": format!("{}", self.tx),
+            "blockHash": format!("{}", self.block_hash),
+        })
+    }
+
     /// The Transfer it is, if it is one of `token`'s (three topics, the amount in data).
     pub fn transfer(&self, token: Address) -> Option<Transfer> {
         if self.emitter != token || self.topics.len() != 3 || self.topics[0] != TRANSFER {
@@ -143,6 +157,11 @@ mod tests {
         assert_eq!((t.block, t.log_index, t.amount), (16, 2, U256::from(7)));
         assert_eq!(t.from, Address::repeat_byte(0x11));
         assert!(read.transfer(Address::ZERO).is_none(), "another emitter's");
+        assert_eq!(
+            IndexedLog::from_json(&read.to_json()).unwrap().unwrap(),
+            read,
+            "the JSON it gives reads back the same"
+        );
 
         let mut removed = log("0x");
         removed["removed"] = json!(true);

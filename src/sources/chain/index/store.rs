@@ -165,6 +165,19 @@ impl IndexStore {
         Ok(out)
     }
 
+    /// The logs `emitter` sent in `[from, to]`, in chain order.
+    pub fn logs_of(&self, emitter: Address, range: Range) -> rusqlite::Result<Vec<IndexedLog>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT block, log_index, block_hash, tx, emitter, topic0, topic1, topic2, topic3, data
+             FROM chain_logs WHERE emitter = ?1 AND block BETWEEN ?2 AND ?3 ORDER BY block, log_index",
+        )?;
+        let rows = statement.query_map(
+            params![emitter.as_slice(), to_sql(range.0), to_sql(range.1)],
+            row_log,
+        )?;
+        rows.collect()
+    }
+
     /// How many logs the index holds.
     pub fn log_count(&self) -> rusqlite::Result<u64> {
         self.conn
