@@ -18,12 +18,13 @@ use crate::state::{AppState, Update};
 /// judges each finished refresh, and each event is printed as one JSON line (flushed); until
 /// SIGINT or SIGTERM, after which what was handed to the history is written before returning.
 pub async fn run_events(config: Config, data_dir: PathBuf) {
+    // Listening from the start: a signal while the history opens ends the command cleanly.
+    let stop = crate::signals::listen().wait();
     let index = crate::history::index_in(
         Some(&data_dir),
         Some(crate::sources::chain::index::REFRESH_BUDGET),
     );
     let sources = crate::sources::sources_indexed(&config, index);
-    let stop = crate::signals::terminated();
     events_loop(&config, &data_dir, sources, stop, &mut std::io::stdout()).await;
 }
 

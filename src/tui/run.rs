@@ -32,6 +32,9 @@ pub async fn run(
     config_path: Option<std::path::PathBuf>,
     cli_wallets: bool,
 ) -> io::Result<()> {
+    // Listening from here: SIGTERM or SIGHUP arriving once the first frame is up (before the
+    // loop below is first polled) ends the app cleanly too.
+    let termination = crate::signals::listen();
     let data_dir = crate::dirs::data_dir();
     let mut app = prepare(
         &config,
@@ -73,7 +76,7 @@ pub async fn run(
     // does: the loop is dropped, the terminal restored below, the history's writes landed.
     let result = tokio::select! {
         result = looping => result,
-        () = crate::signals::terminated() => Ok(Ok(())),
+        () = termination.wait() => Ok(Ok(())),
     };
     drop(owned);
     drop(runner);
