@@ -348,8 +348,9 @@ fn a_committed_range_replaces_its_logs_and_is_covered_once() {
     assert!(store.unavailable(token).unwrap().is_empty());
 }
 
-/// A node capping ranges and results (scaled to the devnet: 4 blocks, 6 logs) ends with the
-/// same index as one without caps, ranges halving from the configured maximum.
+/// A node capping ranges and results (scaled to the devnet: 4 blocks, 6 logs) and batches (3
+/// calls) ends with the same index as one without caps, ranges halving from the configured
+/// maximum.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs anvil: run the README test command"]
 async fn range_and_result_caps_end_with_the_same_index() {
@@ -365,6 +366,8 @@ async fn range_and_result_caps_end_with_the_same_index() {
     )
     .await;
     proxy.limit_logs(4, 6);
+    // And batches capped at 3 calls: the index sends 2 a request (the range, the height pin).
+    proxy.cap_batches(3);
     let capped = tempfile::TempDir::new().unwrap();
     let (start, extended) = extend(
         &d,
@@ -379,6 +382,7 @@ async fn range_and_result_caps_end_with_the_same_index() {
         proxy.log_ranges().iter().any(|(a, b)| b - a + 1 > 4),
         "some were refused"
     );
+    assert_eq!(proxy.refused_batches(), 0, "no batch over the cap");
     assert_eq!(
         store_in(whole.path()).all_logs().unwrap(),
         store_in(capped.path()).all_logs().unwrap()

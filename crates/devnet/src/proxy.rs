@@ -102,6 +102,9 @@ struct Shared {
     state_floor: Mutex<Option<u64>>,
     /// Added before every answer: a route to a distant node.
     latency: Mutex<Duration>,
+    /// The largest JSON-RPC batch answered; a larger one is refused whole.
+    batch_cap: Mutex<Option<usize>>,
+    refused_batches: AtomicU64,
     /// Every eth_getLogs range asked for, as (from, to).
     log_ranges: Mutex<Vec<(u64, u64)>>,
     client: reqwest::Client,
@@ -146,6 +149,8 @@ impl FaultProxy {
             history_floor: Mutex::new(None),
             state_floor: Mutex::new(None),
             latency: Mutex::new(Duration::ZERO),
+            batch_cap: Mutex::new(None),
+            refused_batches: AtomicU64::new(0),
             log_ranges: Mutex::new(Vec::new()),
             client: reqwest::Client::new(),
             connections: Mutex::new(Vec::new()),
@@ -222,6 +227,16 @@ impl FaultProxy {
     /// without archive state answers.
     pub fn lose_state_below(&self, block: u64) {
         *self.shared.state_floor.lock().unwrap() = Some(block);
+    }
+
+    /// Batches of more than `calls` calls are refused whole (HTTP 400, JSON-RPC -32600).
+    pub fn cap_batches(&self, calls: usize) {
+        *self.shared.batch_cap.lock().unwrap() = Some(calls);
+    }
+
+    /// How many batches the cap has refused.
+    pub fn refused_batches(&self) -> u64 {
+        self.shared.refused_batches.load(Ordering::SeqCst)
     }
 
     /// Every answer is held back `latency` (a route to a distant node; benchmarks).
@@ -326,6 +341,26 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
         };
         shared.methods.lock().unwrap().push(methods.clone());
         shared.counters.rpc_calls.fetch_add(calls, Ordering::SeqCst);
+        // A node capping batches refuses a larger one whole, as providers do.
+        let cap = *shared.batch_cap.lock().unwrap();
+        if let Some(cap) = cap.filter(|cap| calls as usize > *cap) {
+            shared.refused_batches.fetch_add(1, Ordering::SeqCst);
+            let answer = format!(
+                r#"{{"jsonrpc":"2.0","id":null,"error":{{"code":-32600,"message":"batch of {calls} requests exceeds the limit of {cap}"}}}}"#
+            );
+            if respond(
+                &mut stream,
+                "400 Bad Request",
+                &[("content-type", "application/json".to_owned())],
+                answer.as_bytes(),
+            )
+            .await
+            .is_err()
+            {
+                return;
+            }
+            continue;
+        }
         let behaviour = shared
             .queue
             .lock()
