@@ -12,7 +12,7 @@ use crate::exit::compute::{APPROVE_GAS_UNITS, leg_gas};
 use crate::flags::Flags;
 use crate::format::{rfc3339, sanitize, token_amount};
 use crate::monitor::Monitor;
-use crate::sources::{refresh_all_once, unavailable_updates};
+use crate::sources::unavailable_updates;
 use crate::state::exits::Venue;
 use crate::state::{AppState, SourceStatus};
 
@@ -25,11 +25,39 @@ pub async fn observe(config: &Config, index: Option<crate::sources::IndexHandle>
         state.apply(update);
     }
     let mut monitor = Monitor::new(state, OffsetDateTime::now_utc());
-    for update in refresh_all_once(&mut sources).await {
+    // The first snapshot reads the token's whole history into the index: how far it has
+    // gone, on one line of a terminal's stderr (never into the output).
+    let progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let show = |update: &crate::state::Update| {
+        if let (true, crate::state::Update::IndexProgress(p)) = (progress, update) {
+            index_progress_line(p.as_ref());
+        }
+    };
+    for update in crate::sources::refresh_all_once_watching(&mut sources, show).await {
         monitor.apply(update);
     }
     monitor.judge(OffsetDateTime::now_utc());
     monitor
+}
+
+/// The index's progress on stderr, over itself (`None`: the line is cleared).
+fn index_progress_line(progress: Option<&crate::state::transfers::IndexProgress>) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = match progress {
+        Some(p) => write!(
+            err,
+            "\r\x1b[Kreading the token's history: {} of {} blocks, {} logs{}",
+            p.blocks_done,
+            p.blocks_total,
+            p.logs,
+            p.eta
+                .map(|eta| format!(", ~{} left", crate::format::age(eta.as_secs() as i64)))
+                .unwrap_or_default()
+        ),
+        None => write!(err, "\r\x1b[K"),
+    };
+    let _ = err.flush();
 }
 
 /// Runs every source once and returns the resulting state.

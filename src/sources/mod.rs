@@ -80,19 +80,35 @@ pub fn unavailable_updates(sources: &[Box<dyn Source>]) -> Vec<Update> {
 
 /// Runs every source once, concurrently, and returns the updates in the order they arrived.
 pub async fn refresh_all_once(sources: &mut [Box<dyn Source>]) -> Vec<Update> {
+    refresh_all_once_watching(sources, |_| {}).await
+}
+
+/// [`refresh_all_once`], `watch` seeing each update as it arrives (a one-shot command's
+/// progress line).
+pub async fn refresh_all_once_watching(
+    sources: &mut [Box<dyn Source>],
+    mut watch: impl FnMut(&Update),
+) -> Vec<Update> {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let failed = futures::future::join_all(sources.iter_mut().map(|s| {
-        let name = s.name();
-        runner::contained(name, s.refresh(tx.clone()))
-    }))
-    .await;
-    for update in failed.into_iter().filter_map(Result::err) {
-        let _ = tx.send(update);
-    }
-    drop(tx);
-    let mut updates = Vec::new();
-    while let Some(update) = rx.recv().await {
-        updates.push(update);
-    }
+    let refreshing = async {
+        let failed = futures::future::join_all(sources.iter_mut().map(|s| {
+            let name = s.name();
+            runner::contained(name, s.refresh(tx.clone()))
+        }))
+        .await;
+        for update in failed.into_iter().filter_map(Result::err) {
+            let _ = tx.send(update);
+        }
+        drop(tx);
+    };
+    let collecting = async {
+        let mut updates = Vec::new();
+        while let Some(update) = rx.recv().await {
+            watch(&update);
+            updates.push(update);
+        }
+        updates
+    };
+    let ((), updates) = futures::join!(refreshing, collecting);
     updates
 }

@@ -491,3 +491,40 @@ fn assert_at_end(screen: &str) {
     let last = shown.split('–').nth(1).unwrap();
     assert_eq!(last, total, "not at the end:\n{screen}");
 }
+
+/// The first snapshot reads the token's whole history: in a terminal, stderr says how far it
+/// has gone on one line, which is cleared when it is done; stdout holds only the JSON.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil and tmux: run the README test command"]
+async fn a_first_snapshot_shows_the_history_being_read_then_clears_it() {
+    use popwatch_devnet::proxy::FaultProxy;
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    d.mine(200).await.unwrap();
+    let proxy = FaultProxy::start(&d.url).await;
+    proxy.set_latency(std::time::Duration::from_millis(30));
+    let data = tempfile::TempDir::new().unwrap();
+    let config = data.path().join("devnet.toml");
+    let toml = d.config_toml().replace(&d.url, &proxy.url()).replace(
+        "[chain.contracts]",
+        "logs_max_range_blocks = 4\n\n[chain.contracts]",
+    );
+    std::fs::write(&config, toml).unwrap();
+    let out = data.path().join("snapshot.json");
+    let tmux = Tmux::start(120, 20);
+    tmux.type_line(&format!(
+        "POPWATCH_DATA_DIR={} {} snapshot --json --config {} > {}; echo DO''NE",
+        data.path().display(),
+        env!("CARGO_BIN_EXE_popwatch"),
+        config.display(),
+        out.display()
+    ));
+    tmux.wait_text("reading the token's history:", WAIT);
+    let done = tmux.wait_text("DONE", Duration::from_secs(60));
+    assert!(
+        !done.contains("reading the token's history"),
+        "cleared:\n{done}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(json["index"]["complete"], true, "{}", json["index"]);
+}
