@@ -32,8 +32,11 @@ pub struct ChainIndex {
     times: HashMap<u64, OffsetDateTime>,
 }
 
-const START_BLOCK: &str = "index.start_block";
-const START_SOURCE: &str = "index.start_source";
+/// Where a token's deployment block is kept, by token: one history file may have indexed
+/// another token before (`[token] address` changed, a devnet's new contract).
+fn deployment_key(token: alloy::primitives::Address) -> String {
+    format!("index.deployment_block.{token:#x}")
+}
 
 impl ChainIndex {
     /// The index kept through `conn`, a connection to the history file (migrated: the
@@ -44,14 +47,14 @@ impl ChainIndex {
         budget: Option<u64>,
     ) -> Self {
         let store = IndexStore::new(conn);
-        // Found once, kept: the deployment block never changes. A configured start applies
-        // when it was the fallback last time too.
-        let start = match (store.meta(START_BLOCK), store.meta(START_SOURCE)) {
-            (Ok(Some(block)), Ok(Some(source))) if source == "deployment" => {
-                block.parse().ok().map(|b| (b, StartSource::Deployment))
-            }
-            _ => None,
-        };
+        // Found once, kept: the deployment block never changes (a fallback start is not
+        // kept: another endpoint next time may serve the past state).
+        let start = store
+            .meta(&deployment_key(config.token.address))
+            .ok()
+            .flatten()
+            .and_then(|block| block.parse().ok())
+            .map(|block| (block, StartSource::Deployment));
         Self {
             store,
             indexer: Indexer::new(IndexSettings::from_config(config)),
@@ -84,8 +87,9 @@ impl ChainIndex {
                 )
                 .await?;
                 if found.1 == StartSource::Deployment {
-                    let _ = self.store.set_meta(START_BLOCK, &found.0.to_string());
-                    let _ = self.store.set_meta(START_SOURCE, "deployment");
+                    let _ = self
+                        .store
+                        .set_meta(&deployment_key(self.token), &found.0.to_string());
                 }
                 // A fallback is kept for the session only: another endpoint next time may
                 // serve the past state.
