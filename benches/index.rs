@@ -85,13 +85,15 @@ async fn measure() -> Vec<Row> {
                 initial_range: (2_000 / scale).max(1),
                 max_range: 100_000 / scale,
                 in_flight: 4,
-                per_second: 10,
+                history_expiry: u64::MAX,
             };
+            // The politeness defaults: 4 in flight, 10 a second, per endpoint.
             let rpc = RpcClient::new(
                 &[RpcUrl::parse(&proxy.url()).unwrap()],
                 31337,
                 Duration::from_secs(10),
-            );
+            )
+            .with_logs_budget(4, 10);
             assert!(rpc.check_chain_ids().await.is_empty());
             let dir = tempfile::TempDir::new().unwrap();
             let mut store = IndexStore::new(Store::open_in(dir.path()).unwrap().into_connection());

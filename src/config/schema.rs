@@ -100,12 +100,19 @@ pub struct ChainConfig {
     /// The log index's largest `eth_getLogs` range: ranges grow toward it while answers are
     /// sparse.
     pub logs_max_range_blocks: u64,
-    /// The log index's requests in flight at once, per endpoint.
+    /// Log reads (`eth_getLogs`) in flight at once, per endpoint.
     pub logs_in_flight: u64,
-    /// The log index's requests per second, at most.
+    /// Log reads per second, per endpoint, at most.
     pub logs_requests_per_second: u64,
+    /// Below this block a node may have expired its history (EIP-4444; mainnet's Merge by
+    /// default): a range there answered short is asked of another endpoint when the replay
+    /// does not add up.
+    pub history_expiry_block: u64,
     pub contracts: ContractOverrides,
 }
+
+/// Mainnet's first proof-of-stake block: many nodes serve no logs from before it since 2025.
+pub const MERGE_BLOCK: u64 = 15_537_393;
 
 /// The default cap on one JSON-RPC answer. The largest honest answers are an `eth_getLogs`
 /// page at a public node's 10,000-log limit (about 8 MiB of JSON) and, at 10,000 wallets, a
@@ -142,6 +149,7 @@ impl Default for ChainConfig {
             logs_max_range_blocks: 100_000,
             logs_in_flight: 4,
             logs_requests_per_second: 10,
+            history_expiry_block: MERGE_BLOCK,
             contracts: ContractOverrides::default(),
         }
     }

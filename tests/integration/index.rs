@@ -43,7 +43,7 @@ fn settings(d: &Devnet, initial: u64, max: u64) -> IndexSettings {
         initial_range: initial,
         max_range: max,
         in_flight: 4,
-        per_second: 1_000,
+        history_expiry: u64::MAX,
     }
 }
 
@@ -523,6 +523,101 @@ async fn pruned_or_silently_missing_history_is_never_called_complete() {
     );
 }
 
+/// The index as the app keeps it (`ChainIndex`: recent blocks, then the older history, then
+/// the judgement) over `urls`, in `dir`; its summary.
+async fn driven(
+    d: &Devnet,
+    urls: &str,
+    dir: &std::path::Path,
+) -> popwatch::state::transfers::IndexSummary {
+    let mut config = d.config().unwrap();
+    config.chain.rpc_urls = urls.split(',').map(|u| RpcUrl::parse(u).unwrap()).collect();
+    config.chain.logs_chunk_blocks = 4;
+    config.chain.logs_max_range_blocks = 4;
+    // The devnet's blocks are numbered past mainnet's Merge: all of them below the expiry.
+    config.chain.history_expiry_block = u64::MAX;
+    let conn = popwatch::history::Store::open_in(dir)
+        .unwrap()
+        .into_connection();
+    let mut index = popwatch::sources::chain::index::ChainIndex::new(&config, conn, None);
+    let rpc = rpc(urls).await;
+    let head = head(d).await;
+    let pools: Vec<Address> = d.token_and_pools()[1..].to_vec();
+    let supply = d
+        .view(d.contracts.pop, IERC20::totalSupplyCall {})
+        .await
+        .unwrap();
+    let (out, _updates) = tokio::sync::mpsc::unbounded_channel();
+    index
+        .extend_recent(&rpc, (head.saturating_sub(20), head), &pools, &out)
+        .await
+        .unwrap();
+    index
+        .extend_older_and_judge(&rpc, head, &pools, Some(supply), &out)
+        .await
+        .unwrap()
+}
+
+/// A node that leaves out old logs without a word (empty answers below the floor, every block
+/// of the devnet counted below the history expiry block): the replay does not add up, so the
+/// ranges read below the expiry are asked again of the other endpoint, whose answers make it
+/// complete, the same index as a whole node's. With no other endpoint, the ranges answered
+/// empty are marked unavailable, with the endpoint and why, and the index is partial.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs anvil: run the README test command"]
+async fn logs_left_out_silently_are_asked_of_another_endpoint_or_marked_unavailable() {
+    let d = Devnet::start(Scenario::default()).await.unwrap();
+    let proxy = FaultProxy::start(&d.url).await;
+    let (deployed, _) = popwatch::sources::chain::index::start::find(
+        &rpc(&d.url).await,
+        d.contracts.pop,
+        head(&d).await,
+        None,
+    )
+    .await
+    .unwrap();
+    proxy.lose_history_below(deployed + 10, HistoryLoss::Silent);
+
+    let whole = tempfile::TempDir::new().unwrap();
+    let summary = driven(&d, &d.url, whole.path()).await;
+    assert!(
+        matches!(summary.completeness, Completeness::Complete { .. }),
+        "{:?}",
+        summary.completeness
+    );
+
+    let recovered = tempfile::TempDir::new().unwrap();
+    let summary = driven(&d, &format!("{},{}", proxy.url(), d.url), recovered.path()).await;
+    assert!(
+        matches!(summary.completeness, Completeness::Complete { .. }),
+        "{:?}",
+        summary.completeness
+    );
+    assert_eq!(
+        store_in(recovered.path()).all_logs().unwrap(),
+        store_in(whole.path()).all_logs().unwrap(),
+        "the same index as a whole node's"
+    );
+
+    let alone = tempfile::TempDir::new().unwrap();
+    let summary = driven(&d, &proxy.url(), alone.path()).await;
+    match &summary.completeness {
+        Completeness::Partial { reason, .. } => {
+            assert!(reason.contains("unavailable"), "{reason}");
+            assert!(reason.contains("answered empty by"), "{reason}");
+            assert!(reason.contains("no other endpoint"), "{reason}");
+        }
+        complete => panic!("called {complete:?} on a node that left logs out"),
+    }
+    let unavailable = store_in(alone.path()).unavailable(d.contracts.pop).unwrap();
+    assert!(
+        unavailable
+            .iter()
+            .any(|((from, _), _)| *from <= deployed + 9),
+        "the blocks left out are among the unavailable: {unavailable:?}"
+    );
+}
+
 /// The request goals of the issue, on mainnet's 45-day window scaled 1:100 (324,000 blocks as
 /// 3,240; POP's sparse Transfers; ranges and caps scaled alike, so the request count is
 /// mainnet's): at most 40 requests against a node that takes 10,000-block ranges, at most 330
@@ -547,7 +642,7 @@ async fn the_45_day_window_and_a_restart_take_the_requests_of_the_goals() {
         initial_range: 2_000 / SCALE,
         max_range: 100_000 / SCALE,
         in_flight: 4,
-        per_second: 1_000,
+        history_expiry: u64::MAX,
     };
     let mut counts = Vec::new();
     for (cap, goal) in [(10_000 / SCALE, 40), (1_000 / SCALE, 330)] {

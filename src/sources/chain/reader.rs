@@ -136,7 +136,11 @@ impl ChainReader {
             Duration::from_secs(config.chain.timeout_secs),
             http,
         )
-        .with_max_response_bytes(config.chain.max_response_bytes());
+        .with_max_response_bytes(config.chain.max_response_bytes())
+        .with_logs_budget(
+            usize::try_from(config.chain.logs_in_flight).unwrap_or(1),
+            u32::try_from(config.chain.logs_requests_per_second).unwrap_or(u32::MAX),
+        );
         Self::new(rpc, ReaderSettings::from_config(config))
     }
 

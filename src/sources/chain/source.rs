@@ -245,6 +245,7 @@ impl Source for ChainSource {
                     let reader = &self.reader;
                     let cache = &mut self.exit_cache;
                     let sell_checks = &mut self.sell_checks;
+                    let exits_out = out.clone();
                     let exits_work = async move {
                         let started = std::time::Instant::now();
                         // CPU work (milliseconds to hundreds for thousands of wallets): off
@@ -261,7 +262,13 @@ impl Source for ChainSource {
                             }
                         };
                         let (computed, ()) = tokio::join!(computing, prepare);
-                        let (mut exits, taken) = computed.ok()?;
+                        let Ok((mut exits, taken)) = computed else {
+                            let _ = exits_out.send(Update::SourceFailed {
+                                source: SourceName::Chain,
+                                error: "the exit math failed on this reading".to_owned(),
+                            });
+                            return;
+                        };
                         *cache = taken;
                         let computed = started.elapsed();
                         sell_checks.run(reader, &mut exits, block).await;
@@ -270,61 +277,65 @@ impl Source for ChainSource {
                             sell_checks = ?(started.elapsed() - computed),
                             "exits"
                         );
-                        Some(exits)
+                        let _ = exits_out.send(Update::Exits(Box::new(exits)));
                     };
-                    // The log index first, then the wallets' window read from it where it
-                    // holds the window (the node asked only for what it does not).
+                    // The recent blocks of the log index first, the wallets' window read from
+                    // it where it holds the window (the node asked only for what it does not)
+                    // and sent; then the older history, within the refresh's budget, after
+                    // this refresh's updates are out.
                     let index = &mut self.index;
                     let scanner = &mut self.scanner;
-                    let index_out = out.clone();
+                    let logs_out = out.clone();
                     let logs_work = async move {
                         let rpc = reader.rpc();
-                        let mut extended = None;
+                        let window_from = block.saturating_sub(scanner.window_blocks());
+                        let mut recent = Ok(());
                         let mut archived = None;
-                        if let Some(index) = index {
-                            extended = Some(
+                        if let Some(index) = index.as_mut() {
+                            recent = index
+                                .extend_recent(rpc, (window_from, block), &pools, &logs_out)
+                                .await;
+                            if recent.is_ok() {
+                                archived = index.token_logs_since(window_from, block);
+                            }
+                        }
+                        let mut seen = Vec::new();
+                        match scanner.scan_from(rpc, block, archived).await {
+                            Ok(logs) => {
+                                tracing::debug!(block, get_logs = logs.get_logs_calls, "log scan");
+                                seen = counterparties(&logs);
+                                let _ = logs_out.send(Update::Logs(Box::new(logs)));
+                            }
+                            Err(e) => {
+                                tracing::warn!(error = %e, "log scan failed; it resumes next refresh");
+                                let _ = logs_out.send(Update::LogsFailed {
+                                    error: e.to_string(),
+                                });
+                            }
+                        }
+                        let summary = match (index, recent) {
+                            (Some(index), Ok(())) => Some(
                                 index
-                                    .refresh(rpc, block, &pools, total_supply, &index_out)
+                                    .extend_older_and_judge(
+                                        rpc,
+                                        block,
+                                        &pools,
+                                        total_supply,
+                                        &logs_out,
+                                    )
                                     .await,
-                            );
-                            archived = index.token_logs_since(
-                                block.saturating_sub(scanner.window_blocks()),
-                                block,
-                            );
-                        }
-                        (extended, scanner.scan_from(rpc, block, archived).await)
+                            ),
+                            (Some(_), Err(e)) => Some(Err(e)),
+                            (None, _) => None,
+                        };
+                        (seen, summary)
                     };
-                    let (exits, (extended, logs)) = tokio::join!(exits_work, logs_work);
-                    match exits {
-                        Some(exits) => {
-                            let _ = out.send(Update::Exits(Box::new(exits)));
-                        }
-                        None => {
-                            let _ = out.send(Update::SourceFailed {
-                                source: SourceName::Chain,
-                                error: "the exit math failed on this reading".to_owned(),
-                            });
-                        }
-                    }
-                    let mut seen = Vec::new();
-                    match logs {
-                        Ok(logs) => {
-                            tracing::debug!(block, get_logs = logs.get_logs_calls, "log scan");
-                            seen = counterparties(&logs);
-                            let _ = out.send(Update::Logs(Box::new(logs)));
-                        }
-                        Err(e) => {
-                            tracing::warn!(error = %e, "log scan failed; it resumes next refresh");
-                            let _ = out.send(Update::LogsFailed {
-                                error: e.to_string(),
-                            });
-                        }
-                    }
+                    let ((), (seen, summary)) = tokio::join!(exits_work, logs_work);
                     // Names on their own cadence, after the balance round.
                     if let Some(names) = self.names.due(&self.reader, &seen).await {
                         let _ = out.send(Update::EnsNames(names));
                     }
-                    match extended {
+                    match summary {
                         Some(Ok(summary)) => {
                             let _ = out.send(Update::Index(Box::new(summary)));
                         }

@@ -14,7 +14,7 @@ use crate::sources::chain::ChainError;
 use crate::sources::chain::logs::ArchivedLogs;
 use crate::sources::chain::rpc::{RpcCall, RpcClient, parse_quantity};
 use crate::state::Update;
-use crate::state::transfers::{IndexSummary, TransferSeen};
+use crate::state::transfers::{Completeness, IndexSummary, TransferSeen};
 
 /// Requests an extension may spend in one refresh of a running app: the recent blocks land in
 /// the first refresh, the older history over the next ones, and a refresh never waits long.
@@ -66,9 +66,84 @@ impl ChainIndex {
         }
     }
 
-    /// Extends the index to `head` for the token and `pools`, then judges it; progress goes to
-    /// `out` as ranges land.
-    pub async fn refresh(
+    /// Where the index starts: the deployment block found (or kept from an earlier run), else
+    /// the configured or earliest block.
+    async fn start(
+        &mut self,
+        rpc: &RpcClient,
+        head: u64,
+    ) -> Result<(u64, StartSource), ChainError> {
+        if let Some(found) = &self.start {
+            return Ok(found.clone());
+        }
+        let found =
+            crate::sources::chain::index::start::find(rpc, self.token, head, self.configured_start)
+                .await?;
+        if found.1 == StartSource::Deployment {
+            let _ = self
+                .store
+                .set_meta(&deployment_key(self.token), &found.0.to_string());
+        }
+        // A fallback is kept for the session only: another endpoint next time may serve the
+        // past state.
+        self.start = Some(found.clone());
+        Ok(found)
+    }
+
+    /// Extends the index of the token and `pools` over `[from, head]` (from the start where
+    /// that is later), spending at most `budget` requests; progress goes to `out` as ranges
+    /// land.
+    async fn extend(
+        &mut self,
+        rpc: &RpcClient,
+        (from, head): (u64, u64),
+        pools: &[Address],
+        budget: Option<u64>,
+        confirm: bool,
+        out: &UpdateSender,
+    ) -> Result<(), ChainError> {
+        let (start, _) = self.start(rpc, head).await?;
+        let streams: Vec<Address> = std::iter::once(self.token)
+            .chain(pools.iter().copied().filter(|p| *p != self.token))
+            .collect();
+        let mut report = |p| {
+            let _ = out.send(Update::IndexProgress(Some(p)));
+        };
+        let target = crate::sources::chain::index::Target {
+            streams: &streams,
+            start: start.max(from),
+            head,
+        };
+        let extended = if confirm {
+            self.indexer
+                .extend(rpc, &mut self.store, target, budget, &mut report)
+                .await
+        } else {
+            self.indexer
+                .extend_older(rpc, &mut self.store, target, budget, &mut report)
+                .await
+        };
+        let _ = out.send(Update::IndexProgress(None));
+        extended.map(|_| ())
+    }
+
+    /// Extends the index over the recent blocks, `[from, head]`, whatever it costs: the
+    /// wallets' window is read from there (the same requests a scan of the node would take),
+    /// before the older history.
+    pub async fn extend_recent(
+        &mut self,
+        rpc: &RpcClient,
+        (from, head): (u64, u64),
+        pools: &[Address],
+        out: &UpdateSender,
+    ) -> Result<(), ChainError> {
+        self.extend(rpc, (from, head), pools, None, true, out).await
+    }
+
+    /// Extends the index back towards the token's start (within the refresh budget: older
+    /// history comes in over several refreshes, after each one's updates are out), then
+    /// replays and judges it.
+    pub async fn extend_older_and_judge(
         &mut self,
         rpc: &RpcClient,
         head: u64,
@@ -76,63 +151,57 @@ impl ChainIndex {
         total_supply: Option<U256>,
         out: &UpdateSender,
     ) -> Result<IndexSummary, ChainError> {
-        let (start, source) = match &self.start {
-            Some(found) => found.clone(),
-            None => {
-                let found = crate::sources::chain::index::start::find(
-                    rpc,
-                    self.token,
-                    head,
-                    self.configured_start,
-                )
-                .await?;
-                if found.1 == StartSource::Deployment {
-                    let _ = self
-                        .store
-                        .set_meta(&deployment_key(self.token), &found.0.to_string());
-                }
-                // A fallback is kept for the session only: another endpoint next time may
-                // serve the past state.
-                self.start = Some(found.clone());
-                found
-            }
-        };
-        let streams: Vec<Address> = std::iter::once(self.token)
-            .chain(pools.iter().copied().filter(|p| *p != self.token))
-            .collect();
-        let mut report = |p| {
-            let _ = out.send(Update::IndexProgress(Some(p)));
-        };
-        let extended = self
-            .indexer
-            .extend(
-                rpc,
-                &mut self.store,
-                crate::sources::chain::index::Target {
-                    streams: &streams,
-                    start,
-                    head,
-                },
-                self.budget,
-                &mut report,
-            )
-            .await;
-        let _ = out.send(Update::IndexProgress(None));
-        extended?;
+        // The recent blocks' extension read the confirmation window of this head.
+        self.extend(rpc, (0, head), pools, self.budget, false, out)
+            .await?;
+        self.judge(rpc, head, total_supply).await
+    }
+
+    /// The index replayed and judged against `total_supply` at `head`. Where every block
+    /// was read and the replay still does not add up, the ranges read below the history
+    /// expiry block are asked again of the other endpoints first (a node there may have
+    /// answered short without a word), and the index judged again.
+    async fn judge(
+        &mut self,
+        rpc: &RpcClient,
+        head: u64,
+        total_supply: Option<U256>,
+    ) -> Result<IndexSummary, ChainError> {
+        let (start, source) = self.start(rpc, head).await?;
         let failed =
             |e: rusqlite::Error| ChainError::Call(format!("the log index could not be read: {e}"));
-        let transfers = self.store.transfers(self.token).map_err(failed)?;
-        let replayed = crate::sources::chain::index::replay(&transfers);
-        let coverage = self.store.coverage(self.token).map_err(failed)?;
-        let unavailable = self.store.unavailable(self.token).map_err(failed)?;
-        let completeness = crate::sources::chain::index::judge(
-            &replayed,
-            &coverage,
-            &unavailable,
-            start,
-            head,
-            total_supply,
-        );
+        let mut rechecked = false;
+        let (replayed, completeness) = loop {
+            let transfers = self.store.transfers(self.token).map_err(failed)?;
+            let replayed = crate::sources::chain::index::replay(&transfers);
+            let coverage = self.store.coverage(self.token).map_err(failed)?;
+            let unavailable = self.store.unavailable(self.token).map_err(failed)?;
+            let completeness = crate::sources::chain::index::judge(
+                &replayed,
+                &coverage,
+                &unavailable,
+                start,
+                head,
+                total_supply,
+            );
+            let read_all = unavailable.is_empty()
+                && coverage
+                    .iter()
+                    .any(|(from, to)| *from <= start && *to >= head);
+            let short = matches!(completeness, Completeness::Partial { .. }) && read_all;
+            if rechecked || !short || !self.indexer.read_below_expiry() {
+                break (replayed, completeness);
+            }
+            rechecked = true;
+            let done = self
+                .indexer
+                .recheck_below_expiry(rpc, &mut self.store, head)
+                .await?;
+            tracing::info!(
+                ?done,
+                "index: the replay did not add up; ranges below the history expiry asked again"
+            );
+        };
         let ends: Vec<u64> = [replayed.first, replayed.last]
             .iter()
             .flatten()

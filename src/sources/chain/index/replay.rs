@@ -80,7 +80,7 @@ pub fn judge(
     let from = reaching.map(|(from, _)| *from);
     let partial = |reason: String| Completeness::Partial { from, reason };
     if let Some(((a, b), why)) = unavailable.first() {
-        return partial(format!("blocks {a}–{b} refused by every endpoint: {why}"));
+        return partial(format!("blocks {a}–{b} unavailable: {why}"));
     }
     match from {
         None => return partial("the recent blocks are not read yet".to_owned()),

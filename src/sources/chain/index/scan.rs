@@ -1,12 +1,14 @@
 //! Extending the index: the blocks not read yet for each stream, newest first (so today's logs
 //! land at once and older history follows), plus the confirmation window read again (so a reorg
 //! counts nothing twice). Polite and fast: ranges double while answers are sparse and the node
-//! accepts them (up to `[chain] logs_max_range_blocks`), halve on refusal; several ranges are in
-//! flight within the per-endpoint budget (`logs_in_flight`, `logs_requests_per_second`). A
-//! range a node refuses as pruned is asked of the other endpoints, then marked unavailable.
+//! accepts them (up to `[chain] logs_max_range_blocks`), halve on refusal; `logs_in_flight`
+//! ranges in flight, paced by each endpoint's log budget (the RPC client's). A range a node
+//! refuses as pruned is asked of the other endpoints, then marked unavailable; a range below
+//! the history expiry block that a node may have answered short is asked again of the others
+//! when the replay does not add up ([`Indexer::recheck_below_expiry`]).
 
 use std::collections::{BTreeMap, HashSet};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use alloy::primitives::{Address, B256, keccak256};
 use futures::StreamExt;
@@ -53,8 +55,10 @@ pub struct IndexSettings {
     /// The first range tried, in blocks.
     pub initial_range: u64,
     pub max_range: u64,
+    /// Ranges in flight at once (each endpoint's budget paces them).
     pub in_flight: usize,
-    pub per_second: u32,
+    /// Below this block a node may have expired its history and answer short.
+    pub history_expiry: u64,
 }
 
 impl IndexSettings {
@@ -65,9 +69,7 @@ impl IndexSettings {
             initial_range: chain.logs_chunk_blocks.max(1),
             max_range: chain.logs_max_range_blocks.max(1),
             in_flight: usize::try_from(chain.logs_in_flight).unwrap_or(1).max(1),
-            per_second: u32::try_from(chain.logs_requests_per_second)
-                .unwrap_or(u32::MAX)
-                .max(1),
+            history_expiry: chain.history_expiry_block,
         }
     }
 }
@@ -94,7 +96,29 @@ pub struct Indexer {
     /// Ranges refused as pruned are asked again once per indexer (per process: an endpoint
     /// added since may serve them), then skipped.
     retried_unavailable: bool,
+    /// The ranges below the history expiry block read in this process: by whom, and how many
+    /// logs it answered.
+    below_expiry: Vec<ReadBelowExpiry>,
     topics: Vec<B256>,
+}
+
+/// A range read below the history expiry block.
+#[derive(Debug, Clone)]
+struct ReadBelowExpiry {
+    streams: Vec<Address>,
+    range: Range,
+    endpoint: usize,
+    logs: usize,
+}
+
+/// What a recheck of the ranges below the history expiry block did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rechecked {
+    pub requests: u64,
+    /// Ranges another endpoint answered with more logs (its answer kept).
+    pub recovered: u64,
+    /// Ranges answered empty that no other endpoint could answer: marked unavailable.
+    pub unavailable: u64,
 }
 
 /// What an extension reads: the logs of `streams` (the token first, then its pools) from
@@ -127,6 +151,7 @@ impl Indexer {
             range: settings.initial_range.min(settings.max_range),
             ceiling: None,
             retried_unavailable: false,
+            below_expiry: Vec::new(),
             settings,
             topics,
         }
@@ -139,24 +164,28 @@ impl Indexer {
         streams: &[Address],
         (start, head): Range,
         skip_unavailable: bool,
+        confirm: bool,
     ) -> Result<Work, ChainError> {
         let window = (head.saturating_sub(CONFIRMATIONS).max(start), head);
         let mut groups: BTreeMap<Vec<Range>, Vec<Address>> = BTreeMap::new();
         for &stream in streams {
             let covered = store.coverage(stream).map_err(store_error)?;
-            let skipped: Vec<Range> = if skip_unavailable {
-                store
-                    .unavailable(stream)
-                    .map_err(store_error)?
-                    .into_iter()
-                    .map(|(r, _)| r)
-                    .collect()
+            let unavailable: Vec<Range> = store
+                .unavailable(stream)
+                .map_err(store_error)?
+                .into_iter()
+                .map(|(r, _)| r)
+                .collect();
+            // Skipped: the unavailable ranges count as read. Asked again: they are gaps, even
+            // where a node answered them (empty, below the history expiry).
+            let read: Vec<Range> = if skip_unavailable {
+                covered.into_iter().chain(unavailable).collect()
             } else {
-                Vec::new()
+                without(&covered, &unavailable)
             };
             let mut gaps = Vec::new();
             let mut next = start;
-            for (from, to) in merged(covered.into_iter().chain(skipped).collect()) {
+            for (from, to) in merged(read) {
                 if from > next {
                     gaps.push((next, (from - 1).min(head)));
                 }
@@ -165,7 +194,7 @@ impl Indexer {
             if next <= head {
                 gaps.push((next, head));
             }
-            if start <= head {
+            if confirm && start <= head {
                 gaps.push(window);
             }
             let gaps: Vec<Range> = merged(gaps)
@@ -206,12 +235,43 @@ impl Indexer {
         budget: Option<u64>,
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<Extended, ChainError> {
+        self.read(rpc, store, target, budget, progress, true).await
+    }
+
+    /// [`Indexer::extend`] without reading the confirmation window again: for the older
+    /// history read after an extension to the same head, which read it.
+    pub async fn extend_older(
+        &mut self,
+        rpc: &RpcClient,
+        store: &mut IndexStore,
+        target: Target<'_>,
+        budget: Option<u64>,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<Extended, ChainError> {
+        self.read(rpc, store, target, budget, progress, false).await
+    }
+
+    async fn read(
+        &mut self,
+        rpc: &RpcClient,
+        store: &mut IndexStore,
+        target: Target<'_>,
+        budget: Option<u64>,
+        progress: &mut (dyn FnMut(Progress) + Send),
+        confirm: bool,
+    ) -> Result<Extended, ChainError> {
         let Target {
             streams,
             start,
             head,
         } = target;
-        let mut work = Self::work(store, streams, (start, head), self.retried_unavailable)?;
+        let mut work = Self::work(
+            store,
+            streams,
+            (start, head),
+            self.retried_unavailable,
+            confirm,
+        )?;
         self.retried_unavailable = true;
         // The range limit a node stated before, in an earlier process too.
         if self.ceiling.is_none()
@@ -229,8 +289,6 @@ impl Indexer {
         let began = Instant::now();
         let mut done = Extended::default();
         let mut blocks_done = 0u64;
-        let mut pace = tokio::time::interval(Duration::from_secs(1) / self.settings.per_second);
-        pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut retries: Vec<Pending> = Vec::new();
         let mut in_flight = FuturesUnordered::new();
         let mut refused = false;
@@ -250,7 +308,6 @@ impl Indexer {
                 let Some(pending) = retries.pop().or_else(|| self.next_range(&mut work)) else {
                     break;
                 };
-                pace.tick().await;
                 done.requests += 1;
                 let call = self.call(&pending.streams, pending.range);
                 in_flight.push(async move {
@@ -286,6 +343,14 @@ impl Indexer {
                     store
                         .commit(&pending.streams, pending.range, &logs)
                         .map_err(store_error)?;
+                    if pending.range.0 < self.settings.history_expiry {
+                        self.below_expiry.push(ReadBelowExpiry {
+                            streams: pending.streams.clone(),
+                            range: pending.range,
+                            endpoint,
+                            logs: logs.len(),
+                        });
+                    }
                     if logs.len() < SPARSE {
                         self.range = self
                             .range
@@ -357,6 +422,104 @@ impl Indexer {
         Ok(done)
     }
 
+    /// Whether ranges below the history expiry block were read in this process (and not
+    /// rechecked yet).
+    pub fn read_below_expiry(&self) -> bool {
+        !self.below_expiry.is_empty()
+    }
+
+    /// For a replay that does not add up: the ranges read below the history expiry block
+    /// (where a node may have expired its history and answer empty, or short, without a word)
+    /// are asked again of the other endpoints. An answer with more logs replaces the first
+    /// (a node does not invent logs: each is checked to be of the range and streams asked); a
+    /// range answered empty that no other endpoint answers is marked unavailable, with why.
+    /// Once per read: the ranges are forgotten after.
+    pub async fn recheck_below_expiry(
+        &mut self,
+        rpc: &RpcClient,
+        store: &mut IndexStore,
+        head: u64,
+    ) -> Result<Rechecked, ChainError> {
+        let mut done = Rechecked::default();
+        let mut queue = std::mem::take(&mut self.below_expiry);
+        while let Some(read) = queue.pop() {
+            let pending = Pending {
+                streams: read.streams.clone(),
+                range: read.range,
+                excluded: HashSet::from([read.endpoint]),
+            };
+            done.requests += 1;
+            let call = self.call(&pending.streams, pending.range);
+            let answer = rpc
+                .call_many_at_excluding(&[call], head, &pending.excluded)
+                .await;
+            let unanswered = |store: &mut IndexStore, why: String| {
+                store
+                    .mark_unavailable(&read.streams, read.range, &why)
+                    .map_err(store_error)
+            };
+            let first = rpc.endpoint_name(read.endpoint);
+            let expiry = self.settings.history_expiry;
+            let answers = match answer {
+                Ok((answers, _)) => answers,
+                Err(e) if e.all_excluded() => {
+                    if read.logs == 0 {
+                        unanswered(
+                            store,
+                            format!(
+                                "answered empty by {first} below block {expiry}, where nodes may have expired their history; no other endpoint to ask"
+                            ),
+                        )?;
+                        done.unavailable += 1;
+                    }
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            match answers.into_iter().next() {
+                Some(Ok(Value::Array(logs))) => {
+                    let logs = self.accepted(&pending, &logs)?;
+                    if logs.len() > read.logs {
+                        store
+                            .commit(&read.streams, read.range, &logs)
+                            .map_err(store_error)?;
+                        done.recovered += 1;
+                    }
+                }
+                Some(Err(e)) if is_pruned(&e) => {
+                    if read.logs == 0 {
+                        unanswered(
+                            store,
+                            format!(
+                                "answered empty by {first} below block {expiry}; the other endpoint(s) refuse it as pruned"
+                            ),
+                        )?;
+                        done.unavailable += 1;
+                    }
+                }
+                Some(Err(e)) if is_range_error(&e) && read.range.1 > read.range.0 => {
+                    // The other node takes smaller ranges: both halves asked of it.
+                    let (from, to) = read.range;
+                    let middle = from + (to - from) / 2;
+                    for range in [(from, middle), (middle + 1, to)] {
+                        queue.push(ReadBelowExpiry {
+                            range,
+                            // Unknown per half: a half with no log of the first answer is
+                            // counted as answered empty.
+                            logs: store
+                                .logs_of_streams(&read.streams, range)
+                                .map_err(store_error)?,
+                            ..read.clone()
+                        });
+                    }
+                }
+                Some(Err(e)) => return Err(ChainError::Call(format!("eth_getLogs: {e}"))),
+                _ => return Err(ChainError::Call("eth_getLogs: no list of logs".into())),
+            }
+        }
+        Ok(done)
+    }
+
     /// The next range to read: the newest unread blocks of the first group that has some.
     fn next_range(&self, work: &mut Work) -> Option<Pending> {
         let (streams, gaps) = work.iter_mut().find(|(_, gaps)| !gaps.is_empty())?;
@@ -398,6 +561,29 @@ impl Indexer {
         }
         Ok(out)
     }
+}
+
+/// `ranges` without the blocks of `holes` (both merged, oldest first).
+fn without(ranges: &[Range], holes: &[Range]) -> Vec<Range> {
+    let mut out = Vec::new();
+    for &(from, to) in ranges {
+        // The first block not handled yet; `None` past the last block there is.
+        let mut next = Some(from);
+        for &(a, b) in holes {
+            let Some(n) = next else { break };
+            if b < n || a > to {
+                continue;
+            }
+            if a > n {
+                out.push((n, a - 1));
+            }
+            next = b.checked_add(1);
+        }
+        if let Some(n) = next.filter(|n| *n <= to) {
+            out.push((n, to));
+        }
+    }
+    out
 }
 
 /// The largest block range a node's refusal says it takes ("max 10000 blocks", "up to a 2K
@@ -449,7 +635,22 @@ fn store_error(e: rusqlite::Error) -> ChainError {
 
 #[cfg(test)]
 mod tests {
-    use super::stated_block_limit;
+    use super::{stated_block_limit, without};
+
+    #[test]
+    fn ranges_without_holes_keep_every_other_block() {
+        assert_eq!(
+            without(&[(1, 100)], &[(10, 19), (50, 200)]),
+            vec![(1, 9), (20, 49)]
+        );
+        assert_eq!(
+            without(&[(1, 10), (20, 30)], &[(5, 25)]),
+            vec![(1, 4), (26, 30)]
+        );
+        assert_eq!(without(&[(1, 10)], &[]), vec![(1, 10)]);
+        assert_eq!(without(&[(5, 10)], &[(1, 10)]), vec![]);
+        assert_eq!(without(&[(0, u64::MAX)], &[(0, u64::MAX)]), vec![]);
+    }
 
     #[test]
     fn a_refusal_s_stated_block_limit_is_read_and_a_result_limit_is_not() {

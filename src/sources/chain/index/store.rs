@@ -178,6 +178,20 @@ impl IndexStore {
         rows.collect()
     }
 
+    /// How many logs of `streams` the index holds in `range`.
+    pub fn logs_of_streams(&self, streams: &[Address], range: Range) -> rusqlite::Result<usize> {
+        let mut count = 0;
+        for stream in streams {
+            let n: i64 = self.conn.query_row(
+                "SELECT COUNT(*) FROM chain_logs WHERE emitter = ?1 AND block BETWEEN ?2 AND ?3",
+                params![stream.as_slice(), to_sql(range.0), to_sql(range.1)],
+                |r| r.get(0),
+            )?;
+            count += usize::try_from(n).unwrap_or(0);
+        }
+        Ok(count)
+    }
+
     /// How many logs the index holds.
     pub fn log_count(&self) -> rusqlite::Result<u64> {
         self.conn

@@ -83,6 +83,8 @@ struct Endpoint {
     batches: AtomicBool,
     /// Why its chain id could not be read, for the user.
     last_fault: Mutex<Option<Fault>>,
+    /// The budget of its log reads (`eth_getLogs`), where one is set.
+    logs_gate: Option<super::gate::Gate>,
 }
 
 /// Requests and calls sent so far (for tests, and logged at debug level).
@@ -167,6 +169,7 @@ impl RpcClient {
                     breaker: Mutex::new(Breaker::default()),
                     batches: AtomicBool::new(true),
                     last_fault: Mutex::new(None),
+                    logs_gate: None,
                 })
                 .collect(),
             chain_id,
@@ -176,6 +179,15 @@ impl RpcClient {
             preferred: AtomicUsize::new(0),
             max_response_bytes: crate::config::DEFAULT_RPC_MAX_RESPONSE_MIB * 1024 * 1024,
         }
+    }
+
+    /// The same client with a budget for each endpoint's log reads: at most `in_flight`
+    /// requests holding an `eth_getLogs` at once, and `per_second` of them a second.
+    pub fn with_logs_budget(mut self, in_flight: usize, per_second: u32) -> Self {
+        for endpoint in &mut self.endpoints {
+            endpoint.logs_gate = Some(super::gate::Gate::new(in_flight, per_second));
+        }
+        self
     }
 
     /// The same client with another cap on one answer's size.
@@ -408,22 +420,23 @@ impl RpcClient {
     /// All of `calls` on endpoint `i`: in batches where it takes them, one by one otherwise.
     async fn exchange(&self, i: usize, calls: &[RpcCall]) -> Result<Vec<CallResult>, Fault> {
         let endpoint = &self.endpoints[i];
+        let gated = calls.iter().any(|c| c.method == "eth_getLogs");
         if calls.len() == 1 || !endpoint.batches.load(Ordering::Relaxed) {
             let mut out = Vec::with_capacity(calls.len());
             for call in calls {
-                out.push(self.send_single(i, call).await?);
+                out.push(self.send_single(i, call, gated).await?);
             }
             return Ok(out);
         }
         let mut out = Vec::with_capacity(calls.len());
         for group in batch_groups(calls) {
-            match self.send_batch(i, group).await {
+            match self.send_batch(i, group, gated).await {
                 Ok(results) => out.extend(results),
                 Err(BatchError::Refused) => {
                     tracing::info!(endpoint = %endpoint.url, "endpoint refuses JSON-RPC batches: sending calls one by one");
                     endpoint.batches.store(false, Ordering::Relaxed);
                     for call in group {
-                        out.push(self.send_single(i, call).await?);
+                        out.push(self.send_single(i, call, gated).await?);
                     }
                 }
                 Err(BatchError::Fault(f)) => return Err(f),
@@ -432,14 +445,24 @@ impl RpcClient {
         Ok(out)
     }
 
-    async fn send_single(&self, i: usize, call: &RpcCall) -> Result<CallResult, Fault> {
+    async fn send_single(
+        &self,
+        i: usize,
+        call: &RpcCall,
+        gated: bool,
+    ) -> Result<CallResult, Fault> {
         let body = serde_json::to_vec(&request_object(call, 1)).expect("JSON serializes");
-        let value = self.post_with_retries(i, body.into(), 1).await?;
+        let value = self.post_with_retries(i, body.into(), 1, gated).await?;
         let mut results = parse_responses(value, 1).map_err(Fault::Malformed)?;
         Ok(results.pop().expect("one result for one call"))
     }
 
-    async fn send_batch(&self, i: usize, calls: &[RpcCall]) -> Result<Vec<CallResult>, BatchError> {
+    async fn send_batch(
+        &self,
+        i: usize,
+        calls: &[RpcCall],
+        gated: bool,
+    ) -> Result<Vec<CallResult>, BatchError> {
         let body: Vec<RequestObject> = calls
             .iter()
             .enumerate()
@@ -450,7 +473,9 @@ impl RpcClient {
         let mut bytes = Vec::with_capacity(size + 2);
         serde_json::to_writer(&mut bytes, &body).expect("JSON serializes");
         drop(body);
-        let value = self.post_with_retries(i, bytes.into(), calls.len()).await?;
+        let value = self
+            .post_with_retries(i, bytes.into(), calls.len(), gated)
+            .await?;
         if !value.is_array() {
             // An error object instead of an array: batches are not accepted here.
             return Err(BatchError::Refused);
@@ -459,12 +484,24 @@ impl RpcClient {
     }
 
     /// One POST, retried on this endpoint while the fault is worth a retry and the wait it
-    /// asks for fits in the request timeout.
-    async fn post_with_retries(&self, i: usize, body: Bytes, calls: usize) -> Result<Value, Fault> {
+    /// asks for fits in the request timeout; `gated`: each attempt waits its turn in the
+    /// endpoint's log budget.
+    async fn post_with_retries(
+        &self,
+        i: usize,
+        body: Bytes,
+        calls: usize,
+        gated: bool,
+    ) -> Result<Value, Fault> {
         let url = self.endpoints[i].url.expose();
+        let gate = self.endpoints[i].logs_gate.as_ref().filter(|_| gated);
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 1;
         loop {
+            let permit = match gate {
+                Some(gate) => Some(gate.enter().await),
+                None => None,
+            };
             self.stats.http_requests.fetch_add(1, Ordering::Relaxed);
             self.stats
                 .rpc_calls
@@ -487,6 +524,8 @@ impl RpcClient {
                 }
                 Ok(value)
             });
+            // The slot is free again while a retry waits.
+            drop(permit);
             match result {
                 Ok(value) => return Ok(value),
                 Err(fault) if fault.is_retryable_here() && attempt < ATTEMPTS_PER_ENDPOINT => {

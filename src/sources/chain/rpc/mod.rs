@@ -2,6 +2,7 @@
 
 mod breaker;
 mod client;
+mod gate;
 mod http;
 
 pub use client::{
