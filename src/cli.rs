@@ -56,6 +56,23 @@ pub enum Command {
                       changelog lists what each version changed."
     )]
     Events,
+    /// Who holds the token: the top holders, the supply's breakdown, from the log index (read
+    /// to the head first: the whole history on a first run) and the chain.
+    #[command(
+        after_help = "--json prints the `holders` object of schemas/snapshot.schema.json. Every \
+                      figure is marked partial while the log index is not proven complete."
+    )]
+    Holders {
+        /// How many of the largest holders to list (default: [holders] top, 50).
+        #[arg(long, value_name = "N")]
+        top: Option<u64>,
+        /// Print JSON.
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        /// Print CSV (one row per holder).
+        #[arg(long)]
+        csv: bool,
+    },
     /// Print the recorded portfolio and price history.
     History {
         /// How many days back.

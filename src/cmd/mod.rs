@@ -2,6 +2,7 @@
 //! code 2; everything else that fails is a runtime failure, exit code 1.
 
 pub mod events;
+mod holders;
 mod wallet;
 
 use std::io::Write as _;
@@ -66,6 +67,9 @@ pub fn run(cli: Cli) -> CommandResult {
         Some(Command::Snapshot { json, no_history }) => snapshot(flag, &wallets, json, !no_history),
         Some(Command::Events) => events(flag, &wallets),
         Some(Command::History { days, csv }) => history(flag, days, csv),
+        Some(Command::Holders { top, json, csv }) => {
+            holders::holders(flag, &wallets, top, json, csv)
+        }
         Some(Command::Wallet(WalletCommand::Add { address, label })) => {
             wallet::add(flag, &address, label.as_deref())
         }

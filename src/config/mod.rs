@@ -14,7 +14,8 @@ pub use load::{
 };
 pub use schema::{
     ChainConfig, Config, ContractOverrides, Contracts, DEFAULT_MARKET_MAX_RESPONSE_MIB,
-    DEFAULT_RPC_MAX_RESPONSE_MIB, MarketConfig, POP_ADDRESS, Thresholds, TokenConfig, WalletConfig,
+    DEFAULT_RPC_MAX_RESPONSE_MIB, HoldersConfig, LabelConfig, MarketConfig, POP_ADDRESS,
+    Thresholds, TokenConfig, WalletConfig,
 };
 pub use types::{RpcUrl, Secret, WholeTokens, parse_address};
 pub use validate::MAX_LABEL_CHARS;

@@ -27,7 +27,11 @@ pub struct Config {
     pub chain: ChainConfig,
     pub market: MarketConfig,
     pub thresholds: Thresholds,
+    pub holders: HoldersConfig,
     pub wallets: Vec<WalletConfig>,
+    /// Names the user gives addresses that are not watched (team, exchange wallets): shown as
+    /// the holders' roles.
+    pub labels: Vec<LabelConfig>,
 }
 
 impl Default for Config {
@@ -43,7 +47,9 @@ impl Default for Config {
             chain: ChainConfig::default(),
             market: MarketConfig::default(),
             thresholds: Thresholds::default(),
+            holders: HoldersConfig::default(),
             wallets: Vec::new(),
+            labels: Vec::new(),
         }
     }
 }
@@ -293,6 +299,14 @@ pub struct Thresholds {
     pub max_price_divergence_pct: f64,
     /// CoinGecko exchange ids that count as a major listing.
     pub major_exchanges: Vec<String>,
+    /// `concentrated_supply` above this share of the supply held by the ten largest holders
+    /// (pools, burns and the token contract aside).
+    pub max_top10_share_pct: f64,
+    /// `few_holders` below this many holders above the dust floor.
+    pub min_holders: u64,
+    /// A top holder's balance moving by more than this share of the supply is a
+    /// `holder_moved` event.
+    pub holder_moved_pct: f64,
 }
 
 impl Default for Thresholds {
@@ -308,8 +322,39 @@ impl Default for Thresholds {
             major_exchanges: ["binance", "gdax", "kraken", "okex", "bybit_spot"]
                 .map(str::to_owned)
                 .to_vec(),
+            max_top10_share_pct: 50.0,
+            min_holders: 100,
+            holder_moved_pct: 0.5,
         }
     }
+}
+
+/// The Holders view's settings.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HoldersConfig {
+    /// How many of the largest holders are listed (their balances read from the chain).
+    pub top: u64,
+    /// Balances below this many whole tokens are dust: not counted as holders.
+    pub dust_tokens: WholeTokens,
+}
+
+impl Default for HoldersConfig {
+    fn default() -> Self {
+        Self {
+            top: 50,
+            dust_tokens: WholeTokens(alloy::primitives::U256::from(1)),
+        }
+    }
+}
+
+/// A name for an address that is not watched.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelConfig {
+    pub label: String,
+    #[serde(deserialize_with = "deserialize_address")]
+    pub address: Address,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]

@@ -50,6 +50,7 @@ pub fn validate(config: &Config) -> Vec<Problem> {
         ),
         ("market.max_response_mib", config.market.max_response_mib),
         ("thresholds.dormant_days", config.thresholds.dormant_days),
+        ("holders.top", config.holders.top),
     ] {
         if value == 0 {
             problems.push(problem(key, "must be a positive number, not 0"));
@@ -74,6 +75,7 @@ pub fn validate(config: &Config) -> Vec<Problem> {
             10_000_000,
         ),
         ("chain.logs_in_flight", config.chain.logs_in_flight, 64),
+        ("holders.top", config.holders.top, 1_000),
         (
             "chain.logs_requests_per_second",
             config.chain.logs_requests_per_second,
@@ -109,6 +111,8 @@ pub fn validate(config: &Config) -> Vec<Problem> {
             "thresholds.max_price_divergence_pct",
             t.max_price_divergence_pct,
         ),
+        ("thresholds.max_top10_share_pct", t.max_top10_share_pct),
+        ("thresholds.holder_moved_pct", t.holder_moved_pct),
     ] {
         if !(0.0..=100.0).contains(&value) {
             problems.push(problem(
@@ -162,24 +166,35 @@ pub fn validate(config: &Config) -> Vec<Problem> {
     }
 
     let mut seen: HashMap<_, (usize, &str)> = HashMap::new();
-    for (i, wallet) in config.wallets.iter().enumerate() {
-        let label = wallet.label.trim();
+    let labels = config
+        .wallets
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (format!("wallets[{i}].label"), w.label.as_str()))
+        .chain(
+            config
+                .labels
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (format!("labels[{i}].label"), l.label.as_str())),
+        );
+    for (key, label) in labels {
+        let label = label.trim();
         if label.is_empty() {
-            problems.push(problem(format!("wallets[{i}].label"), "must not be empty"));
+            problems.push(problem(key, "must not be empty"));
         } else if label.chars().count() > MAX_LABEL_CHARS {
             problems.push(problem(
-                format!("wallets[{i}].label"),
+                key,
                 format!(
                     "is {} characters long; at most {MAX_LABEL_CHARS} fit the table",
                     label.chars().count()
                 ),
             ));
         } else if label.chars().any(char::is_control) {
-            problems.push(problem(
-                format!("wallets[{i}].label"),
-                "must not contain control characters",
-            ));
+            problems.push(problem(key, "must not contain control characters"));
         }
+    }
+    for (i, wallet) in config.wallets.iter().enumerate() {
         // Addresses are compared as bytes, so case never hides a duplicate.
         if let Some((first, first_label)) = seen.get(&wallet.address) {
             problems.push(problem(

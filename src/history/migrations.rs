@@ -55,6 +55,13 @@ pub const MIGRATIONS: &[Migration] = &[
                   stream BLOB NOT NULL, from_block INTEGER NOT NULL, to_block INTEGER NOT NULL,
                   reason TEXT NOT NULL, PRIMARY KEY (stream, from_block));",
     },
+    // 4 -> 5
+    Migration {
+        why: "the times of the blocks the token's Transfers are in, read once (the holders' \
+              monthly activity); the chain's record, like the index",
+        sql: "CREATE TABLE IF NOT EXISTS block_times (
+                  block INTEGER PRIMARY KEY, time INTEGER NOT NULL) WITHOUT ROWID;",
+    },
 ];
 
 /// The schema version this build writes.

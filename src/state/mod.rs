@@ -5,6 +5,7 @@
 pub mod chain;
 pub mod exits;
 pub mod figures;
+pub mod holders;
 pub mod market;
 pub mod transfers;
 mod update;
@@ -206,6 +207,8 @@ pub struct AppState {
     pub latest_transfer: Option<transfers::TransferSeen>,
     /// The token's log index, once an extension has ended.
     pub index: Option<transfers::IndexSummary>,
+    /// Who holds the token, once the index was judged with `totalSupply` read.
+    pub holders: Option<holders::HoldersReading>,
     /// The extension under way, for the progress bar.
     pub index_progress: Option<crate::state::transfers::IndexProgress>,
     /// Why the last extension failed, until one succeeds.
@@ -233,6 +236,16 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The ENS name of `address` where known: a watched wallet's, else a counterparty's or a
+    /// holder's (reverse names verified forward).
+    pub fn name_of(&self, address: Address) -> Option<&str> {
+        self.wallets
+            .iter()
+            .find(|w| w.address == address)
+            .and_then(|w| w.ens_name.as_deref())
+            .or_else(|| self.counterparty_names.get(&address).map(String::as_str))
+    }
+
     /// The state before any source answered: the config's facts, every figure unknown, every
     /// source loading.
     pub fn new(config: &Config) -> Self {
@@ -276,6 +289,7 @@ impl AppState {
             market: BTreeMap::new(),
             latest_transfer: None,
             index: None,
+            holders: None,
             index_progress: None,
             index_error: None,
             logs_block: None,
@@ -403,6 +417,7 @@ impl AppState {
                 self.index_progress = None;
                 self.index_error = None;
             }
+            Update::Holders(reading) => self.holders = Some(*reading),
             Update::IndexProgress(progress) => self.index_progress = progress,
             Update::IndexFailed { error } => {
                 self.index_progress = None;

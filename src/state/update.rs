@@ -50,6 +50,8 @@ pub enum Update {
     Logs(Box<super::transfers::LogReading>),
     /// The token's log index after an extension: what it holds and proves.
     Index(Box<super::transfers::IndexSummary>),
+    /// Who holds the token, from the index and the top holders' balances.
+    Holders(Box<super::holders::HoldersReading>),
     /// How far the extension under way has gone (`None`: it ended).
     IndexProgress(Option<crate::state::transfers::IndexProgress>),
     /// The extension failed (it resumes from what was committed at the next refresh).

@@ -89,16 +89,18 @@ pub enum View {
     Warnings,
     Contract,
     Peers,
+    Holders,
 }
 
 impl View {
-    pub const ALL: [View; 6] = [
+    pub const ALL: [View; 7] = [
         View::Wallets,
         View::Market,
         View::Liquidity,
         View::Warnings,
         View::Contract,
         View::Peers,
+        View::Holders,
     ];
 
     /// Its name in the header.
@@ -110,10 +112,11 @@ impl View {
             View::Warnings => "Warnings",
             View::Contract => "Contract",
             View::Peers => "Peers",
+            View::Holders => "Holders",
         }
     }
 
-    /// Its number key, 1 to 6.
+    /// Its number key, 1 to 7.
     pub fn number(self) -> usize {
         Self::ALL.iter().position(|v| *v == self).unwrap_or(0) + 1
     }
@@ -219,6 +222,11 @@ pub const KEYMAP: &[Binding] = &[
         keys: &[Key::Char('6')],
         action: Action::View(View::Peers),
         help: "Peers view",
+    },
+    Binding {
+        keys: &[Key::Char('7')],
+        action: Action::View(View::Holders),
+        help: "Holders view: who holds the token, the supply's breakdown, monthly Transfers",
     },
     Binding {
         keys: &[Key::Char('a')],

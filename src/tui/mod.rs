@@ -653,9 +653,10 @@ mod tests {
         app.handle(Action::NextView);
         app.handle(Action::NextView);
         app.handle(Action::NextView);
+        app.handle(Action::NextView);
         assert_eq!(app.view.view, View::Wallets);
         app.handle(Action::PrevView);
-        assert_eq!(app.view.view, View::Peers);
+        assert_eq!(app.view.view, View::Holders);
         app.handle(Action::Privacy);
         assert!(app.view.privacy);
         app.handle(Action::Refresh);

@@ -37,6 +37,12 @@ fn normalise(text: &str) -> String {
         // Ages measured against the wall clock.
         (r#""age_secs": \d+"#, r#""age_secs": <secs>"#),
         (r"ok, \d+s old", "ok, <secs>s old"),
+        // The devnet's history ends today: which months its Transfers fall in depends on the
+        // date (tests/integration/holders.rs checks the months against the block times).
+        (
+            r#"(?s)"activity": \[.*?\n    \],"#,
+            r#""activity": "<months>","#,
+        ),
     ];
     let mut out = text.to_owned();
     for (pattern, with) in rules {

@@ -424,6 +424,81 @@ fn a_hostile_token_name_reaches_neither_the_buffer_nor_the_terminal() {
     }
 }
 
+/// Who holds the token in the fixture: a mint of the whole supply to 0x11, then a pool, the
+/// dead address, a contract and a dozen holders over two months.
+fn holders_fixture() -> popwatch::state::holders::HoldersReading {
+    use popwatch::sources::chain::index::Transfer;
+    use popwatch::sources::chain::index::holders::{ChainView, Known, Settings, compute};
+    use popwatch::state::holders::{DEAD, HolderKind};
+    let t = |block: u64, from: Address, to: Address, amount: U256| Transfer {
+        block,
+        log_index: 0,
+        tx: alloy::primitives::B256::repeat_byte(0x77),
+        from,
+        to,
+        amount,
+    };
+    let mut transfers = vec![
+        t(
+            1,
+            Address::ZERO,
+            Address::repeat_byte(0x11),
+            e18(1_600_000_000),
+        ),
+        t(
+            2,
+            Address::repeat_byte(0x11),
+            Address::repeat_byte(0x22),
+            e18(150_000_000),
+        ),
+        t(3, Address::repeat_byte(0x11), DEAD, e18(1_000_000)),
+        t(
+            4,
+            Address::repeat_byte(0x11),
+            Address::repeat_byte(0x33),
+            e18(90_000_000),
+        ),
+    ];
+    for i in 0..12u8 {
+        transfers.push(t(
+            5 + u64::from(i),
+            Address::repeat_byte(0x11),
+            Address::repeat_byte(0x60 + i),
+            e18(1_000_000 * (u64::from(i) + 1)),
+        ));
+    }
+    let replay = popwatch::sources::chain::index::replay(&transfers);
+    let known = Known {
+        token: Address::repeat_byte(0xee),
+        pools: vec![(Address::repeat_byte(0x22), "Uniswap V1".to_owned())],
+        watched: vec![(Address::repeat_byte(0x11), "Whale".to_owned())],
+        labels: vec![(Address::repeat_byte(0x60), "Exchange".to_owned())],
+    };
+    let mut chain = ChainView::new();
+    chain.insert(
+        Address::repeat_byte(0x33),
+        (Some(e18(90_000_000)), HolderKind::Contract),
+    );
+    let month = |days: i64| (NOW - Duration::days(days)).unix_timestamp();
+    let times = (1..=16u64)
+        .map(|b| (b, month(if b < 8 { 45 } else { 10 })))
+        .collect();
+    compute(
+        &replay,
+        &transfers,
+        e18(1_600_000_000),
+        true,
+        21_000_043,
+        &known,
+        &chain,
+        &times,
+        Settings {
+            top: 50,
+            dust_floor: e18(1),
+        },
+    )
+}
+
 #[test]
 fn every_panel_with_real_looking_state() {
     let mut app = fixture("POP Network Token");
@@ -453,6 +528,7 @@ fn every_panel_with_real_looking_state() {
             get_logs_calls: 1,
         },
     )));
+    app.apply(Update::Holders(Box::new(holders_fixture())));
     app.evaluate_flags(NOW);
     for (view, name) in [
         (View::Market, "market"),
@@ -460,6 +536,7 @@ fn every_panel_with_real_looking_state() {
         (View::Warnings, "warnings"),
         (View::Contract, "contract"),
         (View::Peers, "peers"),
+        (View::Holders, "holders"),
     ] {
         app.handle(Action::View(view));
         insta::assert_snapshot!(format!("view_{name}"), text(&render(&app, 150, 34)));
@@ -711,6 +788,30 @@ fn every_long_view_scrolls_to_its_end_at_80x24() {
     app.handle(Action::Down);
     assert!(app.view.selected.is_some());
     assert_eq!(app.view.scroll.offset(), 0);
+}
+
+/// The Holders view at 80×24: the breakdown's lines whole (labels, amounts, shares), and the
+/// last of the top holders reached by scrolling, its user label shown.
+#[test]
+fn the_holders_view_reads_at_80x24_down_to_its_last_holder() {
+    let mut app = fixture("POP Network Token");
+    app.apply(Update::Holders(Box::new(holders_fixture())));
+    app.handle(Action::View(View::Holders));
+    let top = text(&render(&app, 80, 24));
+    insta::assert_snapshot!("view_holders_80x24", top);
+    for whole in [
+        "burnt (0x0, 0x…dEaD; still in totalSupply)",
+        "with the initial mint recipient",
+        "1,281,000,000   80.1%",
+        "the lines add up to totalSupply to the wei",
+    ] {
+        assert!(top.contains(whole), "{whole:?} in {top}");
+    }
+    assert!(!top.contains("Exchange"), "{top}");
+    app.handle(Action::Bottom);
+    let bottom = text(&render(&app, 80, 24));
+    assert!(bottom.contains("Exchange"), "{bottom}");
+    assert!(bottom.contains("dead address (burnt)"), "{bottom}");
 }
 
 /// With nothing watched, the app opens on a welcome: what popwatch shows, the commands that

@@ -240,6 +240,11 @@ impl Source for ChainSource {
                     let sales_possible = !reading.pools.is_empty();
                     let pools: Vec<alloy::primitives::Address> =
                         reading.pools.iter().map(|p| p.address).collect();
+                    let venues: Vec<(alloy::primitives::Address, String)> = reading
+                        .pools
+                        .iter()
+                        .map(|p| (p.address, p.venue.label().to_owned()))
+                        .collect();
                     let total_supply = reading.token.total_supply_raw;
                     let _ = out.send(Update::ChainRead(Box::new(reading)));
                     let reader = &self.reader;
@@ -316,10 +321,13 @@ impl Source for ChainSource {
                         let summary = match (index, recent) {
                             (Some(index), Ok(())) => Some(
                                 index
-                                    .extend_older_and_judge(
+                                    .extend_judge_and_count_holders(
                                         rpc,
                                         block,
-                                        &pools,
+                                        super::index::driver::HoldersInput {
+                                            pools: &venues,
+                                            decimals,
+                                        },
                                         total_supply,
                                         &logs_out,
                                     )
@@ -336,8 +344,11 @@ impl Source for ChainSource {
                         let _ = out.send(Update::EnsNames(names));
                     }
                     match summary {
-                        Some(Ok(summary)) => {
+                        Some(Ok((summary, holders))) => {
                             let _ = out.send(Update::Index(Box::new(summary)));
+                            if let Some(holders) = holders {
+                                let _ = out.send(Update::Holders(Box::new(holders)));
+                            }
                         }
                         Some(Err(e)) => {
                             tracing::warn!(error = %e, "log index not extended; it resumes next refresh");

@@ -5,6 +5,7 @@ mod below;
 mod chart;
 mod detail;
 mod help;
+mod holders;
 mod side;
 mod status;
 mod text;
@@ -87,6 +88,7 @@ impl Widget for Screen<'_> {
             View::Warnings => WarningsView(app).render(body, buf),
             View::Contract => ContractView(app).render(body, buf),
             View::Peers => PeersView(app).render(body, buf),
+            View::Holders => holders::HoldersView(app).render(body, buf),
         }
         StatusBar(app).render(status, buf);
         match app.view.overlay {

@@ -8,12 +8,14 @@ use alloy::primitives::{Address, U256};
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::{IndexSettings, IndexStore, Indexer, StartSource, Transfer};
+use super::{IndexSettings, IndexStore, Indexer, Replay, StartSource, Transfer};
+use crate::config::HoldersConfig;
 use crate::sources::UpdateSender;
 use crate::sources::chain::ChainError;
 use crate::sources::chain::logs::ArchivedLogs;
 use crate::sources::chain::rpc::{RpcCall, RpcClient, parse_quantity};
 use crate::state::Update;
+use crate::state::holders::HoldersReading;
 use crate::state::transfers::{Completeness, IndexSummary, TransferSeen};
 
 /// Requests an extension may spend in one refresh of a running app: the recent blocks land in
@@ -30,6 +32,16 @@ pub struct ChainIndex {
     budget: Option<u64>,
     /// Block times already read (of the first and last Transfer).
     times: HashMap<u64, OffsetDateTime>,
+    /// Who is who among the holders (the pools are the chain reading's, set at each refresh).
+    known: super::holders::Known,
+    holders: HoldersConfig,
+}
+
+/// What the holders' figures need of the chain reading.
+pub struct HoldersInput<'a> {
+    /// Pools of every venue, with the venue's name.
+    pub pools: &'a [(Address, String)],
+    pub decimals: u8,
 }
 
 /// Where a token's deployment block is kept, by token: one history file may have indexed
@@ -63,6 +75,21 @@ impl ChainIndex {
             start,
             budget,
             times: HashMap::new(),
+            known: super::holders::Known {
+                token: config.token.address,
+                pools: Vec::new(),
+                watched: config
+                    .wallets
+                    .iter()
+                    .map(|w| (w.address, w.label.clone()))
+                    .collect(),
+                labels: config
+                    .labels
+                    .iter()
+                    .map(|l| (l.address, l.label.clone()))
+                    .collect(),
+            },
+            holders: config.holders.clone(),
         }
     }
 
@@ -154,7 +181,100 @@ impl ChainIndex {
         // The recent blocks' extension read the confirmation window of this head.
         self.extend(rpc, (0, head), pools, self.budget, false, out)
             .await?;
-        self.judge(rpc, head, total_supply).await
+        Ok(self.judge(rpc, head, total_supply).await?.0)
+    }
+
+    /// [`ChainIndex::extend_older_and_judge`], then who holds the token: the largest
+    /// holders' balances and code read in one batched round, the supply's breakdown and the
+    /// monthly activity (block times read within the refresh's budget). No holders without
+    /// `totalSupply`: the breakdown would have nothing to add up to.
+    pub async fn extend_judge_and_count_holders(
+        &mut self,
+        rpc: &RpcClient,
+        head: u64,
+        input: HoldersInput<'_>,
+        total_supply: Option<U256>,
+        out: &UpdateSender,
+    ) -> Result<(IndexSummary, Option<HoldersReading>), ChainError> {
+        let streams: Vec<Address> = input.pools.iter().map(|(a, _)| *a).collect();
+        self.extend(rpc, (0, head), &streams, self.budget, false, out)
+            .await?;
+        let (summary, replayed, transfers) = self.judge(rpc, head, total_supply).await?;
+        let Some(supply) = total_supply else {
+            return Ok((summary, None));
+        };
+        self.known.pools = input.pools.to_vec();
+        let top = usize::try_from(self.holders.top).unwrap_or(usize::MAX);
+        let mut addresses: Vec<Address> = super::holders::largest(&replayed, top)
+            .into_iter()
+            .map(|(a, _)| a)
+            .collect();
+        addresses.push(crate::state::holders::DEAD);
+        addresses.dedup();
+        let chain = super::holders::read_chain_view(rpc, self.token, &addresses, head).await;
+        let times = self.block_times(rpc, &transfers, head).await?;
+        let reading = super::holders::compute(
+            &replayed,
+            &transfers,
+            supply,
+            matches!(summary.completeness, Completeness::Complete { .. }),
+            head,
+            &self.known,
+            &chain,
+            &times,
+            super::holders::Settings {
+                top,
+                dust_floor: self
+                    .holders
+                    .dust_tokens
+                    .to_raw(input.decimals)
+                    .unwrap_or(U256::MAX),
+            },
+        );
+        for holder in reading.top.iter().filter(|h| h.differs()) {
+            tracing::warn!(
+                address = %holder.address,
+                replayed = %holder.replayed,
+                chain = ?holder.chain,
+                "holder: the replayed balance is not the chain's"
+            );
+        }
+        Ok((summary, Some(reading)))
+    }
+
+    /// The times of the Transfers' blocks: those kept, and those not yet read (within the
+    /// refresh's share; all of them for a one-shot snapshot), kept for next time.
+    async fn block_times(
+        &mut self,
+        rpc: &RpcClient,
+        transfers: &[Transfer],
+        head: u64,
+    ) -> Result<HashMap<u64, i64>, ChainError> {
+        let failed = |e: rusqlite::Error| {
+            ChainError::Call(format!("the block times could not be kept: {e}"))
+        };
+        let mut times = self.store.block_times().map_err(failed)?;
+        let mut missing: Vec<u64> = transfers
+            .iter()
+            .map(|t| t.block)
+            .filter(|b| !times.contains_key(b))
+            .collect();
+        missing.dedup();
+        // Newest first: the recent months fill in first.
+        missing.reverse();
+        loop {
+            let read = super::holders::read_block_times(rpc, &missing, head).await;
+            if read.is_empty() {
+                break;
+            }
+            self.store.add_block_times(&read).map_err(failed)?;
+            times.extend(read.iter().copied());
+            missing.retain(|b| !times.contains_key(b));
+            if self.budget.is_some() || missing.is_empty() {
+                break;
+            }
+        }
+        Ok(times)
     }
 
     /// The index replayed and judged against `total_supply` at `head`. Where every block
@@ -166,12 +286,12 @@ impl ChainIndex {
         rpc: &RpcClient,
         head: u64,
         total_supply: Option<U256>,
-    ) -> Result<IndexSummary, ChainError> {
+    ) -> Result<(IndexSummary, Replay, Vec<Transfer>), ChainError> {
         let (start, source) = self.start(rpc, head).await?;
         let failed =
             |e: rusqlite::Error| ChainError::Call(format!("the log index could not be read: {e}"));
         let mut rechecked = false;
-        let (replayed, completeness) = loop {
+        let (replayed, transfers, completeness) = loop {
             let transfers = self.store.transfers(self.token).map_err(failed)?;
             let replayed = crate::sources::chain::index::replay(&transfers);
             let coverage = self.store.coverage(self.token).map_err(failed)?;
@@ -190,7 +310,7 @@ impl ChainIndex {
                     .any(|(from, to)| *from <= start && *to >= head);
             let short = matches!(completeness, Completeness::Partial { .. }) && read_all;
             if rechecked || !short || !self.indexer.read_below_expiry() {
-                break (replayed, completeness);
+                break (replayed, transfers, completeness);
             }
             rechecked = true;
             let done = self
@@ -209,7 +329,7 @@ impl ChainIndex {
             .filter(|b| !self.times.contains_key(b))
             .collect();
         self.read_times(rpc, &ends, head).await;
-        Ok(IndexSummary {
+        let summary = IndexSummary {
             start_block: start,
             start_source: source.describe(),
             completeness,
@@ -218,7 +338,8 @@ impl ChainIndex {
             holders: replayed.balances.len(),
             first_transfer: replayed.first.map(|t| self.seen(t)),
             last_transfer: replayed.last.map(|t| self.seen(t)),
-        })
+        };
+        Ok((summary, replayed, transfers))
     }
 
     /// Where the index starts and whether that is the contract's deployment (nothing of the

@@ -5,6 +5,7 @@
 //! (`store`), what it proves (`replay`).
 
 pub mod driver;
+pub mod holders;
 pub mod log;
 pub mod replay;
 pub mod scan;

@@ -20,6 +20,11 @@ pub struct Replay {
     pub transfers: u64,
     /// Sent from the zero address.
     pub minted: U256,
+    /// Sent to the zero address: destroyed where the token burns that way, else held there
+    /// (still in `totalSupply`).
+    pub sent_to_zero: U256,
+    /// The recipient of the first mint.
+    pub initial_recipient: Option<Address>,
     /// Addresses a Transfer took below zero: Transfers before the replay's start are missing.
     pub underflows: Vec<Address>,
     pub first: Option<Transfer>,
@@ -33,6 +38,21 @@ impl Replay {
             .values()
             .try_fold(U256::ZERO, |sum, b| sum.checked_add(*b))
     }
+
+    /// What the zero address holds by the replay, given `total_supply`: what was sent to it
+    /// where the holders' balances and that add up to the supply (the token's transfer to
+    /// 0x0 keeps it in `totalSupply`), else nothing (sent there is destroyed).
+    pub fn zero_held(&self, total_supply: U256) -> U256 {
+        match self.held() {
+            Some(held)
+                if held != total_supply
+                    && held.checked_add(self.sent_to_zero) == Some(total_supply) =>
+            {
+                self.sent_to_zero
+            }
+            _ => U256::ZERO,
+        }
+    }
 }
 
 /// Replays `transfers`, in chain order.
@@ -44,6 +64,7 @@ pub fn replay(transfers: &[Transfer]) -> Replay {
         out.last = Some(*t);
         if t.from.is_zero() {
             out.minted = out.minted.saturating_add(t.amount);
+            out.initial_recipient.get_or_insert(t.to);
         } else {
             let balance = out.balances.entry(t.from).or_default();
             match balance.checked_sub(t.amount) {
@@ -56,7 +77,9 @@ pub fn replay(transfers: &[Transfer]) -> Replay {
                 }
             }
         }
-        if !t.to.is_zero() {
+        if t.to.is_zero() {
+            out.sent_to_zero = out.sent_to_zero.saturating_add(t.amount);
+        } else {
             let balance = out.balances.entry(t.to).or_default();
             *balance = balance.saturating_add(t.amount);
         }
@@ -102,7 +125,9 @@ pub fn judge(
         return partial("totalSupply not read".to_owned());
     };
     match replay.held() {
-        Some(held) if held == supply => Completeness::Complete { to: head },
+        Some(held) if held.checked_add(replay.zero_held(supply)) == Some(supply) => {
+            Completeness::Complete { to: head }
+        }
         Some(held) => partial(format!(
             "replayed balances sum to {held}, totalSupply is {supply}: Transfers are missing (a node may have answered empty)"
         )),

@@ -192,6 +192,29 @@ impl IndexStore {
         Ok(count)
     }
 
+    /// The block times read so far (unix seconds), by block.
+    pub fn block_times(&self) -> rusqlite::Result<std::collections::HashMap<u64, i64>> {
+        let mut statement = self
+            .conn
+            .prepare_cached("SELECT block, time FROM block_times")?;
+        let rows = statement.query_map([], |r| Ok((from_sql(r.get(0)?), r.get(1)?)))?;
+        rows.collect()
+    }
+
+    /// Keeps block times (unix seconds).
+    pub fn add_block_times(&mut self, times: &[(u64, i64)]) -> rusqlite::Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT OR REPLACE INTO block_times (block, time) VALUES (?1, ?2)",
+            )?;
+            for (block, time) in times {
+                insert.execute(params![to_sql(*block), time])?;
+            }
+        }
+        tx.commit()
+    }
+
     /// How many logs the index holds.
     pub fn log_count(&self) -> rusqlite::Result<u64> {
         self.conn

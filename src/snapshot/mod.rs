@@ -1,6 +1,8 @@
 //! `popwatch snapshot`: one refresh of every source through the shared pipeline, then the state
 //! printed as a table or as the JSON shape of PRODUCT.md. Unknown figures are `null`.
 
+pub mod holders;
+
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -67,7 +69,7 @@ pub async fn collect(config: &Config) -> AppState {
 
 /// The version of `snapshot --json`'s shape, described by `schemas/snapshot.schema.json`.
 /// A change of shape bumps it and is listed in the README's changelog.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 #[derive(Debug, Serialize)]
 pub struct SnapshotJson {
@@ -90,6 +92,8 @@ pub struct SnapshotJson {
     pub sources: Vec<SourceJson>,
     /// The token's log index: `null` where none is kept (`--no-history`) or before it is read.
     pub index: Option<IndexJson>,
+    /// Who holds the token, from the index: `null` where there is none, or before it is read.
+    pub holders: Option<holders::HoldersJson>,
 }
 
 #[derive(Debug, Serialize)]
@@ -738,6 +742,10 @@ pub fn to_json(state: &AppState, flags: &Flags, now: OffsetDateTime) -> Snapshot
             })
             .collect(),
         index: state.index.as_ref().map(index_json),
+        holders: state
+            .holders
+            .as_ref()
+            .map(|h| holders::holders_json(state, h)),
     }
 }
 
@@ -795,6 +803,11 @@ pub fn to_table(state: &AppState, flags: &Flags, now: OffsetDateTime) -> String 
             .map(index_line)
             .unwrap_or_else(|| "not kept (--no-history) or not read".to_owned())
     );
+    if let (Some(h), Some(decimals)) = (&state.holders, state.token.decimals) {
+        for (i, line) in holders::summary_lines(h, decimals).iter().enumerate() {
+            let _ = writeln!(out, "{}{line}", if i == 0 { "holders " } else { "      " });
+        }
+    }
     let _ = writeln!(out);
     if json.wallets.is_empty() {
         let _ = writeln!(
