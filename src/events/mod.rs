@@ -24,7 +24,7 @@ pub const POOL_MOVE_PCT: f64 = 1.0;
 /// The version of an event's shape (`popwatch events`, `alert_command`), described by
 /// `schemas/event.schema.json`. A change of shape bumps it and is listed in the README's
 /// changelog.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// What changed: an event's `kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -39,10 +39,11 @@ pub enum EventKind {
     FlagRaised,
     FlagCleared,
     SourceState,
+    HolderMoved,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 8] = [
+    pub const ALL: [EventKind; 9] = [
         EventKind::TransfersBackfilled,
         EventKind::TransferIn,
         EventKind::TransferOut,
@@ -51,6 +52,7 @@ impl EventKind {
         EventKind::FlagRaised,
         EventKind::FlagCleared,
         EventKind::SourceState,
+        EventKind::HolderMoved,
     ];
 
     /// The name in the JSON, the store and the alerts feed.
@@ -64,6 +66,7 @@ impl EventKind {
             EventKind::FlagRaised => "flag_raised",
             EventKind::FlagCleared => "flag_cleared",
             EventKind::SourceState => "source_state",
+            EventKind::HolderMoved => "holder_moved",
         }
     }
 }
@@ -216,6 +219,31 @@ pub enum Change {
         /// "failed: <why>", "rate-limited until <time>" or "recovered".
         state: String,
     },
+    /// One of the top holders' `balanceOf` moved by more than `holder_moved_pct` of the
+    /// supply between two readings.
+    HolderMoved {
+        #[serde(serialize_with = "checksummed")]
+        holder: Address,
+        #[serde(serialize_with = "decimal")]
+        before_raw: U256,
+        /// `None`: it left the top holders; its balance is below the smallest listed.
+        #[serde(serialize_with = "decimal_opt")]
+        after_raw: Option<U256>,
+        /// The move as a share of the supply, in percent (at least; where `after_raw` is
+        /// unknown, down to the smallest listed balance).
+        change_pct: f64,
+        block: u64,
+        /// Its roles (pool, initial mint recipient, a label).
+        roles: Vec<String>,
+    },
+}
+
+/// An optional POP amount in raw units, as a decimal string or null.
+fn decimal_opt<S: serde::Serializer>(value: &Option<U256>, out: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) => out.collect_str(v),
+        None => out.serialize_none(),
+    }
 }
 
 impl Change {
@@ -231,6 +259,7 @@ impl Change {
             Change::FlagRaised { .. } => EventKind::FlagRaised,
             Change::FlagCleared { .. } => EventKind::FlagCleared,
             Change::SourceState { .. } => EventKind::SourceState,
+            Change::HolderMoved { .. } => EventKind::HolderMoved,
         }
     }
 }
@@ -299,6 +328,23 @@ impl Event {
             Change::FlagRaised { id, detail, .. } => format!("raised: {id} {detail}"),
             Change::FlagCleared { id, subject } => format!("cleared: {id} {subject}"),
             Change::SourceState { source, state } => format!("{} {state}", source.as_str()),
+            Change::HolderMoved {
+                holder,
+                before_raw,
+                after_raw,
+                change_pct,
+                roles,
+                ..
+            } => format!(
+                "top holder {}{} moved {change_pct:.2}% of the supply: {before_raw} → {} raw POP",
+                holder.to_checksum(None),
+                if roles.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", roles.join(", "))
+                },
+                after_raw.map_or_else(|| "out of the top holders".to_owned(), |a| a.to_string())
+            ),
         })
     }
 }
@@ -315,6 +361,8 @@ pub struct Seen {
     chain_read: bool,
     pools: Vec<SeenPool>,
     sources: BTreeMap<SourceName, SourceStatus>,
+    /// The top holders' `balanceOf` where read, and the block of that reading.
+    holders: Option<(u64, Vec<(Address, U256)>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -344,6 +392,15 @@ impl Seen {
                 .iter()
                 .map(|(name, s)| (*name, s.status.clone()))
                 .collect(),
+            holders: state.holders.as_ref().map(|h| {
+                (
+                    h.block,
+                    h.top
+                        .iter()
+                        .filter_map(|x| Some((x.address, x.chain?)))
+                        .collect(),
+                )
+            }),
             ..Seen::default()
         };
         for w in &state.wallets {
@@ -381,7 +438,53 @@ pub fn diff_since(
     price_move(next, now, &mut events);
     flags(prev_flags, next_flags, now, &mut events);
     sources(prev, next, now, &mut events);
+    holders(prev, next, now, &mut events);
     events
+}
+
+/// A top holder whose `balanceOf` (the chain's, never the replay's, which grows while the
+/// index is still reading older history) moved by more than `holder_moved_pct` of the supply
+/// between two readings of different blocks. One that left the top holders moved at least
+/// down to the smallest balance listed.
+fn holders(prev: &Seen, next: &AppState, now: OffsetDateTime, out: &mut Vec<Event>) {
+    let (Some((before_block, before)), Some(h)) = (&prev.holders, &next.holders) else {
+        return;
+    };
+    if h.block <= *before_block || h.total_supply.is_zero() {
+        return;
+    }
+    let threshold = next.rules.thresholds.holder_moved_pct;
+    let smallest = h.top.iter().filter_map(|x| x.chain).min();
+    for (address, was) in before {
+        let now_holder = h.top.iter().find(|x| x.address == *address);
+        let (after, moved) = match now_holder.map(|x| x.chain) {
+            Some(Some(after)) => (Some(after), was.abs_diff(after)),
+            // Listed, but its balance not read this time: nothing known.
+            Some(None) => continue,
+            None => match smallest {
+                Some(smallest) if smallest < *was => (None, *was - smallest),
+                _ => continue,
+            },
+        };
+        let change_pct = crate::state::holders::ratio(moved, h.total_supply) * 100.0;
+        if change_pct <= threshold {
+            continue;
+        }
+        out.push(Event::new(
+            now,
+            format!("holder:{address:#x}:{}", h.block),
+            Change::HolderMoved {
+                holder: *address,
+                before_raw: *was,
+                after_raw: after,
+                change_pct,
+                block: h.block,
+                roles: now_holder
+                    .map(|x| x.roles.iter().map(|r| r.describe()).collect())
+                    .unwrap_or_default(),
+            },
+        ));
+    }
 }
 
 fn transfers(prev: &Seen, next: &AppState, now: OffsetDateTime, out: &mut Vec<Event>) {

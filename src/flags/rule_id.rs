@@ -24,11 +24,13 @@ pub enum RuleId {
     AddressPoisoning,
     SourceFailing,
     WrongChain,
+    ConcentratedSupply,
+    FewHolders,
 }
 
 impl RuleId {
     /// Every rule, in PRODUCT.md's order.
-    pub const ALL: [RuleId; 19] = [
+    pub const ALL: [RuleId; 21] = [
         RuleId::NoPool,
         RuleId::ThinLiquidity,
         RuleId::HighPriceImpact,
@@ -48,6 +50,8 @@ impl RuleId {
         RuleId::AddressPoisoning,
         RuleId::SourceFailing,
         RuleId::WrongChain,
+        RuleId::ConcentratedSupply,
+        RuleId::FewHolders,
     ];
 
     /// The stable name (`thin_liquidity`).
@@ -72,6 +76,8 @@ impl RuleId {
             RuleId::AddressPoisoning => "address_poisoning",
             RuleId::SourceFailing => "source_failing",
             RuleId::WrongChain => "wrong_chain",
+            RuleId::ConcentratedSupply => "concentrated_supply",
+            RuleId::FewHolders => "few_holders",
         }
     }
 }

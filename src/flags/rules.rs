@@ -136,7 +136,140 @@ pub fn all(state: &AppState, now: OffsetDateTime, previous: &Flags) -> Flags {
     address_poisoning(&mut c);
     source_failing(&mut c);
     wrong_chain(&mut c);
+    concentrated_supply(&mut c);
+    few_holders(&mut c);
     c.out
+}
+
+/// The holders' evidence: where they come from and whether the index is complete.
+fn holders_evidence(c: &Ctx, h: &crate::state::holders::HoldersReading) -> Evidence {
+    ev(
+        "chain (log index)",
+        "index",
+        if h.complete {
+            format!("complete to block {}", h.block)
+        } else {
+            format!("partial at block {}", h.block)
+        },
+        c.chain_at(),
+    )
+}
+
+/// The ten largest holders (pools, burns and the token contract aside) hold more than
+/// `max_top10_share_pct` of the supply, by their `balanceOf`. On a partial index it is raised
+/// only where the balances read already pass the threshold (larger holders not indexed yet
+/// could only add to it); otherwise it is not evaluated.
+fn concentrated_supply(c: &mut Ctx) {
+    let Some(h) = c.state.holders.as_ref() else {
+        return c.missing(
+            RuleId::ConcentratedSupply,
+            "the log index's holders (not read yet)",
+        );
+    };
+    if h.total_supply.is_zero() {
+        return c.missing(RuleId::ConcentratedSupply, "a non-zero totalSupply");
+    }
+    let max = c.state.rules.thresholds.max_top10_share_pct;
+    let listed: Vec<&crate::state::holders::Holder> = h
+        .top10_excluding_pools
+        .iter()
+        .filter_map(|a| h.top.iter().find(|x| x.address == *a))
+        .collect();
+    // By the chain's balances only: the replay is the index's, the balance is the chain's.
+    let sum = listed
+        .iter()
+        .filter_map(|x| x.chain)
+        .fold(U256::ZERO, |s, b| s.saturating_add(b));
+    let share = crate::state::holders::ratio(sum, h.total_supply) * 100.0;
+    let raised = c.above(RuleId::ConcentratedSupply, None, share, max);
+    if !raised && !h.complete {
+        return c.missing(
+            RuleId::ConcentratedSupply,
+            "a complete log index (partial: holders not indexed yet may be larger)",
+        );
+    }
+    if raised {
+        let at = c.chain_at();
+        let mut evidence: Vec<Evidence> = listed
+            .iter()
+            .filter_map(|x| {
+                Some(ev(
+                    "chain (balanceOf)",
+                    &format!("holder {}", x.address.to_checksum(None)),
+                    format!(
+                        "{} raw ({})",
+                        x.chain?,
+                        pct(crate::state::holders::ratio(x.chain?, h.total_supply) * 100.0)
+                    ),
+                    at,
+                ))
+            })
+            .collect();
+        evidence.push(holders_evidence(c, h));
+        c.raise(
+            RuleId::ConcentratedSupply,
+            Severity::Warning,
+            "A few holders hold most of the supply",
+            format!(
+                "The {} largest holders, pools, burns and the token contract aside, hold {} of the supply (threshold {}): a sale by one of them moves the price for everyone.",
+                listed.len(),
+                pct(share),
+                pct(max)
+            ),
+            Some(Subject {
+                kind: "token",
+                id: c.state.token.address.to_checksum(None),
+            }),
+            evidence,
+        );
+    }
+}
+
+/// Fewer than `min_holders` addresses hold at least the dust floor: counted on a complete index
+/// only (a partial one may not have met them all).
+fn few_holders(c: &mut Ctx) {
+    let Some(h) = c.state.holders.as_ref() else {
+        return c.missing(RuleId::FewHolders, "the log index's holders (not read yet)");
+    };
+    if !h.complete {
+        return c.missing(
+            RuleId::FewHolders,
+            "a complete log index (partial: holders may be missing)",
+        );
+    }
+    let min = c.state.rules.thresholds.min_holders as f64;
+    let count = h.above_dust as f64;
+    if c.below(RuleId::FewHolders, None, count, min) {
+        let evidence = vec![
+            ev(
+                "chain (log index)",
+                "holders above the dust floor",
+                h.above_dust.to_string(),
+                c.chain_at(),
+            ),
+            ev(
+                "chain (log index)",
+                "dust floor (raw)",
+                h.dust_floor.to_string(),
+                c.chain_at(),
+            ),
+            holders_evidence(c, h),
+        ];
+        c.raise(
+            RuleId::FewHolders,
+            Severity::Warning,
+            "Few holders",
+            format!(
+                "Only {} addresses hold POP above the dust floor (threshold {}): a market of few.",
+                h.above_dust, c.state.rules.thresholds.min_holders
+            ),
+            Some(Subject {
+                kind: "token",
+                id: c.state.token.address.to_checksum(None),
+            }),
+            evidence,
+        );
+    }
 }
 
 fn no_pool(c: &mut Ctx) {
@@ -479,21 +612,52 @@ fn low_volume(c: &mut Ctx) {
     }
 }
 
+/// The most that can circulate by the chain: the supply less what sits at the burn addresses
+/// and in the token contract, in whole tokens (a complete index only).
+fn chain_circulating_bound(state: &AppState) -> Option<(f64, U256)> {
+    use crate::state::holders::SupplyPart;
+    let h = state.holders.as_ref().filter(|h| h.complete)?;
+    let decimals = state.token.decimals?;
+    let out: U256 = h
+        .breakdown
+        .iter()
+        .filter(|l| matches!(l.part, SupplyPart::Burnt | SupplyPart::TokenContract))
+        .fold(U256::ZERO, |s, l| s.saturating_add(l.amount));
+    let bound = h.total_supply.saturating_sub(out);
+    Some((
+        f64::from(bound) / 10f64.powi(i32::from(decimals)),
+        bound,
+    ))
+}
+
 fn supply_mismatch(c: &mut Ctx) {
     let table = super::disagreements(c.state);
     let relevant: Vec<_> = table
         .iter()
         .filter(|d| d.figure.ends_with("supply"))
         .collect();
-    if relevant.iter().all(|d| d.values.len() < 2) {
+    // The chain as a source: no provider's circulating supply can exceed what the chain
+    // leaves outside the burn addresses and the token contract.
+    let bound = chain_circulating_bound(c.state);
+    let beyond: Vec<(String, f64)> = match bound {
+        Some((bound, _)) => crate::state::figures::MARKET_SOURCES
+            .iter()
+            .filter_map(|s| {
+                let circulating = c.state.market.get(s)?.circulating_supply?;
+                (circulating > bound * 1.01).then(|| (s.as_str().to_owned(), circulating))
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    if relevant.iter().all(|d| d.values.len() < 2) && bound.is_none() {
         return c.missing(
             RuleId::SupplyMismatch,
             "at least two sources of supply figures",
         );
     }
     let disagreeing: Vec<_> = relevant.iter().filter(|d| d.disagree).collect();
-    if !disagreeing.is_empty() {
-        let detail = disagreeing
+    if !disagreeing.is_empty() || !beyond.is_empty() {
+        let mut detail: Vec<String> = disagreeing
             .iter()
             .map(|d| {
                 let values: Vec<String> = d
@@ -503,9 +667,8 @@ fn supply_mismatch(c: &mut Ctx) {
                     .collect();
                 format!("{}: {}", d.figure.replace('_', " "), values.join(", "))
             })
-            .collect::<Vec<_>>()
-            .join("; ");
-        let evidence = disagreeing
+            .collect();
+        let mut evidence: Vec<Evidence> = disagreeing
             .iter()
             .flat_map(|d| {
                 d.values
@@ -513,11 +676,29 @@ fn supply_mismatch(c: &mut Ctx) {
                     .map(move |(s, v)| ev(s, d.figure, format!("{v:.0}"), None))
             })
             .collect();
+        if let Some((tokens, raw)) = bound.filter(|_| !beyond.is_empty()) {
+            let claims: Vec<String> = beyond.iter().map(|(s, v)| format!("{s} {v:.0}")).collect();
+            detail.push(format!(
+                "circulating supply above what the chain leaves outside the burn addresses and the token contract ({tokens:.0}): {}",
+                claims.join(", ")
+            ));
+            evidence.extend(
+                beyond
+                    .iter()
+                    .map(|(s, v)| ev(s, "circulating_supply", format!("{v:.0}"), None)),
+            );
+            evidence.push(ev(
+                "chain (log index)",
+                "totalSupply less burnt and the token contract's (raw)",
+                raw.to_string(),
+                c.chain_at(),
+            ));
+        }
         c.raise(
             RuleId::SupplyMismatch,
             Severity::Warning,
             "Sources disagree on the supply",
-            format!("{detail}."),
+            format!("{}.", detail.join("; ")),
             None,
             evidence,
         );

@@ -594,6 +594,8 @@ fn every_rule_of_product_md_is_evaluated_or_says_why_not() {
             "address_poisoning",
             "source_failing",
             "wrong_chain",
+            "concentrated_supply",
+            "few_holders",
         ]
     );
 }
