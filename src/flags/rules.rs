@@ -181,7 +181,8 @@ fn concentrated_supply(c: &mut Ctx) {
         .filter_map(|x| x.chain)
         .fold(U256::ZERO, |s, b| s.saturating_add(b));
     let share = crate::state::holders::ratio(sum, h.total_supply) * 100.0;
-    let raised = c.above(RuleId::ConcentratedSupply, None, share, max);
+    let token = c.state.token.address.to_checksum(None);
+    let raised = c.above(RuleId::ConcentratedSupply, Some(&token), share, max);
     if !raised && !h.complete {
         return c.missing(
             RuleId::ConcentratedSupply,
@@ -239,7 +240,8 @@ fn few_holders(c: &mut Ctx) {
     }
     let min = c.state.rules.thresholds.min_holders as f64;
     let count = h.above_dust as f64;
-    if c.below(RuleId::FewHolders, None, count, min) {
+    let token = c.state.token.address.to_checksum(None);
+    if c.below(RuleId::FewHolders, Some(&token), count, min) {
         let evidence = vec![
             ev(
                 "chain (log index)",
@@ -612,22 +614,11 @@ fn low_volume(c: &mut Ctx) {
     }
 }
 
-/// The most that can circulate by the chain: the supply less what sits at the burn addresses
-/// and in the token contract, in whole tokens (a complete index only).
+/// [`figures::chain_circulating_bound`] in whole tokens, and raw.
 fn chain_circulating_bound(state: &AppState) -> Option<(f64, U256)> {
-    use crate::state::holders::SupplyPart;
-    let h = state.holders.as_ref().filter(|h| h.complete)?;
+    let bound = figures::chain_circulating_bound(state)?;
     let decimals = state.token.decimals?;
-    let out: U256 = h
-        .breakdown
-        .iter()
-        .filter(|l| matches!(l.part, SupplyPart::Burnt | SupplyPart::TokenContract))
-        .fold(U256::ZERO, |s, l| s.saturating_add(l.amount));
-    let bound = h.total_supply.saturating_sub(out);
-    Some((
-        f64::from(bound) / 10f64.powi(i32::from(decimals)),
-        bound,
-    ))
+    Some((f64::from(bound) / 10f64.powi(i32::from(decimals)), bound))
 }
 
 fn supply_mismatch(c: &mut Ctx) {

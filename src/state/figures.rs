@@ -158,3 +158,16 @@ pub fn upfront_gas_wei(exit: &crate::state::exits::Exit, gas_price: U256) -> U25
         .saturating_mul(gas_price)
         .saturating_mul(U256::from(2u8))
 }
+
+/// The most of the supply that can circulate, by the chain: `totalSupply` less what sits at
+/// the burn addresses and in the token contract (raw units; a complete log index only).
+pub fn chain_circulating_bound(state: &AppState) -> Option<U256> {
+    use crate::state::holders::SupplyPart;
+    let h = state.holders.as_ref().filter(|h| h.complete)?;
+    let out = h
+        .breakdown
+        .iter()
+        .filter(|l| matches!(l.part, SupplyPart::Burnt | SupplyPart::TokenContract))
+        .fold(U256::ZERO, |s, l| s.saturating_add(l.amount));
+    Some(h.total_supply.saturating_sub(out))
+}

@@ -103,6 +103,7 @@ async fn judged(
         start,
         head(d).await,
         Some(supply),
+        None,
     );
     (replayed, verdict)
 }

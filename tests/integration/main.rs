@@ -21,6 +21,7 @@ mod flags;
 mod fuzz;
 mod golden;
 mod history;
+mod holders;
 mod hostile;
 mod index;
 mod layout;

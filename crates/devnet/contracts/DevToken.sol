@@ -2,7 +2,9 @@
 // An ERC-20 used as the POP stand-in on the devnet: name, symbol, decimals and supply are set
 // at deployment; the whole supply goes to the deployer. Plain by default. For tests of the sell
 // check it can also take a fee on every transfer (`feeBps`, kept by the deployer) and be paused
-// by the deployer: the tokens a holder cannot sell, or sells at a loss.
+// by the deployer: the tokens a holder cannot sell, or sells at a loss. `burn` destroys a
+// holder's tokens (totalSupply shrinks); a plain transfer to 0x0 keeps them in totalSupply (as
+// tokens of POP's era did), so a holders test meets both kinds of burn.
 pragma solidity ^0.8.20;
 
 contract DevToken {
@@ -52,6 +54,13 @@ contract DevToken {
         }
         _transfer(from, to, value);
         return true;
+    }
+
+    function burn(uint256 value) external {
+        require(balanceOf[msg.sender] >= value, "DevToken: balance");
+        balanceOf[msg.sender] -= value;
+        totalSupply -= value;
+        emit Transfer(msg.sender, address(0), value);
     }
 
     function setPaused(bool paused_) external {

@@ -338,7 +338,15 @@ impl Source for ChainSource {
                         };
                         (seen, summary)
                     };
-                    let ((), (seen, summary)) = tokio::join!(exits_work, logs_work);
+                    let ((), (mut seen, summary)) = tokio::join!(exits_work, logs_work);
+                    // The top holders' names too, after the counterparties'.
+                    if let Some(Ok((_, Some(holders)))) = &summary {
+                        for holder in &holders.top {
+                            if !seen.contains(&holder.address) {
+                                seen.push(holder.address);
+                            }
+                        }
+                    }
                     // Names on their own cadence, after the balance round.
                     if let Some(names) = self.names.due(&self.reader, &seen).await {
                         let _ = out.send(Update::EnsNames(names));

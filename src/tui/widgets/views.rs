@@ -81,6 +81,22 @@ impl Widget for MarketView<'_> {
                             .zip(state.token.decimals)
                             .map(|(s, d)| crate::format::compact_amount_within(s, d, col)),
                     ),
+                    // At most this can circulate: outside the burn addresses and the token
+                    // contract (the Holders view, 7, breaks it down).
+                    "circulating" => or_unknown(
+                        crate::state::figures::chain_circulating_bound(state)
+                            .zip(state.token.decimals)
+                            .map(|(s, d)| {
+                                format!(
+                                    "≤{}",
+                                    crate::format::compact_amount_within(
+                                        s,
+                                        d,
+                                        col.saturating_sub(1)
+                                    )
+                                )
+                            }),
+                    ),
                     _ => "—".to_owned(),
                 })
                 .style(onchain_style),

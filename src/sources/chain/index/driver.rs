@@ -209,7 +209,8 @@ impl ChainIndex {
             .into_iter()
             .map(|(a, _)| a)
             .collect();
-        addresses.push(crate::state::holders::DEAD);
+        addresses.extend([crate::state::holders::DEAD, Address::ZERO]);
+        addresses.sort();
         addresses.dedup();
         let chain = super::holders::read_chain_view(rpc, self.token, &addresses, head).await;
         let times = self.block_times(rpc, &transfers, head).await?;
@@ -290,6 +291,12 @@ impl ChainIndex {
         let (start, source) = self.start(rpc, head).await?;
         let failed =
             |e: rusqlite::Error| ChainError::Call(format!("the log index could not be read: {e}"));
+        // What the zero address holds, by the chain: tokens sent there may be destroyed or
+        // kept in totalSupply, and a token may do both.
+        let zero_balance = super::holders::read_chain_view(rpc, self.token, &[Address::ZERO], head)
+            .await
+            .get(&Address::ZERO)
+            .and_then(|(balance, _)| *balance);
         let mut rechecked = false;
         let (replayed, transfers, completeness) = loop {
             let transfers = self.store.transfers(self.token).map_err(failed)?;
@@ -303,6 +310,7 @@ impl ChainIndex {
                 start,
                 head,
                 total_supply,
+                zero_balance,
             );
             let read_all = unavailable.is_empty()
                 && coverage

@@ -108,7 +108,11 @@ pub fn compute(
     settings: Settings,
 ) -> HoldersReading {
     let initial = replay.initial_recipient;
-    let zero_held = replay.zero_held(total_supply);
+    // The chain's balanceOf(0x0) where read, else the replay's reading of it.
+    let zero_held = chain
+        .get(&Address::ZERO)
+        .and_then(|(balance, _)| *balance)
+        .unwrap_or_else(|| replay.zero_held(total_supply));
     // Every address with a balance, the zero address's included where it holds some.
     let mut balances: Vec<(Address, U256)> =
         replay.balances.iter().map(|(a, b)| (*a, *b)).collect();

@@ -97,6 +97,7 @@ pub fn judge(
     start: u64,
     head: u64,
     total_supply: Option<U256>,
+    zero_balance: Option<U256>,
 ) -> Completeness {
     // The contiguous part that reaches the head.
     let reaching = coverage.iter().rev().find(|(_, to)| *to >= head);
@@ -124,10 +125,11 @@ pub fn judge(
     let Some(supply) = total_supply else {
         return partial("totalSupply not read".to_owned());
     };
+    // What the zero address holds: the chain's balanceOf(0x0) where read (a token may both
+    // burn through Transfers to 0x0 and keep others there), else the replay's reading.
+    let zero = zero_balance.unwrap_or_else(|| replay.zero_held(supply));
     match replay.held() {
-        Some(held) if held.checked_add(replay.zero_held(supply)) == Some(supply) => {
-            Completeness::Complete { to: head }
-        }
+        Some(held) if held.checked_add(zero) == Some(supply) => Completeness::Complete { to: head },
         Some(held) => partial(format!(
             "replayed balances sum to {held}, totalSupply is {supply}: Transfers are missing (a node may have answered empty)"
         )),
@@ -163,27 +165,27 @@ mod tests {
         );
         let supply = Some(U256::from(90));
         assert_eq!(
-            judge(&replayed, &[(1, 10)], &[], 1, 10, supply),
+            judge(&replayed, &[(1, 10)], &[], 1, 10, supply, None),
             Completeness::Complete { to: 10 }
         );
         // Read only from block 2: the mint is missing, so a balance goes below zero.
         let late = replay(&history[1..]);
         assert!(matches!(
-            judge(&late, &[(2, 10)], &[], 1, 10, supply),
+            judge(&late, &[(2, 10)], &[], 1, 10, supply, None),
             Completeness::Partial { from: Some(2), reason } if reason.contains("blocks 1–1 not read")
         ));
         assert!(matches!(
-            judge(&late, &[(1, 10)], &[], 1, 10, supply),
+            judge(&late, &[(1, 10)], &[], 1, 10, supply, None),
             Completeness::Partial { reason, .. } if reason.contains("below zero")
         ));
         // Every range read, but a node left a Transfer out: the sum says so.
         let short = replay(&[t(1, 0, 1, 100)]);
         assert!(matches!(
-            judge(&short, &[(1, 10)], &[], 1, 10, Some(U256::from(120))),
+            judge(&short, &[(1, 10)], &[], 1, 10, Some(U256::from(120)), None),
             Completeness::Partial { reason, .. } if reason.contains("sum to 100")
         ));
         assert!(matches!(
-            judge(&replayed, &[(1, 10)], &[((1, 3), "pruned".into())], 1, 10, supply),
+            judge(&replayed, &[(1, 10)], &[((1, 3), "pruned".into())], 1, 10, supply, None),
             Completeness::Partial { reason, .. } if reason.contains("pruned")
         ));
     }
