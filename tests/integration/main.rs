@@ -11,6 +11,7 @@ mod chain;
 mod cli;
 mod config_files;
 mod containment;
+mod demo;
 mod devnet;
 mod drivers;
 mod durability;

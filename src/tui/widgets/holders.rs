@@ -1,7 +1,7 @@
 //! The Holders view (`7`): who holds the token as the chain shows it. The counts and the
 //! concentration, the supply's breakdown (each line with its share; it adds up to
-//! `totalSupply` where the index is complete), the Transfers of each month as a bar chart, and
-//! the top holders with their kind and roles. Scrolls; readable at 80 columns.
+//! `totalSupply` where the index is complete), the top holders with their kind and roles, and
+//! the Transfers of each month as a bar chart. Scrolls; readable at 80 columns.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -140,6 +140,48 @@ fn lines(app: &App, h: &HoldersReading, width: u16) -> Vec<Line<'static>> {
 
     out.push(Line::raw(""));
     out.push(Line::styled(
+        format!("Top {} holders", h.top.len()),
+        theme::header(),
+    ));
+    let wide = width >= 120;
+    let addresses: Vec<alloy::primitives::Address> = h.top.iter().map(|x| x.address).collect();
+    let shown = if wide {
+        addresses.iter().map(|a| a.to_checksum(None)).collect()
+    } else {
+        crate::format::short_addresses(&addresses)
+    };
+    for (i, (holder, address)) in h.top.iter().zip(shown).enumerate() {
+        let mut who: Vec<String> = holder.roles.iter().map(|r| safe(&r.describe())).collect();
+        if let Some(name) = state.name_of(holder.address) {
+            who.push(safe(name));
+        }
+        // Its kind where the code was read and it is not a plain account.
+        if !matches!(
+            holder.kind,
+            crate::state::holders::HolderKind::Account | crate::state::holders::HolderKind::Unknown
+        ) {
+            who.insert(0, holder.kind.as_str().to_owned());
+        }
+        out.push(Line::raw(format!(
+            "{:>3} {} {:>20} {:>7}  {}",
+            i + 1,
+            address,
+            token_amount(holder.balance(), decimals, 0),
+            share(holder.balance()),
+            who.join(", ")
+        )));
+        if holder.differs() {
+            out.push(Line::styled(
+                format!(
+                    "      replayed {} ≠ balanceOf: the index misses a Transfer of it",
+                    token_amount(holder.replayed, decimals, 4)
+                ),
+                theme::bad(),
+            ));
+        }
+    }
+    out.push(Line::raw(""));
+    out.push(Line::styled(
         "Transfers per month (count · volume)",
         theme::header(),
     ));
@@ -181,47 +223,5 @@ fn lines(app: &App, h: &HoldersReading, width: u16) -> Vec<Line<'static>> {
         ));
     }
 
-    out.push(Line::raw(""));
-    out.push(Line::styled(
-        format!("Top {} holders", h.top.len()),
-        theme::header(),
-    ));
-    let wide = width >= 120;
-    let addresses: Vec<alloy::primitives::Address> = h.top.iter().map(|x| x.address).collect();
-    let shown = if wide {
-        addresses.iter().map(|a| a.to_checksum(None)).collect()
-    } else {
-        crate::format::short_addresses(&addresses)
-    };
-    for (i, (holder, address)) in h.top.iter().zip(shown).enumerate() {
-        let mut who: Vec<String> = holder.roles.iter().map(|r| safe(&r.describe())).collect();
-        if let Some(name) = state.name_of(holder.address) {
-            who.push(safe(name));
-        }
-        // Its kind where the code was read and it is not a plain account.
-        if !matches!(
-            holder.kind,
-            crate::state::holders::HolderKind::Account | crate::state::holders::HolderKind::Unknown
-        ) {
-            who.insert(0, holder.kind.as_str().to_owned());
-        }
-        out.push(Line::raw(format!(
-            "{:>3} {} {:>20} {:>7}  {}",
-            i + 1,
-            address,
-            token_amount(holder.balance(), decimals, 0),
-            share(holder.balance()),
-            who.join(", ")
-        )));
-        if holder.differs() {
-            out.push(Line::styled(
-                format!(
-                    "      replayed {} ≠ balanceOf: the index misses a Transfer of it",
-                    token_amount(holder.replayed, decimals, 4)
-                ),
-                theme::bad(),
-            ));
-        }
-    }
     out
 }

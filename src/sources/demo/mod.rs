@@ -1,7 +1,13 @@
 //! `--demo`: an offline, in-process source of simulated data. It sends the very same `Update`s
 //! the chain and market sources send, through the same `apply`, so the demo exercises the real
-//! app: a thin POP-like market that moves, a whale whose exit loses more than half to price
-//! impact, a dust wallet whose exit is worth less than its gas, and markets that disagree.
+//! app: a thin POP-like market that barely moves, a whale whose exit loses more than half to
+//! price impact, a dust wallet too small to sell, markets that disagree, peers and venues, ENS
+//! names, the token's whole history with its holders (`history`). Its pace is a near-dead
+//! token's: a trade now and then, a transfer every ten minutes, a provider that rate-limits
+//! for half a minute every half hour; a few alerts an hour, not hundreds.
+
+mod extras;
+mod history;
 
 use std::time::Duration;
 
@@ -9,11 +15,12 @@ use alloy::primitives::{Address, I256, U256, keccak256};
 use futures::future::BoxFuture;
 use time::OffsetDateTime;
 
-use crate::config::{Config, RpcUrl, WalletConfig};
+use crate::config::{Config, LabelConfig, RpcUrl, WalletConfig};
 use crate::exit::quote::constant_product_out;
 use crate::sources::{Source, UpdateSender};
 use crate::state::chain::{ChainReading, EthUsd, PoolReading, TokenFacts, WalletBalance};
 use crate::state::exits::Venue;
+use crate::state::exits::{SellCheck, SellOutcome};
 use crate::state::market::{ListedContract, MarketQuote};
 
 /// POP's contract, as the providers list it.
@@ -31,10 +38,19 @@ const WALLETS: [(&str, u64, u64); 7] = [
     ("Cold storage", 3_800_000_000, 250),
     ("Old trade", 250_000_000, 80),
     ("Airdrop", 1_234_567, 20),
-    ("Dust", 30, 5),
+    ("Dust", 0, 5),
     ("Empty", 0, 40),
     ("No gas", 500_000_000, 0),
 ];
+/// The dust wallet's POP, raw: its best quote rounds to 0 wei (too small to sell).
+const DUST_RAW: u64 = 300;
+/// Steps between simulated transfers into the airdrop wallet (ten minutes).
+const DRIP_EVERY: u64 = 300;
+/// Steps between CoinPaprika's simulated rate limits (half an hour), and how long one lasts.
+const OUTAGE_EVERY: u64 = 900;
+const OUTAGE_STEPS: u64 = 15;
+/// Steps between the slow-changing figures (peers, venues, names): a market refresh's pace.
+const EXTRAS_EVERY: u64 = 150;
 
 fn unit() -> U256 {
     U256::from(10u64).pow(U256::from(DECIMALS))
@@ -62,7 +78,30 @@ pub fn config() -> Config {
                 ens: None,
             })
             .collect(),
+        labels: vec![
+            LabelConfig {
+                label: "Team".to_owned(),
+                address: history::team(),
+            },
+            LabelConfig {
+                label: "Exchange hot wallet".to_owned(),
+                address: history::exchange(),
+            },
+            LabelConfig {
+                label: "Vesting".to_owned(),
+                address: history::vesting(),
+            },
+        ],
         ..Config::default()
+    }
+}
+
+/// A wallet's POP at the start, raw.
+fn start_pop(label: &str, pop_hundredths: u64) -> U256 {
+    if label == "Dust" {
+        U256::from(DUST_RAW)
+    } else {
+        U256::from(pop_hundredths) * unit() / U256::from(100)
     }
 }
 
@@ -79,6 +118,12 @@ pub struct DemoSource {
     block: u64,
     eth_usd_cents: i64,
     pools: Vec<DemoPool>,
+    /// Each pool's POP at the start (the history's distribution).
+    initial_reserves: Vec<U256>,
+    /// The token's history up to the start, built at the first refresh.
+    history: Option<history::Simulated>,
+    /// Transfers into the airdrop wallet since the start.
+    drips: Vec<TransferSeen>,
 }
 
 impl Default for DemoSource {
@@ -109,6 +154,12 @@ impl DemoSource {
                     eth: milli(750),
                 },
             ],
+            initial_reserves: vec![
+                U256::from(120_000_000u64) * unit(),
+                U256::from(225_000_000u64) * unit(),
+            ],
+            history: None,
+            drips: Vec::new(),
         }
     }
 
@@ -121,29 +172,65 @@ impl DemoSource {
         ((self.seed >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
     }
 
-    /// Moves the market a little: small trades in the pools, ETH drifting.
+    /// Moves the market a little, as a near-dead token's does: ETH drifting; now and then (one
+    /// step in twenty) a small trade in a pool, up to 0.3% of its POP; every twenty minutes a
+    /// larger sale (1.5%), a pool change worth an alert.
     fn advance(&mut self) {
         self.step += 1;
         self.block += 1;
-        self.eth_usd_cents = (self.eth_usd_cents as f64 * (1.0 + self.noise() * 0.002)) as i64;
+        self.eth_usd_cents = (self.eth_usd_cents as f64 * (1.0 + self.noise() * 0.0005)) as i64;
         for k in 0..self.pools.len() {
             let n = self.noise();
+            let large = k == 0 && self.step % 600 == 300;
+            if !large && n.abs() < 0.9 {
+                continue;
+            }
+            let bps = if large {
+                150
+            } else {
+                ((n.abs() - 0.9) * 300.0) as u64
+            };
             let pool = &mut self.pools[k];
-            // Someone sells or buys up to 0.5% of the pool's POP.
-            let delta = pool.pop * U256::from((n.abs() * 50.0) as u64) / U256::from(10_000);
-            if n >= 0.0 {
+            let delta = pool.pop * U256::from(bps) / U256::from(10_000);
+            if large || n >= 0.0 {
+                // Someone sells POP into the pool.
                 if let Some(out) = constant_product_out(delta, pool.pop, pool.eth, 3000) {
                     pool.pop += delta;
                     pool.eth -= out;
                 }
-            } else if delta < pool.pop {
-                let eth_in = pool.eth * U256::from((n.abs() * 50.0) as u64) / U256::from(10_000);
+            } else {
+                // Someone buys POP with ETH.
+                let eth_in = pool.eth * U256::from(bps) / U256::from(10_000);
                 if let Some(out) = constant_product_out(eth_in, pool.eth, pool.pop, 3000) {
                     pool.eth += eth_in;
                     pool.pop -= out;
                 }
             }
         }
+        if self.step % DRIP_EVERY == DRIP_EVERY / 2 {
+            let n = self.drips.len() as u64;
+            self.drips.push(TransferSeen {
+                block: self.block,
+                time: Some(OffsetDateTime::now_utc()),
+                tx: keccak256(format!("demo drip {n}")),
+                log_index: 0,
+                from: history::exchange(),
+                to: demo_address("Airdrop"),
+                amount: U256::from(5_000u64) * unit(),
+                tx_sender: None,
+            });
+        }
+    }
+
+    /// Whether CoinPaprika is rate-limiting the demo now.
+    fn paprika_down(&self) -> bool {
+        self.step % OUTAGE_EVERY >= OUTAGE_EVERY / 2
+            && self.step % OUTAGE_EVERY < OUTAGE_EVERY / 2 + OUTAGE_STEPS
+    }
+
+    /// The airdrop wallet's drips, summed.
+    fn dripped(&self) -> U256 {
+        self.drips.iter().fold(U256::ZERO, |s, d| s + d.amount)
     }
 
     fn onchain_price(&self) -> f64 {
@@ -169,7 +256,14 @@ impl DemoSource {
                 .iter()
                 .map(|(label, pop_hundredths, milli_eth)| WalletBalance {
                     address: demo_address(label),
-                    pop_raw: Some(U256::from(*pop_hundredths) * unit() / U256::from(100)),
+                    pop_raw: Some(
+                        start_pop(label, *pop_hundredths)
+                            + if *label == "Airdrop" {
+                                self.dripped()
+                            } else {
+                                U256::ZERO
+                            },
+                    ),
                     eth_wei: Some(U256::from(*milli_eth) * U256::from(10u64).pow(U256::from(15))),
                     allowances: Vec::new(),
                 })
@@ -205,9 +299,10 @@ impl DemoSource {
     }
 
     /// A simulated history: each wallet received its POP days to months ago; the whale moved
-    /// some out last week; the token's last Transfer is that one.
+    /// a million out last week; the airdrop wallet receives a drip every ten minutes; the
+    /// token's last Transfer is the newest of those.
     fn logs(&self, now: OffsetDateTime) -> LogReading {
-        let treasury = demo_address("treasury");
+        let treasury = history::treasury();
         let mut latest = None;
         let wallets = WALLETS
             .iter()
@@ -218,37 +313,44 @@ impl DemoSource {
                     |days: i64, from: Address, to: Address, amount: U256, n: u64| TransferSeen {
                         block: self.block - (days as u64) * 7_200 + n,
                         time: Some(now - time::Duration::days(days)),
-                        tx: keccak256(format!("demo tx {label} {n}")),
+                        tx: keccak256(format!("demo history {label} {n}")),
                         log_index: 0,
                         from,
                         to,
                         amount,
                         tx_sender: None,
                     };
+                let pop = start_pop(label, *pop_hundredths);
+                let million = U256::from(1_000_000u64) * unit();
                 let received = seen(
                     40 + 17 * i as i64,
                     treasury,
                     address,
-                    U256::from(*pop_hundredths) * unit() / U256::from(100),
+                    if i == 0 { pop + million } else { pop },
                     1,
                 );
                 let mut transfers = vec![received.clone()];
                 let mut last_out = None;
                 if i == 0 {
-                    let out = seen(6, address, treasury, U256::from(1_000_000u64) * unit(), 2);
+                    let out = seen(6, address, treasury, million, 2);
                     latest = Some(out.clone());
                     last_out = Some(out.clone());
                     transfers.push(out);
                 }
+                let mut last_in = (!pop.is_zero()).then_some(received);
+                if *label == "Airdrop" {
+                    transfers.extend(self.drips.iter().cloned());
+                    if let Some(drip) = self.drips.last() {
+                        last_in = Some(drip.clone());
+                        latest = Some(drip.clone());
+                    }
+                }
+                transfers.sort_by_key(|t| std::cmp::Reverse((t.block, t.log_index)));
                 WalletHistory {
                     address,
-                    last_in: (*pop_hundredths > 0).then_some(received),
+                    last_in,
                     last_out,
-                    transfers: if *pop_hundredths > 0 {
-                        transfers
-                    } else {
-                        Vec::new()
-                    },
+                    transfers: if pop.is_zero() { Vec::new() } else { transfers },
                     approvals: Vec::new(),
                 }
             })
@@ -336,6 +438,54 @@ impl DemoSource {
     }
 }
 
+impl DemoSource {
+    fn pool_addresses(&self) -> Vec<(Venue, Address)> {
+        self.pools.iter().map(|p| (p.venue, p.address)).collect()
+    }
+
+    /// What the log index would send: its summary and the holders, from the simulated history
+    /// (built at the first refresh) with the drips and the pools' trades since.
+    fn send_history(&mut self, out: &UpdateSender, now: OffsetDateTime) {
+        let wallets: Vec<(Address, U256)> = WALLETS
+            .iter()
+            .map(|(label, pop, _)| (demo_address(label), start_pop(label, *pop)))
+            .collect();
+        let pools: Vec<(Address, U256, U256)> = self
+            .pools
+            .iter()
+            .zip(&self.initial_reserves)
+            .map(|(p, initial)| (p.address, *initial, p.pop))
+            .collect();
+        let start: Vec<(Address, U256)> = pools.iter().map(|(a, i, _)| (*a, *i)).collect();
+        let block = self.block;
+        let simulated = self
+            .history
+            .get_or_insert_with(|| history::Simulated::new(&wallets, &start, block));
+        let config = config();
+        let known = crate::sources::chain::index::holders::Known {
+            token: config.token.address,
+            pools: self
+                .pools
+                .iter()
+                .map(|p| (p.address, p.venue.label().to_owned()))
+                .collect(),
+            watched: config
+                .wallets
+                .iter()
+                .map(|w| (w.address, w.label.clone()))
+                .collect(),
+            labels: config
+                .labels
+                .iter()
+                .map(|l| (l.address, l.label.clone()))
+                .collect(),
+        };
+        let (summary, holders) = simulated.readings(&self.drips, &pools, &known, block, now);
+        let _ = out.send(Update::Index(Box::new(summary)));
+        let _ = out.send(Update::Holders(Box::new(holders)));
+    }
+}
+
 impl Source for DemoSource {
     fn name(&self) -> SourceName {
         SourceName::Chain
@@ -363,19 +513,46 @@ impl Source for DemoSource {
                 }
             }
             self.advance();
-            // The same exit computation as for a real chain reading.
+            // The same exit computation as for a real chain reading, and the sell checks a
+            // real node would answer: every sale goes through, bar the dust wallet's, whose
+            // quote rounds to nothing (the exit math says so itself).
             let reading = self.chain_reading(now);
-            let exits = crate::exit::compute::compute(&reading, DECIMALS);
+            let mut exits = crate::exit::compute::compute(&reading, DECIMALS);
+            for wallet in &mut exits.wallets {
+                if let (Some(exit), None) = (&wallet.exit, &wallet.sell_check) {
+                    wallet.sell_check = Some(SellCheck::new(
+                        SellOutcome::Sells,
+                        format!(
+                            "a sale of the whole balance through {} succeeds in simulation (simulated)",
+                            exit.venue_name()
+                        ),
+                    ));
+                }
+            }
             let logs = self.logs(now);
             let _ = out.send(Update::ChainRead(Box::new(reading)));
             let _ = out.send(Update::Exits(Box::new(exits)));
             let _ = out.send(Update::Logs(Box::new(logs)));
+            self.send_history(&out, now);
             let price = self.onchain_price();
             for (source, quote) in self.market(price, now) {
+                if source == SourceName::Coinpaprika && self.paprika_down() {
+                    let _ = out.send(Update::SourceFailed {
+                        source,
+                        error: "HTTP 429: rate-limited (simulated)".to_owned(),
+                    });
+                    continue;
+                }
                 let _ = out.send(Update::Market {
                     source,
                     quote: Box::new(quote),
                 });
+            }
+            if self.step % EXTRAS_EVERY == 1 {
+                let pools = self.pool_addresses();
+                for update in extras::updates(&mut || self.noise(), now, &pools) {
+                    let _ = out.send(update);
+                }
             }
         })
     }
