@@ -43,18 +43,31 @@ fn anvil_program() -> PathBuf {
     }
 }
 
-/// A running anvil. Dropping it kills the process and reaps it, also when a test panics.
+/// A running anvil. Dropping it kills the process and reaps it, also when a test panics, and
+/// removes the home directory it was given.
 #[derive(Debug)]
 pub struct Anvil {
     child: Child,
     port: u16,
+    /// anvil writes the states it pushes out of memory under `$HOME/.foundry/anvil/tmp` and
+    /// never removes them, not even on SIGTERM: each anvil gets a home of its own, removed
+    /// with it (a full test run used to leave gigabytes there).
+    _home: tempfile::TempDir,
 }
 
 impl Anvil {
     /// Starts anvil on a free port (`--port 0`) with `extra_args`, and waits until it listens.
     pub fn spawn(extra_args: &[&str]) -> Result<Self, AnvilError> {
         let program = anvil_program();
+        let home = tempfile::Builder::new()
+            .prefix("popwatch-anvil-")
+            .tempdir()
+            .map_err(|source| AnvilError::Spawn {
+                program: program.display().to_string(),
+                source,
+            })?;
         let mut child = Command::new(&program)
+            .env("HOME", home.path())
             .args(["--port", "0", "--host", "127.0.0.1"])
             .args(extra_args)
             .stdin(Stdio::null())
@@ -90,7 +103,11 @@ impl Anvil {
                 .join("\n")
         });
 
-        let mut anvil = Anvil { child, port: 0 };
+        let mut anvil = Anvil {
+            child,
+            port: 0,
+            _home: home,
+        };
         match rx.recv_timeout(START_TIMEOUT) {
             Ok(port) => {
                 anvil.port = port;
