@@ -47,17 +47,6 @@ fn one_key(code: KeyCode) -> impl futures::Stream<Item = std::io::Result<TermEve
     ))
 }
 
-fn screen(terminal: &Terminal<TestBackend>) -> String {
-    let buffer = terminal.backend().buffer();
-    let width = buffer.area.width as usize;
-    buffer
-        .content()
-        .chunks(width)
-        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 /// Placeholders a view shows when no source filled it: none may remain in the demo.
 const PLACEHOLDERS: [&str; 6] = [
     "no venue known",
@@ -90,7 +79,7 @@ async fn every_view_and_overlay_of_the_demo_has_content() {
         )
         .await
         .unwrap();
-        screen(terminal)
+        crate::support::screen(terminal)
     };
     let ch = KeyCode::Char;
     for (code, shows) in [

@@ -287,17 +287,6 @@ fn typed(
     }))
 }
 
-fn screen(terminal: &Terminal<TestBackend>) -> String {
-    let buffer = terminal.backend().buffer();
-    let width = buffer.area.width as usize;
-    buffer
-        .content()
-        .chunks(width)
-        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[tokio::test(start_paused = true)]
 async fn the_same_refreshes_give_the_same_events_and_history_in_the_app_and_in_events() {
     let config = config();
@@ -358,7 +347,7 @@ async fn the_same_refreshes_give_the_same_events_and_history_in_the_app_and_in_e
         .rev()
         .map(|(event, _)| timeless(&event.json()))
         .collect();
-    let final_screen = screen(&terminal);
+    let final_screen = crate::support::screen(&terminal);
     let flags = app.flags().clone();
     app.monitor.finish();
 

@@ -66,6 +66,14 @@ async fn rpc(d: &Devnet) -> RpcClient {
     rpc
 }
 
+/// The log index as the app keeps it, in the history file in `dir`, read through the devnet.
+async fn index_in(d: &Devnet, config: &Config, dir: &std::path::Path) -> (ChainIndex, RpcClient) {
+    let conn = popwatch::history::Store::open_in(dir)
+        .unwrap()
+        .into_connection();
+    (ChainIndex::new(config, conn, None), rpc(d).await)
+}
+
 async fn supply(d: &Devnet) -> U256 {
     d.view(d.contracts.pop, IERC20::totalSupplyCall {})
         .await
@@ -155,11 +163,7 @@ async fn the_breakdown_adds_up_to_the_wei_and_every_balance_is_the_chains() {
 
     let config = config(&d);
     let dir = tempfile::TempDir::new().unwrap();
-    let conn = popwatch::history::Store::open_in(dir.path())
-        .unwrap()
-        .into_connection();
-    let mut index = ChainIndex::new(&config, conn, None);
-    let rpc = rpc(&d).await;
+    let (mut index, rpc) = index_in(&d, &config, dir.path()).await;
     let h = counted(&d, &mut index, &rpc).await;
     let total = supply(&d).await;
 
@@ -281,11 +285,7 @@ async fn flags_fire_at_their_thresholds_and_a_big_move_is_one_event() {
     let d = Devnet::start(Scenario::default()).await.unwrap();
     let config = config(&d);
     let dir = tempfile::TempDir::new().unwrap();
-    let conn = popwatch::history::Store::open_in(dir.path())
-        .unwrap()
-        .into_connection();
-    let mut index = ChainIndex::new(&config, conn, None);
-    let rpc = rpc(&d).await;
+    let (mut index, rpc) = index_in(&d, &config, dir.path()).await;
     let first = counted(&d, &mut index, &rpc).await;
     let share = first.top10_excluding_pools_share.unwrap() * 100.0;
     let now = OffsetDateTime::now_utc();

@@ -223,16 +223,7 @@ impl Simulated {
                 dust_floor: unit(),
             },
         );
-        let seen = |t: Transfer| TransferSeen {
-            block: t.block,
-            time: OffsetDateTime::from_unix_timestamp(time_of(t.block)).ok(),
-            tx: t.tx,
-            log_index: t.log_index,
-            from: t.from,
-            to: t.to,
-            amount: t.amount,
-            tx_sender: None,
-        };
+        let seen = |t: Transfer| t.seen(OffsetDateTime::from_unix_timestamp(time_of(t.block)).ok());
         // The last Transfer of the token is the last a person made: the pools' catch-up
         // transfers above stand for their trades.
         let last = transfers.iter().rev().find(|t| t.log_index < 100).copied();

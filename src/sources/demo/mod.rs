@@ -462,24 +462,13 @@ impl DemoSource {
             .history
             .get_or_insert_with(|| history::Simulated::new(&wallets, &start, block));
         let config = config();
-        let known = crate::sources::chain::index::holders::Known {
-            token: config.token.address,
-            pools: self
-                .pools
+        let known = crate::sources::chain::index::holders::Known::from_config(
+            &config,
+            self.pools
                 .iter()
                 .map(|p| (p.address, p.venue.label().to_owned()))
                 .collect(),
-            watched: config
-                .wallets
-                .iter()
-                .map(|w| (w.address, w.label.clone()))
-                .collect(),
-            labels: config
-                .labels
-                .iter()
-                .map(|l| (l.address, l.label.clone()))
-                .collect(),
-        };
+        );
         let (summary, holders) = simulated.readings(&self.drips, &pools, &known, block, now);
         let _ = out.send(Update::Index(Box::new(summary)));
         let _ = out.send(Update::Holders(Box::new(holders)));

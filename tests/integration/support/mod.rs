@@ -135,3 +135,15 @@ pub async fn refresh_once(
     }
     (updates, took)
 }
+
+/// What a `TestBackend` terminal shows, row by row.
+pub fn screen(terminal: &ratatui::Terminal<ratatui::backend::TestBackend>) -> String {
+    let buffer = terminal.backend().buffer();
+    let width = buffer.area.width as usize;
+    buffer
+        .content()
+        .chunks(width)
+        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 
 use alloy::primitives::{Address, U256};
-use serde_json::json;
 use time::OffsetDateTime;
 
 use super::{IndexSettings, IndexStore, Indexer, Replay, StartSource, Transfer};
@@ -13,7 +12,7 @@ use crate::config::HoldersConfig;
 use crate::sources::UpdateSender;
 use crate::sources::chain::ChainError;
 use crate::sources::chain::logs::ArchivedLogs;
-use crate::sources::chain::rpc::{RpcCall, RpcClient, parse_quantity};
+use crate::sources::chain::rpc::RpcClient;
 use crate::state::Update;
 use crate::state::holders::HoldersReading;
 use crate::state::transfers::{Completeness, IndexSummary, TransferSeen};
@@ -75,20 +74,7 @@ impl ChainIndex {
             start,
             budget,
             times: HashMap::new(),
-            known: super::holders::Known {
-                token: config.token.address,
-                pools: Vec::new(),
-                watched: config
-                    .wallets
-                    .iter()
-                    .map(|w| (w.address, w.label.clone()))
-                    .collect(),
-                labels: config
-                    .labels
-                    .iter()
-                    .map(|l| (l.address, l.label.clone()))
-                    .collect(),
-            },
+            known: super::holders::Known::from_config(config, Vec::new()),
             holders: config.holders.clone(),
         }
     }
@@ -381,37 +367,14 @@ impl ChainIndex {
     }
 
     fn seen(&self, t: Transfer) -> TransferSeen {
-        TransferSeen {
-            block: t.block,
-            time: self.times.get(&t.block).copied(),
-            tx: t.tx,
-            log_index: t.log_index,
-            from: t.from,
-            to: t.to,
-            amount: t.amount,
-            tx_sender: None,
-        }
+        t.seen(self.times.get(&t.block).copied())
     }
 
     /// The times of `blocks`, as far as they can be read (a time not read stays unknown).
     async fn read_times(&mut self, rpc: &RpcClient, blocks: &[u64], head: u64) {
-        if blocks.is_empty() {
-            return;
-        }
-        let calls: Vec<RpcCall> = blocks
-            .iter()
-            .map(|b| RpcCall::new("eth_getBlockByNumber", json!([format!("0x{b:x}"), false])))
-            .collect();
-        let Ok(answers) = rpc.call_many_at(&calls, head).await else {
-            return;
-        };
-        for (block, answer) in blocks.iter().zip(answers) {
-            if let Some(time) = answer
-                .ok()
-                .and_then(|b| parse_quantity(&b["timestamp"]))
-                .and_then(|t| OffsetDateTime::from_unix_timestamp(i64::try_from(t).ok()?).ok())
-            {
-                self.times.insert(*block, time);
+        for (block, time) in super::holders::read_block_times(rpc, blocks, head).await {
+            if let Ok(time) = OffsetDateTime::from_unix_timestamp(time) {
+                self.times.insert(block, time);
             }
         }
     }

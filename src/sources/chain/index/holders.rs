@@ -32,6 +32,25 @@ pub struct Known {
 }
 
 impl Known {
+    /// Who is who by `config` (the token, the watched wallets, the `[[labels]]`) and the pools
+    /// found, with their venues' names.
+    pub fn from_config(config: &crate::config::Config, pools: Vec<(Address, String)>) -> Self {
+        Self {
+            token: config.token.address,
+            pools,
+            watched: config
+                .wallets
+                .iter()
+                .map(|w| (w.address, w.label.clone()))
+                .collect(),
+            labels: config
+                .labels
+                .iter()
+                .map(|l| (l.address, l.label.clone()))
+                .collect(),
+        }
+    }
+
     /// The roles of `address` (`initial`: the first mint's recipient).
     pub fn roles(&self, address: Address, initial: Option<Address>) -> Vec<Role> {
         let mut roles = Vec::new();

@@ -39,6 +39,25 @@ pub struct Transfer {
     pub amount: U256,
 }
 
+impl Transfer {
+    /// The Transfer as the state shows it, its block's time where known.
+    pub fn seen(
+        &self,
+        time: Option<time::OffsetDateTime>,
+    ) -> crate::state::transfers::TransferSeen {
+        crate::state::transfers::TransferSeen {
+            block: self.block,
+            time,
+            tx: self.tx,
+            log_index: self.log_index,
+            from: self.from,
+            to: self.to,
+            amount: self.amount,
+            tx_sender: None,
+        }
+    }
+}
+
 impl IndexedLog {
     /// The log of a node's answer; `None` for one a reorg removed (`"removed": true`);
     /// an error naming the field that is missing or malformed.
