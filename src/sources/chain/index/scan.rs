@@ -46,6 +46,10 @@ pub const POOL_EVENTS: [&str; 11] = [
 /// Where the range limit a node stated is kept between runs.
 const CEILING: &str = "index.range_ceiling";
 
+/// Ranges read below the history expiry block remembered for a recheck, at most (POP's
+/// pre-Merge history is some 100 ranges at 100,000 blocks, 10,000 at a node capping at 1,000).
+const MAX_BELOW_EXPIRY: usize = 20_000;
+
 /// An answer with fewer logs than this is sparse: the next range may be twice as long.
 const SPARSE: usize = 1_000;
 
@@ -343,7 +347,11 @@ impl Indexer {
                     store
                         .commit(&pending.streams, pending.range, &logs)
                         .map_err(store_error)?;
-                    if pending.range.0 < self.settings.history_expiry {
+                    // Kept for a recheck, up to a bound: on a chain numbered below the expiry
+                    // block every refresh's new blocks would add one for good.
+                    if pending.range.0 < self.settings.history_expiry
+                        && self.below_expiry.len() < MAX_BELOW_EXPIRY
+                    {
                         self.below_expiry.push(ReadBelowExpiry {
                             streams: pending.streams.clone(),
                             range: pending.range,
