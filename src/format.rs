@@ -288,6 +288,11 @@ pub fn age(secs: i64) -> String {
     }
 }
 
+/// A fraction (a share of the supply) as a percentage; `—` where it is unknown.
+pub fn fraction_pct(share: Option<f64>) -> String {
+    share.map_or_else(|| "—".to_owned(), |v| pct(v * 100.0))
+}
+
 /// A percentage with one decimal, or two under 1%.
 pub fn pct(value: f64) -> String {
     if !value.is_finite() {

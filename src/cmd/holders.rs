@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::{CommandError, CommandResult, load};
-use crate::format::{pct, sanitize, token_amount};
+use crate::format::{fraction_pct, sanitize, token_amount};
 use crate::snapshot::holders::{holders_json, summary_lines};
 use crate::state::AppState;
 use crate::state::holders::HoldersReading;
@@ -118,11 +118,7 @@ pub fn table(state: &AppState, h: &HoldersReading) -> String {
             i + 1,
             holder.address.to_checksum(None),
             token_amount(holder.balance(), d, 4),
-            if h.total_supply.is_zero() {
-                "—".to_owned()
-            } else {
-                pct(crate::state::holders::ratio(holder.balance(), h.total_supply) * 100.0)
-            },
+            fraction_pct(h.share(holder.balance())),
             holder.kind.as_str(),
             who.join(", ")
         ));

@@ -83,9 +83,6 @@ pub const CONCENTRATION_DEFINITION: &str =
     "the fewest holders that together hold more than half the supply (burn addresses aside)";
 
 pub fn holders_json(state: &AppState, h: &HoldersReading) -> HoldersJson {
-    let share = |raw: alloy::primitives::U256| {
-        (!h.total_supply.is_zero()).then(|| crate::state::holders::ratio(raw, h.total_supply))
-    };
     HoldersJson {
         block: h.block,
         complete: h.complete,
@@ -114,7 +111,7 @@ pub fn holders_json(state: &AppState, h: &HoldersReading) -> HoldersJson {
                 replayed_raw: holder.replayed.to_string(),
                 chain_raw: holder.chain.map(|c| c.to_string()),
                 differs: holder.differs(),
-                share: share(holder.balance()),
+                share: h.share(holder.balance()),
                 kind: holder.kind.as_str(),
                 delegated_to: match holder.kind {
                     HolderKind::DelegatedAccount { to } => Some(to.to_checksum(None)),
@@ -154,15 +151,8 @@ pub fn holders_json(state: &AppState, h: &HoldersReading) -> HoldersJson {
 /// Who holds the token, in the lines of the snapshot table and `popwatch holders`: the counts
 /// and concentration, then the breakdown with each line's share.
 pub fn summary_lines(h: &HoldersReading, decimals: u8) -> Vec<String> {
-    use crate::format::{pct, token_amount};
-    let share = |raw: alloy::primitives::U256| {
-        if h.total_supply.is_zero() {
-            "—".to_owned()
-        } else {
-            pct(crate::state::holders::ratio(raw, h.total_supply) * 100.0)
-        }
-    };
-    let opt_pct = |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| pct(v * 100.0));
+    use crate::format::{fraction_pct as opt_pct, token_amount};
+    let share = |raw| opt_pct(h.share(raw));
     let mut out = vec![format!(
         "{} holders ({} of at least {} tokens), {}; the largest holds {}, the top 10 {}; half the supply is held by {} of them{}",
         h.holders,

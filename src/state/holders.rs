@@ -199,6 +199,13 @@ pub struct HoldersReading {
     pub activity_missing: u64,
 }
 
+impl HoldersReading {
+    /// `raw` as a share of the supply (a fraction); `None` for a supply of 0.
+    pub fn share(&self, raw: U256) -> Option<f64> {
+        (!self.total_supply.is_zero()).then(|| ratio(raw, self.total_supply))
+    }
+}
+
 /// `a / b` as a fraction, exact enough for a share (both scaled down together past f64's
 /// integers).
 pub fn ratio(a: U256, b: U256) -> f64 {

@@ -729,13 +729,8 @@ async fn a_snapshot_killed_mid_scan_resumes_where_it_stopped() {
     let proxy = FaultProxy::start(&d.url).await;
     proxy.set_latency(Duration::from_millis(30));
     let data = tempfile::TempDir::new().unwrap();
-    let config = data.path().join("devnet.toml");
     // Index ranges of 4 blocks (the window scan keeps its 2,000), through the proxy.
-    let toml = d.config_toml().replace(&d.url, &proxy.url()).replace(
-        "[chain.contracts]",
-        "logs_max_range_blocks = 4\n\n[chain.contracts]",
-    );
-    std::fs::write(&config, toml).unwrap();
+    let config = crate::support::proxied_devnet_config(&d, &proxy.url(), data.path(), 4);
     let snapshot = || {
         crate::support::popwatch(data.path())
             .args(["snapshot", "--json", "--config"])

@@ -506,12 +506,8 @@ async fn a_first_snapshot_shows_the_history_being_read_then_clears_it() {
     let proxy = FaultProxy::start(&d.url).await;
     proxy.set_latency(std::time::Duration::from_millis(30));
     let data = tempfile::TempDir::new().unwrap();
-    let config = data.path().join("devnet.toml");
-    let toml = d.config_toml().replace(&d.url, &proxy.url()).replace(
-        "[chain.contracts]",
-        "logs_max_range_blocks = 4\n\n[chain.contracts]",
-    );
-    std::fs::write(&config, toml).unwrap();
+    // Index ranges of 4 blocks (the window scan keeps its 2,000), through the proxy.
+    let config = crate::support::proxied_devnet_config(&d, &proxy.url(), data.path(), 4);
     let out = data.path().join("snapshot.json");
     let tmux = Tmux::start(120, 20);
     tmux.type_line(&format!(

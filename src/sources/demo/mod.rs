@@ -124,6 +124,8 @@ pub struct DemoSource {
     history: Option<history::Simulated>,
     /// Transfers into the airdrop wallet since the start.
     drips: Vec<TransferSeen>,
+    /// Who is who among the holders (the config's wallets and labels, the pools).
+    known: crate::sources::chain::index::holders::Known,
 }
 
 impl Default for DemoSource {
@@ -160,7 +162,20 @@ impl DemoSource {
             ],
             history: None,
             drips: Vec::new(),
+            known: crate::sources::chain::index::holders::Known::default(),
         }
+        .knowing_its_holders()
+    }
+
+    fn knowing_its_holders(mut self) -> Self {
+        self.known = crate::sources::chain::index::holders::Known::from_config(
+            &config(),
+            self.pools
+                .iter()
+                .map(|p| (p.address, p.venue.label().to_owned()))
+                .collect(),
+        );
+        self
     }
 
     /// A number in [-1, 1), deterministic per run.
@@ -461,15 +476,7 @@ impl DemoSource {
         let simulated = self
             .history
             .get_or_insert_with(|| history::Simulated::new(&wallets, &start, block));
-        let config = config();
-        let known = crate::sources::chain::index::holders::Known::from_config(
-            &config,
-            self.pools
-                .iter()
-                .map(|p| (p.address, p.venue.label().to_owned()))
-                .collect(),
-        );
-        let (summary, holders) = simulated.readings(&self.drips, &pools, &known, block, now);
+        let (summary, holders) = simulated.readings(&self.drips, &pools, &self.known, block, now);
         let _ = out.send(Update::Index(Box::new(summary)));
         let _ = out.send(Update::Holders(Box::new(holders)));
     }

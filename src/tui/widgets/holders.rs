@@ -10,9 +10,8 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::text::{render_scrolled, safe};
 use super::theme;
-use crate::format::{pct, token_amount};
+use crate::format::{fraction_pct, token_amount};
 use crate::state::holders::HoldersReading;
-use crate::state::holders::ratio;
 use crate::tui::App;
 
 pub struct HoldersView<'a>(pub &'a App);
@@ -64,14 +63,8 @@ impl Widget for HoldersView<'_> {
 fn lines(app: &App, h: &HoldersReading, width: u16) -> Vec<Line<'static>> {
     let state = app.state();
     let decimals = crate::state::figures::decimals(state);
-    let share = |raw| {
-        if h.total_supply.is_zero() {
-            "—".to_owned()
-        } else {
-            pct(ratio(raw, h.total_supply) * 100.0)
-        }
-    };
-    let opt = |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| pct(v * 100.0));
+    let share = |raw| fraction_pct(h.share(raw));
+    let opt = fraction_pct;
     let mut out = vec![
         Line::raw(format!(
             "{} holders · {} of at least {} tokens",

@@ -46,6 +46,23 @@ pub fn fast_devnet_config(
     config
 }
 
+/// Writes `d`'s popwatch config into `dir`, its RPC routed through `proxy_url`, the log
+/// index's ranges at most `max_range` blocks (the window scan keeps its own); returns its path.
+pub fn proxied_devnet_config(
+    d: &popwatch_devnet::Devnet,
+    proxy_url: &str,
+    dir: &std::path::Path,
+    max_range: u64,
+) -> std::path::PathBuf {
+    let config = dir.join("devnet.toml");
+    let toml = d.config_toml().replace(&d.url, proxy_url).replace(
+        "[chain.contracts]",
+        &format!("logs_max_range_blocks = {max_range}\n\n[chain.contracts]"),
+    );
+    std::fs::write(&config, toml).unwrap();
+    config
+}
+
 /// Runs `cast` from the installed test tools (the independent oracle) and returns its stdout.
 pub fn cast(args: &[&str]) -> String {
     let program = popwatch_devnet::tools_bin_dir().join("cast");

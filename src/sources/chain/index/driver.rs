@@ -15,7 +15,7 @@ use crate::sources::chain::logs::ArchivedLogs;
 use crate::sources::chain::rpc::RpcClient;
 use crate::state::Update;
 use crate::state::holders::HoldersReading;
-use crate::state::transfers::{Completeness, IndexSummary, TransferSeen};
+use crate::state::transfers::{Completeness, IndexSummary};
 
 /// Requests an extension may spend in one refresh of a running app: the recent blocks land in
 /// the first refresh, the older history over the next ones, and a refresh never waits long.
@@ -29,8 +29,9 @@ pub struct ChainIndex {
     start: Option<(u64, StartSource)>,
     /// Requests per extension; `None`: until done (a one-shot snapshot).
     budget: Option<u64>,
-    /// Block times already read (of the first and last Transfer).
-    times: HashMap<u64, OffsetDateTime>,
+    /// The times (unix seconds) of the Transfers' blocks read so far: loaded from the history
+    /// file once, then kept here and written through as more are read.
+    times: Option<HashMap<u64, i64>>,
     /// Who is who among the holders (the pools are the chain reading's, set at each refresh).
     known: super::holders::Known,
     holders: HoldersConfig,
@@ -73,7 +74,7 @@ impl ChainIndex {
             configured_start: config.token.start_block,
             start,
             budget,
-            times: HashMap::new(),
+            times: None,
             known: super::holders::Known::from_config(config, Vec::new()),
             holders: config.holders.clone(),
         }
@@ -167,7 +168,7 @@ impl ChainIndex {
         // The recent blocks' extension read the confirmation window of this head.
         self.extend(rpc, (0, head), pools, self.budget, false, out)
             .await?;
-        Ok(self.judge(rpc, head, total_supply).await?.0)
+        Ok(self.judge(rpc, head, total_supply).await?.summary)
     }
 
     /// [`ChainIndex::extend_older_and_judge`], then who holds the token: the largest
@@ -185,21 +186,20 @@ impl ChainIndex {
         let streams: Vec<Address> = input.pools.iter().map(|(a, _)| *a).collect();
         self.extend(rpc, (0, head), &streams, self.budget, false, out)
             .await?;
-        let (summary, replayed, transfers) = self.judge(rpc, head, total_supply).await?;
+        let Judged {
+            summary,
+            replayed,
+            transfers,
+            chain,
+        } = self.judge(rpc, head, total_supply).await?;
         let Some(supply) = total_supply else {
             return Ok((summary, None));
         };
         self.known.pools = input.pools.to_vec();
-        let top = usize::try_from(self.holders.top).unwrap_or(usize::MAX);
-        let mut addresses: Vec<Address> = super::holders::largest(&replayed, top)
-            .into_iter()
-            .map(|(a, _)| a)
-            .collect();
-        addresses.extend([crate::state::holders::DEAD, Address::ZERO]);
-        addresses.sort();
-        addresses.dedup();
-        let chain = super::holders::read_chain_view(rpc, self.token, &addresses, head).await;
-        let times = self.block_times(rpc, &transfers, head).await?;
+        let blocks: Vec<u64> = transfers.iter().map(|t| t.block).collect();
+        self.block_times(rpc, &blocks, head, self.budget).await?;
+        let no_times = HashMap::new();
+        let times = self.times.as_ref().unwrap_or(&no_times);
         let reading = super::holders::compute(
             &replayed,
             &transfers,
@@ -208,9 +208,9 @@ impl ChainIndex {
             head,
             &self.known,
             &chain,
-            &times,
+            times,
             super::holders::Settings {
-                top,
+                top: self.top(),
                 dust_floor: self
                     .holders
                     .dust_tokens
@@ -229,27 +229,37 @@ impl ChainIndex {
         Ok((summary, Some(reading)))
     }
 
-    /// The times of the Transfers' blocks: those kept, and those not yet read (within the
-    /// refresh's share; all of them for a one-shot snapshot), kept for next time.
+    /// How many of the largest holders are listed (their balance and code read).
+    fn top(&self) -> usize {
+        usize::try_from(self.holders.top).unwrap_or(usize::MAX)
+    }
+
+    /// The times of `blocks` (in chain order): those read before, and those not yet read,
+    /// newest first, within `budget` (`None`: all of them), kept for next time. A time that
+    /// could not be read stays unknown.
     async fn block_times(
         &mut self,
         rpc: &RpcClient,
-        transfers: &[Transfer],
+        blocks: &[u64],
         head: u64,
-    ) -> Result<HashMap<u64, i64>, ChainError> {
+        budget: Option<u64>,
+    ) -> Result<(), ChainError> {
         let failed = |e: rusqlite::Error| {
             ChainError::Call(format!("the block times could not be kept: {e}"))
         };
-        let mut times = self.store.block_times().map_err(failed)?;
-        let mut missing: Vec<u64> = transfers
+        if self.times.is_none() {
+            self.times = Some(self.store.block_times().map_err(failed)?);
+        }
+        let times = self.times.get_or_insert_with(HashMap::new);
+        let mut missing: Vec<u64> = blocks
             .iter()
-            .map(|t| t.block)
+            .copied()
             .filter(|b| !times.contains_key(b))
             .collect();
         missing.dedup();
         // Newest first: the recent months fill in first.
         missing.reverse();
-        loop {
+        while !missing.is_empty() {
             let read = super::holders::read_block_times(rpc, &missing, head).await;
             if read.is_empty() {
                 break;
@@ -257,11 +267,11 @@ impl ChainIndex {
             self.store.add_block_times(&read).map_err(failed)?;
             times.extend(read.iter().copied());
             missing.retain(|b| !times.contains_key(b));
-            if self.budget.is_some() || missing.is_empty() {
+            if budget.is_some() {
                 break;
             }
         }
-        Ok(times)
+        Ok(())
     }
 
     /// The index replayed and judged against `total_supply` at `head`. Where every block
@@ -273,20 +283,26 @@ impl ChainIndex {
         rpc: &RpcClient,
         head: u64,
         total_supply: Option<U256>,
-    ) -> Result<(IndexSummary, Replay, Vec<Transfer>), ChainError> {
+    ) -> Result<Judged, ChainError> {
         let (start, source) = self.start(rpc, head).await?;
         let failed =
             |e: rusqlite::Error| ChainError::Call(format!("the log index could not be read: {e}"));
-        // What the zero address holds, by the chain: tokens sent there may be destroyed or
-        // kept in totalSupply, and a token may do both.
-        let zero_balance = super::holders::read_chain_view(rpc, self.token, &[Address::ZERO], head)
-            .await
-            .get(&Address::ZERO)
-            .and_then(|(balance, _)| *balance);
         let mut rechecked = false;
-        let (replayed, transfers, completeness) = loop {
+        let (replayed, transfers, completeness, chain) = loop {
             let transfers = self.store.transfers(self.token).map_err(failed)?;
             let replayed = crate::sources::chain::index::replay(&transfers);
+            // One batched round: the largest holders' balanceOf and code (for the holders),
+            // and what the burn addresses hold (tokens sent to 0x0 may be destroyed or kept
+            // in totalSupply, and a token may do both: the judgement needs the chain's word).
+            let mut addresses: Vec<Address> = super::holders::largest(&replayed, self.top())
+                .into_iter()
+                .map(|(a, _)| a)
+                .collect();
+            addresses.extend([crate::state::holders::DEAD, Address::ZERO]);
+            addresses.sort();
+            addresses.dedup();
+            let chain = super::holders::read_chain_view(rpc, self.token, &addresses, head).await;
+            let zero_balance = chain.get(&Address::ZERO).and_then(|(balance, _)| *balance);
             let coverage = self.store.coverage(self.token).map_err(failed)?;
             let unavailable = self.store.unavailable(self.token).map_err(failed)?;
             let completeness = crate::sources::chain::index::judge(
@@ -304,7 +320,7 @@ impl ChainIndex {
                     .any(|(from, to)| *from <= start && *to >= head);
             let short = matches!(completeness, Completeness::Partial { .. }) && read_all;
             if rechecked || !short || !self.indexer.read_below_expiry() {
-                break (replayed, transfers, completeness);
+                break (replayed, transfers, completeness, chain);
             }
             rechecked = true;
             let done = self
@@ -316,13 +332,23 @@ impl ChainIndex {
                 "index: the replay did not add up; ranges below the history expiry asked again"
             );
         };
+        // The first and last Transfer's times at once, whatever the budget.
         let ends: Vec<u64> = [replayed.first, replayed.last]
             .iter()
             .flatten()
             .map(|t| t.block)
-            .filter(|b| !self.times.contains_key(b))
             .collect();
-        self.read_times(rpc, &ends, head).await;
+        self.block_times(rpc, &ends, head, None).await?;
+        let times = self.times.as_ref();
+        let seen = |t: Transfer| {
+            t.seen(
+                times
+                    .and_then(|times| times.get(&t.block))
+                    .and_then(|s| OffsetDateTime::from_unix_timestamp(*s).ok()),
+            )
+        };
+        let first_transfer = replayed.first.map(seen);
+        let last_transfer = replayed.last.map(seen);
         let summary = IndexSummary {
             start_block: start,
             start_source: source.describe(),
@@ -330,10 +356,15 @@ impl ChainIndex {
             logs: self.store.log_count().map_err(failed)?,
             transfers: replayed.transfers,
             holders: replayed.balances.len(),
-            first_transfer: replayed.first.map(|t| self.seen(t)),
-            last_transfer: replayed.last.map(|t| self.seen(t)),
+            first_transfer,
+            last_transfer,
         };
-        Ok((summary, replayed, transfers))
+        Ok(Judged {
+            summary,
+            replayed,
+            transfers,
+            chain,
+        })
     }
 
     /// Where the index starts and whether that is the contract's deployment (nothing of the
@@ -365,17 +396,13 @@ impl ChainIndex {
             logs: logs.iter().map(super::IndexedLog::to_json).collect(),
         })
     }
+}
 
-    fn seen(&self, t: Transfer) -> TransferSeen {
-        t.seen(self.times.get(&t.block).copied())
-    }
-
-    /// The times of `blocks`, as far as they can be read (a time not read stays unknown).
-    async fn read_times(&mut self, rpc: &RpcClient, blocks: &[u64], head: u64) {
-        for (block, time) in super::holders::read_block_times(rpc, blocks, head).await {
-            if let Ok(time) = OffsetDateTime::from_unix_timestamp(time) {
-                self.times.insert(block, time);
-            }
-        }
-    }
+/// What a judgement found: the summary, the replay and the Transfers it came from, and the
+/// chain's word on the largest holders and the burn addresses.
+struct Judged {
+    summary: IndexSummary,
+    replayed: Replay,
+    transfers: Vec<Transfer>,
+    chain: super::holders::ChainView,
 }
